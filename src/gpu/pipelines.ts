@@ -1,0 +1,95 @@
+// Compute pipelines, created once per distinct shader and set of override constants, and kept for the life of
+// the process (Mesa's on-disk shader cache is off on the machines we target, and compiling a tiled kernel costs
+// 7-130 ms). Shader text comes from `shaders/<name>.wgsl`; only what changes the compiled code (tile sizes,
+// flags) goes into `constants` as WGSL `override`s. Sizes travel in a uniform, never in the key.
+//
+// Pipelines are created with createComputePipeline: the async variant never resolves in Dawn's Node binding.
+
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ErrorTracker } from './error-scope.ts';
+import { GraftError } from './errors.ts';
+
+export const SHADER_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shaders');
+
+export type OverrideConstants = Record<string, number | boolean>;
+
+export interface Kernel {
+  readonly name: string;
+  readonly pipeline: GPUComputePipeline;
+  readonly layout: GPUBindGroupLayout;
+}
+
+export class PipelineCache {
+  private readonly sources = new Map<string, string>();
+  private readonly modules = new Map<string, GPUShaderModule>();
+  private readonly kernels = new Map<string, Kernel>();
+  readonly errors: ErrorTracker;
+  /** Milliseconds spent creating pipelines so far (reported by the bench and training progress). */
+  compileMs = 0;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly features: ReadonlySet<string>,
+  ) {
+    this.errors = new ErrorTracker(device);
+  }
+
+  /** The WGSL text of `shaders/<name>.wgsl`. */
+  source(name: string): string {
+    let text = this.sources.get(name);
+    if (text === undefined) {
+      try {
+        text = readFileSync(join(SHADER_DIR, `${name}.wgsl`), 'utf8');
+      } catch {
+        throw new GraftError(`shader '${name}' not found: expected ${join(SHADER_DIR, `${name}.wgsl`)}`);
+      }
+      this.sources.set(name, text);
+    }
+    return text;
+  }
+
+  /** The kernel for `shaders/<name>.wgsl` with these override constants, entry point `main`. */
+  get(name: string, constants: OverrideConstants = {}): Kernel {
+    return this.fromCode(name, this.source(name), constants);
+  }
+
+  /** The kernel for WGSL text that does not live in a file (generated code, tests). */
+  fromCode(name: string, code: string, constants: OverrideConstants = {}): Kernel {
+    const keys = Object.keys(constants).sort();
+    const constantText = keys.map((k) => `${k}=${Number(constants[k])}`).join(',');
+    // The whole text is part of the key: two shaders never share a pipeline by accident of their names.
+    const key = `${name}\0${constantText}\0${code}`;
+    let kernel = this.kernels.get(key);
+    if (kernel) return kernel;
+
+    if (/^\s*enable\s+f16\s*;/m.test(code) && !this.features.has('shader-f16')) {
+      throw new GraftError(`kernel ${name} needs the 'shader-f16' feature, which this adapter lacks`);
+    }
+    if (/^\s*enable\s+subgroups\s*;/m.test(code) && !this.features.has('subgroups')) {
+      throw new GraftError(`kernel ${name} needs the 'subgroups' feature, which this adapter lacks`);
+    }
+    const started = performance.now();
+    const done = this.errors.open();
+    let module = this.modules.get(code);
+    if (!module) {
+      module = this.device.createShaderModule({ code, label: name });
+      this.modules.set(code, module);
+    }
+    const pipeline = this.device.createComputePipeline({
+      label: name,
+      layout: 'auto',
+      compute: { module, entryPoint: 'main', constants: Object.fromEntries(keys.map((k) => [k, Number(constants[k])])) },
+    });
+    done(() => `creating the pipeline for kernel '${name}'${keys.length ? ` (${constantText})` : ''}`);
+    this.compileMs += performance.now() - started;
+    kernel = { name, pipeline, layout: pipeline.getBindGroupLayout(0) };
+    this.kernels.set(key, kernel);
+    return kernel;
+  }
+
+  get size(): number {
+    return this.kernels.size;
+  }
+}
