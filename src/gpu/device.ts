@@ -43,6 +43,17 @@ const SETUP_HINT =
 let dawnInstance: GPU | undefined;
 let shared: Promise<Gpu> | undefined;
 
+/**
+ * Dawn's `GPU` object (what `navigator.gpu` is in a browser), for running another WebGPU library on the same
+ * Dawn instance and adapter as graft (the bench does this with tfjs-webgpu). Created with the same flags.
+ */
+export function dawnGpu(options: GpuOptions = {}): GPU {
+  Object.assign(globalThis, globals);
+  const backend = options.backend ?? process.env.GRAFT_BACKEND;
+  dawnInstance ??= create(backend ? [`backend=${backend}`] : []);
+  return dawnInstance;
+}
+
 /** The process-wide GPU, created on first use. Options apply only to that first call. */
 export function getGpu(options: GpuOptions = {}): Promise<Gpu> {
   shared ??= Gpu.create(options).catch((err) => {
@@ -83,12 +94,9 @@ export class Gpu {
       // Mesa prints errors without it; any private writable folder will do.
       process.env.XDG_RUNTIME_DIR = (await import('node:os')).tmpdir();
     }
-    Object.assign(globalThis, globals);
     const backend = options.backend ?? process.env.GRAFT_BACKEND;
     const wanted = (options.adapter ?? process.env.GRAFT_ADAPTER ?? '').toLowerCase();
-    const flags = backend ? [`backend=${backend}`] : [];
-    dawnInstance ??= create(flags);
-    const adapter = await dawnInstance.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
+    const adapter = await dawnGpu(options).requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
     if (!adapter) {
       throw new GpuUnavailableError(
         `No WebGPU adapter found${backend ? ` for backend '${backend}'` : ''}. ${SETUP_HINT}`,
