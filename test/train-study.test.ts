@@ -1,0 +1,70 @@
+// End to end: all three stages of the study on a generated photo folder with a small generated VGG-shaped
+// base; every stage must learn (test accuracy well above chance) and the run must write its report.
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { testGpu } from './helpers/gpu.ts';
+import { tempDir } from './helpers/data-images.ts';
+import { syntheticPhotos, syntheticVggWeights, tinyPreset } from './helpers/synthetic-study.ts';
+import { runStudy } from '../src/train/study.ts';
+import { loadVggBackbone } from '../src/train/backbones/vgg.ts';
+
+test('the three stages run end to end and learn a synthetic problem', async () => {
+  const gpu = await testGpu();
+  const data = syntheticPhotos(3, 24);
+  const runDir = tempDir('graft-run-');
+  const backbone = loadVggBackbone(gpu, syntheticVggWeights(join(runDir, 'base.safetensors')));
+  const { report } = await runStudy(gpu, {
+    dataDir: data,
+    runDir,
+    preset: tinyPreset(),
+    stages: [1, 2, 3],
+    seed: 3,
+    resume: false,
+    backbone,
+    kth: false,
+    trainFraction: 0.6,
+    valFraction: 0.2,
+  });
+  assert.is(report.stages.length, 3);
+  for (const s of report.stages) {
+    assert.ok(!('skipped' in s), `stage ${s.stage} skipped`);
+    if ('skipped' in s) continue;
+    // Chance is 1/3; the classes differ in colour and position, so every stage should do far better.
+    assert.ok(s.accuracy >= 0.6, `stage ${s.stage}: test accuracy ${s.accuracy}`);
+    assert.ok(Number.isFinite(s.logLoss) && Number.isFinite(s.kappa), `stage ${s.stage} metrics`);
+    assert.ok(existsSync(s.curvesPng!) && existsSync(s.confusionPng!), `stage ${s.stage} pictures`);
+  }
+  const results = JSON.parse(readFileSync(join(runDir, 'results.json'), 'utf8'));
+  assert.equal(Object.keys(results.stages), ['stage1', 'stage2', 'stage3']);
+  assert.ok(readFileSync(join(runDir, 'report.md'), 'utf8').includes('Benchmark'));
+  // The split is saved and the features are cached: a second stage-2 run loads them.
+  assert.ok(existsSync(join(runDir, 'split.json')));
+  assert.ok(existsSync(join(runDir, 'features-bottleneck-train.safetensors')));
+  backbone.release();
+});
+
+test('stages 2-3 are skipped with the reason when no pretrained weights exist', async () => {
+  const gpu = await testGpu();
+  const data = syntheticPhotos(2, 8);
+  const runDir = tempDir('graft-run-');
+  const preset = tinyPreset();
+  preset.stage1.epochs = 1;
+  const { report } = await runStudy(gpu, {
+    dataDir: data,
+    runDir,
+    preset,
+    stages: [1, 2, 3],
+    seed: 1,
+    resume: false,
+    backbone: { missing: 'no VGG19 weights at weights/vgg19.safetensors' },
+    kth: false,
+  });
+  const skipped = report.stages.filter((s) => 'skipped' in s);
+  assert.is(skipped.length, 2);
+  assert.match(readFileSync(join(runDir, 'report.md'), 'utf8'), /no VGG19 weights/);
+});
+
+test.run();
