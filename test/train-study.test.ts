@@ -13,7 +13,7 @@ import { loadVggBackbone } from '../src/train/backbones/vgg.ts';
 
 test('the three stages run end to end and learn a synthetic problem', async () => {
   const gpu = await testGpu();
-  const data = syntheticPhotos(3, 24);
+  const data = syntheticPhotos(3, 24, 40, 1, true);
   const runDir = tempDir('graft-run-');
   const backbone = loadVggBackbone(gpu, syntheticVggWeights(join(runDir, 'base.safetensors')));
   const { report } = await runStudy(gpu, {
@@ -43,6 +43,10 @@ test('the three stages run end to end and learn a synthetic problem', async () =
   // The split is saved and the features are cached: a second stage-2 run loads them.
   assert.ok(existsSync(join(runDir, 'split.json')));
   assert.ok(existsSync(join(runDir, 'features-bottleneck-train.safetensors')));
+  // Where the fine-tuned network looks, scored against the masks beside the centred-blob baseline.
+  assert.ok(report.cam, 'CAM section');
+  assert.ok(report.cam!.model.overall.count > 0, 'CAM scores over the test photos');
+  assert.ok(existsSync(join(runDir, 'cam-grid.png')));
   backbone.release();
 });
 

@@ -159,7 +159,8 @@ export class Gpu {
   describe(): string {
     const a = this.adapter;
     const name = a.description || a.device || 'unknown adapter';
-    return `${name} (${[a.vendor, a.architecture, a.isSoftware ? 'software' : 'hardware'].filter(Boolean).join(', ')})`;
+    const tags = [a.vendor, a.architecture, a.isSoftware ? 'software' : 'hardware'].filter(Boolean);
+    return `${name} (${[...new Set(tags)].join(', ')})`;
   }
 
   get hasF16(): boolean {

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Gpu } from '../gpu/device.ts';
 import { GraftError } from '../gpu/errors.ts';
-import { Module, type Context, type Tensor } from '../graph/index.ts';
+import { Module, type Context, type Sequential, type Tensor } from '../graph/index.ts';
 import type { Preprocess } from '../kernels/image.ts';
 import { KERAS_2017_AUGMENT, PREPROCESS_UNIT, describePreprocess } from './augment.ts';
 import type { Backbone } from './backbones/backbone.ts';
@@ -27,6 +27,7 @@ import { writeConfusionMatrix, writeLearningCurves } from './plot.ts';
 import type { Preset, StagePreset } from './presets.ts';
 import { writeRunReport, type RunReport, type SkippedStage, type StageNumber, type StageResult } from './report.ts';
 import { featureSource, imageSource, microBatchFor, throughSource } from './sources.ts';
+import { camScoresForSplit } from './cam-run.ts';
 
 export interface StudyOptions {
   dataDir: string;
@@ -107,6 +108,13 @@ export async function runStudy(gpu: Gpu, o: StudyOptions): Promise<StudyResult> 
     finishedAt: new Date().toISOString(),
     notes,
   };
+  const withMasks = data.indices.test.filter((i) => data.cache.items[i].maskPath);
+  if (fineTuned && backbone && withMasks.length > 0) {
+    // Where the fine-tuned network looks, measured against the photos' masks (KTH ships one per photo).
+    const chunk = microBatchFor(gpu, size * size * 64 * 4 * 2, o.preset.batchSize);
+    const net = { convolutional: [backbone.frozen, backbone.tail], top: fineTuned.top as Sequential, preprocess: backbone.preprocess };
+    report.cam = (await camScoresForSplit(gpu, net, data.cache, data.indices.test, classes, o.runDir, chunk)).report;
+  }
   writeRunReport(o.runDir, report);
   return { report, data, fineTuned };
 }
@@ -135,7 +143,7 @@ async function stage1(gpu: Gpu, o: StudyOptions, data: PreparedData, dir: string
     resume: o.resume,
   });
   await saveWeights(join(dir, MODEL_FILE), model, { stage: '1' });
-  const result = await finishStage(gpu, 1, model, sources.test, data, dir, run, o.preset.batchSize, [
+  const result = await finishStage(gpu, 1, model, sources.test, data, dir, run, o.preset.batchSize, undefined, [
     `benchmark CNN: five 3x3 conv blocks of widths ${p.widths.join('/')} (ReLU, 2x2 max pool after the first four), GAP, dropout ${p.dropout}, dense ${classes}`,
     `${optimizerText(p)}, batch ${o.preset.batchSize}${micro < o.preset.batchSize ? ` (micro-batches of ${micro} for the adapter's limits)` : ''}, Keras-2017 augmentation`,
   ]);
@@ -162,7 +170,7 @@ async function stage2(gpu: Gpu, o: StudyOptions, data: PreparedData, backbone: B
     resume: o.resume,
   });
   await saveWeights(join(dir, MODEL_FILE), model, { stage: '2' });
-  const result = await finishStage(gpu, 2, model, featureSource(gpu, stores.test), data, dir, run, o.preset.batchSize, [
+  const result = await finishStage(gpu, 2, model, featureSource(gpu, stores.test), data, dir, run, o.preset.batchSize, `Top model on ${backbone.name} bottleneck features`, [
     `top model: GAP over ${backbone.name}'s last conv features [${stores.train.shape.join(',')}], dropout ${p.dropout}, dense ${classes}`,
     `${optimizerText(p)}; trained on ${p.copies} augmented cop${p.copies === 1 ? 'y' : 'ies'} of the training set's bottleneck features`,
   ]);
@@ -236,7 +244,7 @@ async function stage3(gpu: Gpu, o: StudyOptions, data: PreparedData, backbone: B
     resume: o.resume,
   });
   await saveWeights(join(dir, MODEL_FILE), model, { stage: '3', backbone: backbone.name, weights: backbone.weightsId });
-  const result = await finishStage(gpu, 3, model, test, data, dir, run, o.preset.batchSize, [
+  const result = await finishStage(gpu, 3, model, test, data, dir, run, o.preset.batchSize, `Fine-tuned (${backbone.name} ${backbone.tailDescription} + top)`, [
     `fine-tuned: ${backbone.name} ${backbone.tailDescription} + top model trained; everything below frozen (no gradient computed for it)`,
     `${optimizerText(p)}; ${p.copies > 0 ? `${p.copies} cached augmented copies of the frozen part's output` : 'augmentation on the fly'}`,
   ]);
@@ -286,6 +294,7 @@ async function finishStage(
   dir: string,
   run: FitResult,
   batch: number,
+  name: string | undefined,
   notes: string[],
 ): Promise<StageResult> {
   const classes = data.folder.classes;
@@ -301,6 +310,7 @@ async function finishStage(
   );
   return {
     stage,
+    name,
     accuracy: m.accuracy,
     kappa: m.kappa,
     logLoss: m.logLoss,

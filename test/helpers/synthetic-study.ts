@@ -11,8 +11,11 @@ import { writeSafetensors } from '../../src/onnx/safetensors.ts';
 import type { Preset } from '../../src/train/presets.ts';
 import { PREPROCESS_UNIT } from '../../src/train/augment.ts';
 
-/** Writes `perClass` PNG photos for each of `classes` classes; returns the folder. */
-export function syntheticPhotos(classes = 3, perClass = 24, side = 40, seed = 1): string {
+/**
+ * Writes `perClass` PNG photos for each of `classes` classes; returns the folder. With `kth`, the KTH layout
+ * (`<class>/original/*.png`) with a foreground mask per photo (`<class>/segment/*.png`, the blob).
+ */
+export function syntheticPhotos(classes = 3, perClass = 24, side = 40, seed = 1, kth = false): string {
   const dir = tempDir('graft-study-');
   const rng = new Rng(seed);
   const tints = [
@@ -24,6 +27,7 @@ export function syntheticPhotos(classes = 3, perClass = 24, side = 40, seed = 1)
   for (let c = 0; c < classes; c++) {
     for (let i = 0; i < perClass; i++) {
       const png = new PNG({ width: side, height: side });
+      const mask = new PNG({ width: side, height: side });
       const cx = side * (0.3 + 0.4 * (c % 2)) + rng.uniform(-3, 3);
       const cy = side * (0.3 + 0.4 * Math.floor(c / 2)) + rng.uniform(-3, 3);
       for (let y = 0; y < side; y++) {
@@ -32,9 +36,16 @@ export function syntheticPhotos(classes = 3, perClass = 24, side = 40, seed = 1)
           const blob = Math.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (2 * (side / 8) ** 2));
           for (let k = 0; k < 3; k++) png.data[o + k] = Math.max(0, Math.min(255, 40 + blob * tints[c][k] + rng.uniform(-20, 20)));
           png.data[o + 3] = 255;
+          mask.data.fill(blob > 0.3 ? 255 : 0, o, o + 3);
+          mask.data[o + 3] = 255;
         }
       }
-      put(join(dir, `class${c}`, `img${i}.png`), PNG.sync.write(png));
+      if (kth) {
+        put(join(dir, `class${c}`, 'original', `img${i}.png`), PNG.sync.write(png));
+        put(join(dir, `class${c}`, 'segment', `img${i}.png`), PNG.sync.write(mask));
+      } else {
+        put(join(dir, `class${c}`, `img${i}.png`), PNG.sync.write(png));
+      }
     }
   }
   return dir;
