@@ -1,0 +1,370 @@
+// Which ONNX operators graft runs, with which attributes, for opsets 7 to 25: one table that the support checker,
+// the model builder (attribute types) and the documentation read. A model is refused before anything runs when
+// checkSupported finds a problem; each problem names the node, the operator, the offending value and what works.
+
+import type { Attribute, AttributeType, OnnxModel, OnnxNode } from './model.ts';
+import { constantValues } from './model.ts';
+import { toIntegers } from './tensor.ts';
+import { UnsupportedOnnxError } from './errors.ts';
+
+export const MIN_OPSET = 7;
+export const MAX_OPSET = 25;
+
+/** One reason a model cannot run. `node`/`opType` are null for model-wide problems (opset, domain). */
+export interface Problem {
+  node: string | null;
+  opType: string | null;
+  /** The attribute or input at fault, e.g. 'group' or 'input 1 (shape)'. */
+  attribute?: string;
+  /** Its value as found, e.g. '2'. */
+  value?: string;
+  /** What is wrong, in words. */
+  reason: string;
+  /** What graft supports instead. */
+  supported: string;
+}
+
+export function formatProblem(p: Problem): string {
+  const where = p.node === null ? 'model' : `node '${p.node}' (${p.opType})`;
+  const what = p.attribute !== undefined ? `${p.attribute}${p.value !== undefined ? `=${p.value}` : ''}: ` : '';
+  return `${where}: ${what}${p.reason}; supported: ${p.supported}`;
+}
+
+interface AttrSpec {
+  type: AttributeType;
+  /** First opset where the attribute exists (default: as long as the op). */
+  since?: number;
+  /** Last opset where it exists (later versions moved it to an input or dropped it). */
+  until?: number;
+  /** Returns null when the value is supported, else a description of what is. */
+  check?: (a: Attribute) => string | null;
+}
+
+interface OpSpec {
+  /** First opset at which graft reads this op (the op's own introduction if later than 7). */
+  since: number;
+  attributes: Record<string, AttrSpec>;
+  /** Allowed count of inputs (trailing '' entries ignored) and outputs at a given opset. */
+  inputs: (opset: number) => [number, number];
+  outputs: (opset: number) => [number, number];
+  /** Inputs (by index) whose values graft needs when building the graph: initializers or Constant outputs. */
+  constantInputs?: (opset: number) => Record<number, string>;
+  /** Further checks on the node as a whole. */
+  check?: (node: OnnxNode, opset: number, constants: ConstantLookup) => Problem[];
+  /** One line of what is supported, for `--help` and documentation. */
+  summary: string;
+}
+
+type ConstantLookup = (name: string) => number[] | null;
+
+const fixed = (lo: number, hi = lo) => (): [number, number] => [lo, hi];
+const ints = (a: Attribute) => (a.type === 'ints' ? a.value : []);
+
+const only = (allowed: string[]) => (a: Attribute) =>
+  a.type === 'string' && allowed.includes(a.value) ? null : allowed.join(', ');
+const intIn = (allowed: number[]) => (a: Attribute) =>
+  a.type === 'int' && allowed.includes(a.value) ? null : allowed.join(' or ');
+const allOnes = (what: string) => (a: Attribute) => (ints(a).every((v) => v === 1) ? null : `${what} of 1`);
+const lengthIs = (n: number, what: string) => (a: Attribute) => (ints(a).length === n ? null : what);
+const positive2 = (a: Attribute) => (ints(a).length === 2 && ints(a).every((v) => v >= 1) ? null : 'two strides >= 1 (2-D)');
+const pads4 = (a: Attribute) => (ints(a).length === 4 && ints(a).every((v) => v >= 0) ? null : 'four pads >= 0 [top, left, bottom, right] (2-D)');
+
+const AUTO_PAD: AttrSpec = { type: 'string', check: only(['NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID']) };
+
+export const OPS: Record<string, OpSpec> = {
+  Conv: {
+    since: 1,
+    attributes: {
+      auto_pad: AUTO_PAD,
+      dilations: { type: 'ints', check: allOnes('dilations') },
+      group: { type: 'int', check: intIn([1]) },
+      kernel_shape: { type: 'ints', check: lengthIs(2, 'a 2-D kernel_shape') },
+      pads: { type: 'ints', check: pads4 },
+      strides: { type: 'ints', check: positive2 },
+    },
+    inputs: fixed(2, 3),
+    outputs: fixed(1),
+    summary: '2-D, any kernel/stride/pads/auto_pad, group 1, dilation 1, optional bias',
+  },
+  Relu: { since: 1, attributes: {}, inputs: fixed(1), outputs: fixed(1), summary: 'elementwise' },
+  MaxPool: {
+    since: 1,
+    attributes: {
+      auto_pad: AUTO_PAD,
+      ceil_mode: { type: 'int', since: 10, check: intIn([0, 1]) },
+      dilations: { type: 'ints', since: 10, check: allOnes('dilations') },
+      kernel_shape: { type: 'ints', check: lengthIs(2, 'a 2-D kernel_shape') },
+      pads: { type: 'ints', check: pads4 },
+      storage_order: { type: 'int', since: 8, check: intIn([0]) },
+      strides: { type: 'ints', check: positive2 },
+    },
+    inputs: fixed(1),
+    outputs: (opset) => [1, opset >= 8 ? 2 : 1],
+    check: requireAttr('kernel_shape'),
+    summary: '2-D, kernel_shape/strides/pads/auto_pad/ceil_mode, storage_order 0, dilation 1, optional Indices output',
+  },
+  AveragePool: {
+    since: 1,
+    attributes: {
+      auto_pad: AUTO_PAD,
+      ceil_mode: { type: 'int', since: 10, check: intIn([0, 1]) },
+      count_include_pad: { type: 'int', check: intIn([0, 1]) },
+      dilations: { type: 'ints', since: 19, check: allOnes('dilations') },
+      kernel_shape: { type: 'ints', check: lengthIs(2, 'a 2-D kernel_shape') },
+      pads: { type: 'ints', check: pads4 },
+      strides: { type: 'ints', check: positive2 },
+    },
+    inputs: fixed(1),
+    outputs: fixed(1),
+    check: requireAttr('kernel_shape'),
+    summary: '2-D, kernel_shape/strides/pads/auto_pad/ceil_mode/count_include_pad, dilation 1',
+  },
+  GlobalAveragePool: { since: 1, attributes: {}, inputs: fixed(1), outputs: fixed(1), summary: '4-D input (N,C,H,W)' },
+  GlobalMaxPool: { since: 1, attributes: {}, inputs: fixed(1), outputs: fixed(1), summary: '4-D input (N,C,H,W)' },
+  Gemm: {
+    since: 7,
+    attributes: {
+      alpha: { type: 'float' },
+      beta: { type: 'float' },
+      transA: { type: 'int', check: intIn([0, 1]) },
+      transB: { type: 'int', check: intIn([0, 1]) },
+    },
+    inputs: (opset) => [opset >= 11 ? 2 : 3, 3],
+    outputs: fixed(1),
+    summary: 'alpha, beta, transA, transB, C broadcast to (M,N)',
+  },
+  MatMul: { since: 1, attributes: {}, inputs: fixed(2), outputs: fixed(1), summary: 'numpy matmul with batch broadcasting' },
+  Add: { since: 7, attributes: {}, inputs: fixed(2), outputs: fixed(1), summary: 'multidirectional broadcasting' },
+  Sum: {
+    since: 6,
+    attributes: {},
+    inputs: () => [1, Infinity],
+    outputs: fixed(1),
+    summary: 'any number of inputs; broadcasting from opset 8 (equal shapes before)',
+  },
+  Flatten: {
+    since: 1,
+    attributes: { axis: { type: 'int' } },
+    inputs: fixed(1),
+    outputs: fixed(1),
+    summary: 'axis (negative from opset 11)',
+  },
+  Reshape: {
+    since: 5,
+    attributes: { allowzero: { type: 'int', since: 14, check: intIn([0, 1]) } },
+    inputs: fixed(2),
+    outputs: fixed(1),
+    constantInputs: () => ({ 1: 'shape' }),
+    check: (node, _opset, constants) => {
+      const shape = constants(node.inputs[1]);
+      const allowzero = node.attributes.get('allowzero');
+      if (shape && allowzero?.type === 'int' && allowzero.value === 1 && shape.includes(0)) {
+        return [problem(node, 'allowzero', '1', 'a 0 in shape with allowzero=1 makes an empty tensor', 'non-empty results')];
+      }
+      return [];
+    },
+    summary: 'shape from an initializer or Constant, 0 and -1 entries, allowzero',
+  },
+  Transpose: { since: 1, attributes: { perm: { type: 'ints' } }, inputs: fixed(1), outputs: fixed(1), summary: 'any perm' },
+  Softmax: {
+    since: 1,
+    attributes: { axis: { type: 'int' } },
+    inputs: fixed(1),
+    outputs: fixed(1),
+    summary: 'axis (before opset 13: coerced to 2-D at axis, default 1; from 13: one axis, default -1)',
+  },
+  LogSoftmax: {
+    since: 1,
+    attributes: { axis: { type: 'int' } },
+    inputs: fixed(1),
+    outputs: fixed(1),
+    summary: 'as Softmax',
+  },
+  Dropout: {
+    since: 7,
+    attributes: {
+      ratio: { type: 'float', until: 11 },
+      seed: { type: 'int', since: 12 },
+    },
+    inputs: (opset) => [1, opset >= 12 ? 3 : 1],
+    outputs: fixed(1, 2),
+    check: (node, opset, constants) => {
+      const mode = node.inputs[2];
+      if (opset < 12 || !mode) return [];
+      const v = constants(mode);
+      if (v && v.every((x) => x === 0)) return [];
+      return [problem(node, 'input 2 (training_mode)', v ? String(v) : `'${mode}' (not a constant)`,
+        'training-mode dropout is not run', 'inference (training_mode absent or a constant false): identity, mask all true')];
+    },
+    summary: 'inference only: identity, optional mask output (all true)',
+  },
+  BatchNormalization: {
+    since: 7,
+    attributes: {
+      epsilon: { type: 'float' },
+      momentum: { type: 'float' },
+      spatial: { type: 'int', until: 8, check: intIn([1]) },
+      training_mode: { type: 'int', since: 14, check: intIn([0]) },
+    },
+    inputs: fixed(5),
+    outputs: fixed(1),
+    summary: 'inference with running mean/var (one output), spatial 1, training_mode 0',
+  },
+  ReduceMean: {
+    since: 1,
+    attributes: {
+      axes: { type: 'ints', until: 17 },
+      keepdims: { type: 'int', check: intIn([0, 1]) },
+      noop_with_empty_axes: { type: 'int', since: 18, check: intIn([0, 1]) },
+    },
+    inputs: (opset) => [1, opset >= 18 ? 2 : 1],
+    outputs: fixed(1),
+    constantInputs: (opset): Record<number, string> => (opset >= 18 ? { 1: 'axes' } : {}),
+    summary: 'axes (attribute; an initializer or Constant input from opset 18), keepdims, noop_with_empty_axes',
+  },
+  Identity: { since: 1, attributes: {}, inputs: fixed(1), outputs: fixed(1), summary: 'tensors' },
+  Constant: {
+    since: 1,
+    attributes: {
+      value: { type: 'tensor' },
+      value_float: { type: 'float', since: 12 },
+      value_floats: { type: 'floats', since: 12 },
+      value_int: { type: 'int', since: 12 },
+      value_ints: { type: 'ints', since: 12 },
+    },
+    inputs: fixed(0),
+    outputs: fixed(1),
+    check: (node) =>
+      node.attributes.size === 1
+        ? []
+        : [problem(node, undefined, undefined, `has ${node.attributes.size} value attributes`, 'exactly one of value, value_float(s), value_int(s)')],
+    summary: 'value, value_float(s), value_int(s) (numeric tensors)',
+  },
+  SoftmaxCrossEntropyLoss: {
+    since: 12,
+    attributes: {
+      ignore_index: { type: 'int' },
+      reduction: { type: 'string', check: only(['none', 'sum', 'mean']) },
+    },
+    inputs: fixed(2, 3),
+    outputs: fixed(1, 2),
+    summary: 'reduction none/sum/mean, class weights, ignore_index, optional log_prob output',
+  },
+};
+
+function problem(node: OnnxNode, attribute: string | undefined, value: string | undefined, reason: string, supported: string): Problem {
+  return { node: node.name, opType: node.opType, attribute, value, reason, supported };
+}
+
+function requireAttr(name: string) {
+  return (node: OnnxNode): Problem[] =>
+    node.attributes.has(name) ? [] : [problem(node, name, undefined, 'is required but missing', `${name} given`)];
+}
+
+export function describeAttribute(a: Attribute): string {
+  switch (a.type) {
+    case 'ints': case 'floats': return `[${a.value.join(',')}]`;
+    case 'strings': return `[${a.value.join(',')}]`;
+    case 'tensor': return `tensor ${a.value.dtype}[${a.value.dims.join(',')}]`;
+    case 'tensors': return `${a.value.length} tensors`;
+    case 'graph': return 'a graph';
+    case 'graphs': return `${a.value.length} graphs`;
+    default: return String(a.value);
+  }
+}
+
+/**
+ * Everything in the model graft would refuse to run: opset outside 7..25, other domains, unknown operators,
+ * unsupported attribute values, and inputs that must be constant but are not. Empty means the runner may start.
+ */
+export function checkSupported(model: OnnxModel): Problem[] {
+  const problems: Problem[] = [];
+  const opset = model.opset;
+  if (opset < MIN_OPSET || opset > MAX_OPSET) {
+    problems.push({ node: null, opType: null, attribute: 'opset', value: String(opset), reason: 'is outside the opsets graft reads', supported: `ai.onnx opsets ${MIN_OPSET} to ${MAX_OPSET}` });
+  }
+  const constants = constantValues(model.graph);
+  const lookup: ConstantLookup = (name) => {
+    const t = constants.get(name);
+    if (!t) return null;
+    try {
+      return toIntegers(t);
+    } catch {
+      return null;
+    }
+  };
+  const supportedOps = Object.keys(OPS).join(', ');
+  for (const node of model.graph.nodes) {
+    if (node.domain !== '') {
+      problems.push(problem(node, 'domain', node.domain, 'operators outside the default ONNX domain are not run', `ai.onnx operators: ${supportedOps}`));
+      continue;
+    }
+    const spec = OPS[node.opType];
+    if (!spec) {
+      problems.push(problem(node, undefined, undefined, 'operator not supported', supportedOps));
+      continue;
+    }
+    if (opset < spec.since) {
+      problems.push(problem(node, 'opset', String(opset), `${node.opType} needs opset ${spec.since} or later`, spec.summary));
+    }
+    for (const [name, a] of node.attributes) {
+      const as = spec.attributes[name];
+      const known = Object.entries(spec.attributes)
+        .filter(([, s]) => (s.since ?? 0) <= opset && (s.until ?? Infinity) >= opset)
+        .map(([k]) => k);
+      if (!as || (as.since ?? 0) > opset || (as.until ?? Infinity) < opset) {
+        problems.push(problem(node, name, describeAttribute(a), `is not an attribute of ${node.opType} at opset ${opset}`,
+          known.length ? `attributes ${known.join(', ')}` : 'no attributes'));
+        continue;
+      }
+      if (a.type !== as.type) {
+        problems.push(problem(node, name, describeAttribute(a), `has type ${a.type}`, `type ${as.type}`));
+        continue;
+      }
+      const bad = as.check?.(a);
+      if (bad !== null && bad !== undefined) problems.push(problem(node, name, describeAttribute(a), 'value not supported', bad));
+    }
+    const nIn = node.inputs.length - trailingEmpty(node.inputs);
+    const [inLo, inHi] = spec.inputs(opset);
+    if (nIn < inLo || nIn > inHi) {
+      problems.push(problem(node, 'inputs', String(nIn), 'wrong number of inputs', `${inLo}${inHi !== inLo ? `..${inHi === Infinity ? 'n' : inHi}` : ''} inputs at opset ${opset}`));
+    }
+    const nOut = node.outputs.length - trailingEmpty(node.outputs);
+    const [outLo, outHi] = spec.outputs(opset);
+    if (nOut < outLo || nOut > outHi) {
+      problems.push(problem(node, 'outputs', String(nOut), 'unsupported number of outputs', `${outLo}${outHi !== outLo ? `..${outHi}` : ''} outputs at opset ${opset}`));
+    }
+    for (const [index, what] of Object.entries(spec.constantInputs?.(opset) ?? {})) {
+      const name = node.inputs[Number(index)];
+      if (name && lookup(name) === null) {
+        problems.push(problem(node, `input ${index} (${what})`, `'${name}'`, 'is computed at run time', `${what} given by an initializer or a Constant node`));
+      }
+    }
+    problems.push(...(spec.check?.(node, opset, lookup) ?? []));
+  }
+  return problems;
+}
+
+/**
+ * Throws UnsupportedOnnxError listing every problem (checkSupported's plus `extra`, e.g. inference problems), one
+ * per line, so a runner refuses the model before anything runs.
+ */
+export function assertSupported(model: OnnxModel, extra: Problem[] = []): void {
+  const problems = [...checkSupported(model), ...extra];
+  if (problems.length === 0) return;
+  throw new UnsupportedOnnxError(
+    `${model.file}: graft cannot run this model (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n` +
+      problems.map((p) => `  ${formatProblem(p)}`).join('\n'),
+  );
+}
+
+function trailingEmpty(names: string[]): number {
+  let k = 0;
+  while (k < names.length && names[names.length - 1 - k] === '') k++;
+  return k;
+}
+
+/** The attribute type graft expects for an op's attribute, for writers that are handed plain numbers. */
+export function attributeType(opType: string, name: string): AttributeType | undefined {
+  return OPS[opType]?.attributes[name]?.type;
+}

@@ -1,0 +1,123 @@
+// Generates VGG19-shaped ONNX models for the tests, laid out like the model zoo's files: vgg19-7 (MXNet Gluon
+// names, opset 7, Flatten, Gemm transB=1, Dropout), vgg19-bn-7 (a BatchNormalization after each conv) and the
+// caffe2 variant (conv1_1_w_0 ..., Softmax output prob_1). `width` scales the channels and dense units so tests
+// can use narrow, fast versions; `size` sets the input side (a multiple of 32). Weights are seeded random values
+// scaled like He initialisation, so activations stay in a sensible range through 19 layers.
+
+import { OnnxBuilder } from '../../src/onnx/builder.ts';
+import { VGG19_BLOCKS, VGG19_CHANNELS } from '../../src/onnx/vgg19-convert.ts';
+import { Rng } from '../../src/util/rng.ts';
+
+export interface Vgg19ModelOptions {
+  variant?: 'zoo' | 'caffe2';
+  batchNorm?: boolean;
+  /** Channel and dense-unit scale: 1 is the real VGG19 (64..512 channels, 4096 units). */
+  width?: number;
+  /** Input height and width. */
+  size?: number;
+  classes?: number;
+  /** Batch dimension declared for the input: a number or a symbolic name. */
+  batch?: number | string;
+  /** Stop after the block5 pool (the conv base); the output is then the pool's. */
+  convBaseOnly?: boolean;
+  seed?: number;
+  opset?: number;
+}
+
+export interface GeneratedModel {
+  builder: OnnxBuilder;
+  input: string;
+  output: string;
+  /** Every initializer's values, by name, as written. */
+  weights: Map<string, Float32Array>;
+  /** Output shape for batch 1. */
+  outputShape: number[];
+}
+
+export function vgg19Model(opts: Vgg19ModelOptions = {}): GeneratedModel {
+  const variant = opts.variant ?? 'zoo';
+  const width = opts.width ?? 1;
+  const size = opts.size ?? 224;
+  const classes = opts.classes ?? 1000;
+  const hidden = Math.max(1, Math.round(4096 * width));
+  const rng = new Rng(opts.seed ?? 1);
+  const caffe2 = variant === 'caffe2';
+  const opset = opts.opset ?? (caffe2 ? 9 : 7);
+  const b = new OnnxBuilder({ opset, producerName: 'graft-tests' });
+  const input = caffe2 ? 'data_0' : 'data';
+  b.input(input, 'float32', [opts.batch ?? 1, 3, size, size]);
+  const weights = new Map<string, Float32Array>();
+  const init = (name: string, dims: number[], values: Float32Array) => {
+    weights.set(name, values);
+    b.initializer(name, 'float32', dims, values);
+  };
+  const he = (n: number, fanIn: number) => Float32Array.from({ length: n }, () => rng.normal() * Math.sqrt(2 / fanIn));
+  const small = (n: number) => rng.uniformArray(n, -0.05, 0.05);
+
+  let x = input;
+  let cin = 3;
+  let conv = 0;
+  let side = size;
+  for (let blk = 0; blk < VGG19_BLOCKS.length; blk++) {
+    const cout = Math.max(1, Math.round(VGG19_CHANNELS[blk] * width));
+    for (let k = 0; k < VGG19_BLOCKS[blk]; k++) {
+      const [w, bias, y] = caffe2
+        ? [`conv${blk + 1}_${k + 1}_w_0`, `conv${blk + 1}_${k + 1}_b_0`, `conv${blk + 1}_${k + 1}_1`]
+        : [`vgg0_conv${conv}_weight`, `vgg0_conv${conv}_bias`, `vgg0_conv${conv}_fwd`];
+      init(w, [cout, cin, 3, 3], he(cout * cin * 9, cin * 9));
+      init(bias, [cout], small(cout));
+      b.node('Conv', [x, w, bias], [y], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1] }, caffe2 ? undefined : `vgg0_conv${conv}`);
+      x = y;
+      if (opts.batchNorm) {
+        const p = `vgg0_batchnorm${conv}`;
+        init(`${p}_gamma`, [cout], rng.uniformArray(cout, 0.5, 1.5));
+        init(`${p}_beta`, [cout], small(cout));
+        init(`${p}_running_mean`, [cout], rng.uniformArray(cout, -0.1, 0.1));
+        init(`${p}_running_var`, [cout], rng.uniformArray(cout, 0.5, 1.5));
+        b.node('BatchNormalization', [x, `${p}_gamma`, `${p}_beta`, `${p}_running_mean`, `${p}_running_var`], [`${p}_fwd`],
+          { epsilon: 1e-5, momentum: 0.9 }, p);
+        x = `${p}_fwd`;
+      }
+      const r = caffe2 ? `relu${blk + 1}_${k + 1}_1` : `vgg0_relu${conv}_fwd`;
+      b.node('Relu', [x], [r]);
+      x = r;
+      cin = cout;
+      conv++;
+    }
+    const p = caffe2 ? `pool${blk + 1}_1` : `vgg0_pool${blk}_fwd`;
+    b.node('MaxPool', [x], [p], { kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0] });
+    x = p;
+    side /= 2;
+  }
+  if (opts.convBaseOnly) {
+    b.output(x, 'float32', [opts.batch ?? 1, cin, side, side]);
+    return { builder: b, input, output: x, weights, outputShape: [1, cin, side, side] };
+  }
+
+  const flat = caffe2 ? 'OC2_DUMMY_0' : 'vgg0_flatten0_reshape0';
+  b.node('Flatten', [x], [flat], { axis: 1 });
+  x = flat;
+  const dims = [cin * side * side, hidden, hidden, classes];
+  for (let j = 0; j < 3; j++) {
+    const [w, bias, y] = caffe2
+      ? [`fc${6 + j}_w_0`, `fc${6 + j}_b_0`, `fc${6 + j}_1`]
+      : [`vgg0_dense${j}_weight`, `vgg0_dense${j}_bias`, `vgg0_dense${j}_fwd`];
+    init(w, [dims[j + 1], dims[j]], he(dims[j + 1] * dims[j], dims[j]));
+    init(bias, [dims[j + 1]], small(dims[j + 1]));
+    b.node('Gemm', [x, w, bias], [y], { alpha: 1, beta: 1, transA: 0, transB: 1 });
+    x = y;
+    if (j < 2) {
+      const r = caffe2 ? `fc${6 + j}_2` : `vgg0_dense${j}_relu_fwd`;
+      const d = caffe2 ? `fc${6 + j}_3` : `vgg0_dropout${j}_fwd`;
+      b.node('Relu', [x], [r]);
+      b.node('Dropout', [r], [d], opset < 12 ? { ratio: 0.5 } : {});
+      x = d;
+    }
+  }
+  if (caffe2) {
+    b.node('Softmax', [x], ['prob_1'], { axis: 1 });
+    x = 'prob_1';
+  }
+  b.output(x, 'float32', [opts.batch ?? 1, classes]);
+  return { builder: b, input, output: x, weights, outputShape: [1, classes] };
+}
