@@ -48,8 +48,9 @@ export class CommandBatcher {
     private readonly pool: BufferPool,
     private readonly limits: Readonly<Record<string, number>>,
     private readonly assertAlive: () => void,
+    errors: ErrorTracker,
   ) {
-    this.errors = new ErrorTracker(device);
+    this.errors = errors;
   }
 
   /** Records one dispatch (nothing runs until the batch is submitted). */

@@ -10,6 +10,7 @@ import { PipelineCache } from './pipelines.ts';
 import { CommandBatcher } from './batcher.ts';
 import { gpuWait } from './wait.ts';
 import { GpuUnavailableError } from './errors.ts';
+import { ErrorTracker } from './error-scope.ts';
 
 export interface GpuOptions {
   /** Dawn backend: vulkan, metal, d3d12, d3d11, opengl, opengles, null. Default: $GRAFT_BACKEND, else Dawn's choice. */
@@ -80,8 +81,11 @@ export class Gpu {
     this.limits = limits;
     this.features = new Set([...device.features]);
     this.pool = new BufferPool(device, limits.maxBufferSize);
-    this.pipelines = new PipelineCache(device, this.features);
-    this.batcher = new CommandBatcher(device, this.pool, limits, () => this.assertAlive());
+    // One tracker for pipeline creation and dispatch batches, so a shader that failed to compile is reported
+    // as itself, before the dispatch that used its invalid pipeline.
+    const errors = new ErrorTracker(device);
+    this.pipelines = new PipelineCache(device, this.features, errors);
+    this.batcher = new CommandBatcher(device, this.pool, limits, () => this.assertAlive(), errors);
     device.lost.then((info) => {
       if (info.reason === 'destroyed') return;
       this.lostMessage = `WebGPU device lost (${info.reason}): ${info.message}`;

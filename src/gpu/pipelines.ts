@@ -32,8 +32,9 @@ export class PipelineCache {
   constructor(
     private readonly device: GPUDevice,
     private readonly features: ReadonlySet<string>,
+    errors: ErrorTracker,
   ) {
-    this.errors = new ErrorTracker(device);
+    this.errors = errors;
   }
 
   /** The WGSL text of `shaders/<name>.wgsl`. */
