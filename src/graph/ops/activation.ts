@@ -1,0 +1,78 @@
+// Elementwise and row-wise activations as differentiable ops: relu, softmax, logSoftmax, dropout.
+// Each backward reads what its forward saved: relu and the softmaxes their output y, dropout its mask.
+
+import type { Gpu } from '../../gpu/device.ts';
+import type { GpuTensor } from '../../gpu/tensor.ts';
+import { fmtShape } from '../../gpu/errors.ts';
+import { reluBackward, reluForward } from '../../kernels/relu.ts';
+import { logSoftmax as logSoftmaxKernel, logSoftmaxBackward, softmax as softmaxKernel, softmaxBackward } from '../../kernels/softmax.ts';
+import { dropoutBackward, dropoutForward } from '../../kernels/dropout.ts';
+import type { Context } from '../context.ts';
+import { Op } from '../op.ts';
+import type { Tensor } from '../tensor.ts';
+
+type OutputRule = (gpu: Gpu, y: GpuTensor, dy: GpuTensor) => GpuTensor;
+
+/** An op whose backward needs only its own output y (relu, softmax, logSoftmax). */
+class FromOutputOp extends Op {
+  private readonly y: GpuTensor;
+
+  constructor(
+    readonly name: string,
+    x: Tensor,
+    y: GpuTensor,
+    private readonly rule: OutputRule,
+  ) {
+    super([x]);
+    this.y = this.save(y);
+  }
+
+  backward(gpu: Gpu, dy: GpuTensor): (GpuTensor | null)[] {
+    return [this.rule(gpu, this.y, dy)];
+  }
+}
+
+function fromOutput(ctx: Context, name: string, x: Tensor, forward: (gpu: Gpu, x: GpuTensor) => GpuTensor, rule: OutputRule): Tensor {
+  const y = forward(ctx.gpu, x.value);
+  return ctx.output(y, `${name} x${fmtShape(x.shape)}`, ctx.recording([x]) ? new FromOutputOp(name, x, y, rule) : null);
+}
+
+export function relu(ctx: Context, x: Tensor): Tensor {
+  return fromOutput(ctx, 'relu', x, reluForward, reluBackward);
+}
+
+/** Softmax over the last axis of (N, C). */
+export function softmax(ctx: Context, x: Tensor): Tensor {
+  return fromOutput(ctx, 'softmax', x, softmaxKernel, softmaxBackward);
+}
+
+/** log(softmax) over the last axis of (N, C). */
+export function logSoftmax(ctx: Context, x: Tensor): Tensor {
+  return fromOutput(ctx, 'logSoftmax', x, logSoftmaxKernel, logSoftmaxBackward);
+}
+
+/**
+ * Inverted dropout: in training, zeroes each element with probability `rate` and scales the rest by
+ * 1 / (1 - rate); otherwise the identity (x itself is returned, nothing runs).
+ */
+export function dropout(ctx: Context, x: Tensor, rate: number, seed: number, training: boolean): Tensor {
+  if (!training || rate === 0) return x;
+  const rec = ctx.recording([x]);
+  const { y, mask } = dropoutForward(ctx.gpu, x.value, rate, seed, true);
+  if (!rec) mask?.release();
+  return ctx.output(y, `dropout(${rate}) x${fmtShape(x.shape)}`, rec ? new DropoutOp(x, mask!) : null);
+}
+
+class DropoutOp extends Op {
+  readonly name = 'dropout';
+  private readonly mask: GpuTensor;
+
+  constructor(x: Tensor, mask: GpuTensor) {
+    super([x]);
+    this.mask = this.save(mask, true);
+  }
+
+  backward(gpu: Gpu, dy: GpuTensor): (GpuTensor | null)[] {
+    return [dropoutBackward(gpu, dy, this.mask)];
+  }
+}

@@ -1,0 +1,245 @@
+// Whole-graph gradient checks: gradients from backward() on the GPU against central finite differences of a
+// float64 CPU forward of the same network (written here for clarity, independent of the kernels), for every
+// parameter element and every input element.
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { testGpu } from './helpers/gpu.ts';
+import { assertClose } from './helpers/close.ts';
+import { GpuTensor } from '../src/gpu/tensor.ts';
+import { Rng } from '../src/util/rng.ts';
+import { Context } from '../src/graph/context.ts';
+import { Tensor, Parameter } from '../src/graph/tensor.ts';
+import { backward, lossValue } from '../src/graph/backward.ts';
+import { conv2d } from '../src/graph/ops/conv.ts';
+import { dense } from '../src/graph/ops/dense.ts';
+import { avgPool2d, globalAvgPool, globalMaxPool, maxPool2d } from '../src/graph/ops/pool.ts';
+import { relu, logSoftmax, softmax } from '../src/graph/ops/activation.ts';
+import { add } from '../src/graph/ops/add.ts';
+import { flatten } from '../src/graph/ops/shape.ts';
+import { softmaxCrossEntropy } from '../src/graph/ops/loss.ts';
+
+// --- a float64 forward of the ops, NHWC / HWIO --------------------------------------------------------------
+
+interface T64 {
+  shape: number[];
+  data: Float64Array;
+}
+
+const t64 = (shape: number[], data?: ArrayLike<number>): T64 => ({
+  shape,
+  data: data ? Float64Array.from(data) : new Float64Array(shape.reduce((a, b) => a * b, 1)),
+});
+
+function conv64(x: T64, w: T64, b: T64 | null, stride: number, pad: [number, number, number, number]): T64 {
+  const [N, H, W, C] = x.shape;
+  const [KH, KW, , O] = w.shape;
+  const OH = Math.floor((H + pad[0] + pad[2] - KH) / stride) + 1;
+  const OW = Math.floor((W + pad[1] + pad[3] - KW) / stride) + 1;
+  const y = t64([N, OH, OW, O]);
+  for (let n = 0; n < N; n++)
+    for (let oh = 0; oh < OH; oh++)
+      for (let ow = 0; ow < OW; ow++)
+        for (let o = 0; o < O; o++) {
+          let s = b ? b.data[o] : 0;
+          for (let kh = 0; kh < KH; kh++)
+            for (let kw = 0; kw < KW; kw++) {
+              const ih = oh * stride + kh - pad[0];
+              const iw = ow * stride + kw - pad[1];
+              if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+              for (let c = 0; c < C; c++) s += x.data[((n * H + ih) * W + iw) * C + c] * w.data[((kh * KW + kw) * C + c) * O + o];
+            }
+          y.data[((n * OH + oh) * OW + ow) * O + o] = s;
+        }
+  return y;
+}
+
+const relu64 = (x: T64): T64 => t64(x.shape, x.data.map((v) => Math.max(v, 0)));
+
+function pool64(x: T64, k: number, kind: 'max' | 'avg'): T64 {
+  const [N, H, W, C] = x.shape;
+  const OH = Math.floor(H / k);
+  const OW = Math.floor(W / k);
+  const y = t64([N, OH, OW, C]);
+  for (let n = 0; n < N; n++)
+    for (let oh = 0; oh < OH; oh++)
+      for (let ow = 0; ow < OW; ow++)
+        for (let c = 0; c < C; c++) {
+          let m = -Infinity;
+          let s = 0;
+          for (let i = 0; i < k; i++)
+            for (let j = 0; j < k; j++) {
+              const v = x.data[((n * H + oh * k + i) * W + ow * k + j) * C + c];
+              m = Math.max(m, v);
+              s += v;
+            }
+          y.data[((n * OH + oh) * OW + ow) * C + c] = kind === 'max' ? m : s / (k * k);
+        }
+  return y;
+}
+
+function global64(x: T64, kind: 'max' | 'avg'): T64 {
+  const [N, H, W, C] = x.shape;
+  const y = t64([N, C]);
+  for (let n = 0; n < N; n++)
+    for (let c = 0; c < C; c++) {
+      let m = -Infinity;
+      let s = 0;
+      for (let p = 0; p < H * W; p++) {
+        const v = x.data[(n * H * W + p) * C + c];
+        m = Math.max(m, v);
+        s += v;
+      }
+      y.data[n * C + c] = kind === 'max' ? m : s / (H * W);
+    }
+  return y;
+}
+
+function dense64(x: T64, w: T64, b: T64): T64 {
+  const [N, I] = x.shape;
+  const O = w.shape[1];
+  const y = t64([N, O]);
+  for (let n = 0; n < N; n++)
+    for (let o = 0; o < O; o++) {
+      let s = b.data[o];
+      for (let i = 0; i < I; i++) s += x.data[n * I + i] * w.data[i * O + o];
+      y.data[n * O + o] = s;
+    }
+  return y;
+}
+
+function logSoftmax64(x: T64): T64 {
+  const [N, C] = x.shape;
+  const y = t64([N, C]);
+  for (let n = 0; n < N; n++) {
+    const row = x.data.subarray(n * C, n * C + C);
+    const m = Math.max(...row);
+    const lse = m + Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0));
+    for (let c = 0; c < C; c++) y.data[n * C + c] = row[c] - lse;
+  }
+  return y;
+}
+
+const add64 = (a: T64, b: T64): T64 => t64(a.shape, a.data.map((v, i) => v + b.data[i]));
+
+/** Central differences of `loss` for every element of every tensor in `wrt`. */
+function numericGrads(wrt: T64[], loss: () => number, eps = 1e-6): Float64Array[] {
+  return wrt.map((t) => {
+    const g = new Float64Array(t.data.length);
+    for (let i = 0; i < t.data.length; i++) {
+      const keep = t.data[i];
+      t.data[i] = keep + eps;
+      const up = loss();
+      t.data[i] = keep - eps;
+      const down = loss();
+      t.data[i] = keep;
+      g[i] = (up - down) / (2 * eps);
+    }
+    return g;
+  });
+}
+
+function randomT64(rng: Rng, shape: number[], scale = 1): T64 {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return t64(shape, Array.from({ length: n }, () => rng.uniform(-scale, scale)));
+}
+
+// --- the checks -----------------------------------------------------------------------------------------------
+
+test('conv+relu, maxpool, strided conv, GAP, dense, softmax cross-entropy: gradients match finite differences', async () => {
+  const gpu = await testGpu();
+  const rng = new Rng(7);
+  const N = 3;
+  const x = randomT64(rng, [N, 6, 5, 2]);
+  const w1 = randomT64(rng, [3, 3, 2, 4], 0.5);
+  const b1 = randomT64(rng, [4], 0.1);
+  const w2 = randomT64(rng, [3, 3, 4, 5], 0.5);
+  const b2 = randomT64(rng, [5], 0.1);
+  const w3 = randomT64(rng, [5, 3], 0.8);
+  const b3 = randomT64(rng, [3], 0.1);
+  const labels = [2, 0, 1];
+
+  const loss64 = (): number => {
+    const h1 = pool64(relu64(conv64(x, w1, b1, 1, [1, 1, 1, 1])), 2, 'max'); // (N, 3, 2, 4)
+    const h2 = relu64(conv64(h1, w2, b2, 2, [1, 1, 1, 1])); // (N, 2, 1, 5)
+    const logp = logSoftmax64(dense64(global64(h2, 'avg'), w3, b3));
+    return -labels.reduce((s, l, n) => s + logp.data[n * 3 + l], 0) / N;
+  };
+
+  const ctx = new Context(gpu);
+  const param = (name: string, t: T64) => new Parameter(name, GpuTensor.from(gpu, t.shape, Float32Array.from(t.data)));
+  const xt = new Tensor(GpuTensor.from(gpu, x.shape, Float32Array.from(x.data)), { requiresGrad: true });
+  const [pw1, pb1, pw2, pb2, pw3, pb3] = [param('w1', w1), param('b1', b1), param('w2', w2), param('b2', b2), param('w3', w3), param('b3', b3)];
+  const lab = GpuTensor.from(gpu, [N], labels, 'i32');
+
+  let h = conv2d(ctx, xt, pw1, pb1, { stride: [1, 1], pad: [1, 1, 1, 1], relu: true });
+  h = maxPool2d(ctx, h, { kernel: [2, 2], stride: [2, 2], pad: [0, 0, 0, 0] });
+  h = relu(ctx, conv2d(ctx, h, pw2, pb2, { stride: [2, 2], pad: [1, 1, 1, 1] }));
+  h = dense(ctx, globalAvgPool(ctx, h), pw3, pb3);
+  const loss = softmaxCrossEntropy(ctx, h, lab);
+  backward(loss);
+
+  assertClose([await lossValue(loss)], [loss64()], { atol: 1e-5, rtol: 1e-5 }, 'loss');
+  const numeric = numericGrads([x, w1, b1, w2, b2, w3, b3], loss64);
+  const tensors = [xt, pw1, pb1, pw2, pb2, pw3, pb3];
+  const names = ['x', 'w1', 'b1', 'w2', 'b2', 'w3', 'b3'];
+  for (let i = 0; i < tensors.length; i++) {
+    assert.ok(tensors[i].grad, `${names[i]} has a gradient`);
+    assertClose(await tensors[i].grad!.read(), numeric[i], { atol: 2e-5, rtol: 2e-3 }, `d loss / d ${names[i]}`);
+  }
+  // Gradients are not all zero (a check that cannot fail is no check).
+  assert.ok(numeric.every((g) => g.some((v) => Math.abs(v) > 1e-4)));
+  ctx.dispose();
+  for (const t of tensors) t.release();
+  lab.release();
+});
+
+test('residual add, avg pool, flatten, global max pool, logSoftmax and softmax: gradients match finite differences', async () => {
+  const gpu = await testGpu();
+  const rng = new Rng(11);
+  const N = 2;
+  const x = randomT64(rng, [N, 4, 4, 3]);
+  const w1 = randomT64(rng, [3, 3, 3, 3], 0.4);
+  const b1 = randomT64(rng, [3], 0.1);
+  const wa = randomT64(rng, [12, 5], 0.5);
+  const ba = randomT64(rng, [5], 0.1);
+  const wb = randomT64(rng, [3, 5], 0.5);
+  const bb = randomT64(rng, [5], 0.1);
+  const r = randomT64(rng, [N, 5]); // the upstream gradient: L = sum(r * out)
+
+  // out = logSoftmax(dense(flatten(avgpool(conv(x) + x))) + dense(gmp(conv(x) + x))) + softmax(same logits)
+  const forward64 = (): T64 => {
+    const res = add64(conv64(x, w1, b1, 1, [1, 1, 1, 1]), x); // (N, 4, 4, 3)
+    const pooled = pool64(res, 2, 'avg'); // (N, 2, 2, 3)
+    const logits = add64(dense64(t64([N, 12], pooled.data), wa, ba), dense64(global64(res, 'max'), wb, bb));
+    const ls = logSoftmax64(logits);
+    return add64(ls, t64(ls.shape, ls.data.map(Math.exp)));
+  };
+  const loss64 = () => forward64().data.reduce((s, v, i) => s + v * r.data[i], 0);
+
+  const ctx = new Context(gpu);
+  const param = (name: string, t: T64) => new Parameter(name, GpuTensor.from(gpu, t.shape, Float32Array.from(t.data)));
+  const xt = new Tensor(GpuTensor.from(gpu, x.shape, Float32Array.from(x.data)), { requiresGrad: true });
+  const ps = [param('w1', w1), param('b1', b1), param('wa', wa), param('ba', ba), param('wb', wb), param('bb', bb)];
+  const [pw1, pb1, pwa, pba, pwb, pbb] = ps;
+
+  const res = add(ctx, conv2d(ctx, xt, pw1, pb1, { stride: [1, 1], pad: [1, 1, 1, 1] }), xt);
+  const pooled = avgPool2d(ctx, res, { kernel: [2, 2], stride: [2, 2], pad: [0, 0, 0, 0] });
+  const logits = add(ctx, dense(ctx, flatten(ctx, pooled), pwa, pba), dense(ctx, globalMaxPool(ctx, res), pwb, pbb));
+  const out = add(ctx, logSoftmax(ctx, logits), softmax(ctx, logits));
+  assertClose(await out.value.read(), forward64().data, { atol: 1e-5, rtol: 1e-4 }, 'forward');
+  const dout = GpuTensor.from(gpu, r.shape, Float32Array.from(r.data));
+  backward(out, dout);
+
+  const numeric = numericGrads([x, w1, b1, wa, ba, wb, bb], loss64);
+  const tensors = [xt, ...ps];
+  const names = ['x', 'w1', 'b1', 'wa', 'ba', 'wb', 'bb'];
+  for (let i = 0; i < tensors.length; i++) {
+    assertClose(await tensors[i].grad!.read(), numeric[i], { atol: 2e-5, rtol: 2e-3 }, `d L / d ${names[i]}`);
+  }
+  ctx.dispose();
+  for (const t of tensors) t.release();
+  dout.release();
+});
+
+test.run();
