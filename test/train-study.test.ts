@@ -3,7 +3,9 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { PNG } from 'pngjs';
 import { join } from 'node:path';
 import { testGpu } from './helpers/gpu.ts';
 import { tempDir } from './helpers/data-images.ts';
@@ -48,6 +50,25 @@ test('the three stages run end to end and learn a synthetic problem', async () =
   assert.ok(report.cam!.model.overall.count > 0, 'CAM scores over the test photos');
   assert.ok(existsSync(join(runDir, 'cam-grid.png')));
   backbone.release();
+
+  // `npm run cam` on the finished run: an overlay of one photo at the photo's size, and the scores again.
+  writeFileSync(
+    join(runDir, 'run.json'),
+    JSON.stringify({ data, backbone: 'vgg19', weights: join(runDir, 'base.safetensors'), preset: 'cpu', inputSize: 32, seed: '3', out: runDir }),
+  );
+  const photo = join(data, 'class1', 'original', 'img0.png');
+  const out = join(runDir, 'overlay.png');
+  const cam = spawnSync('npx', ['tsx', 'src/cli/cam.ts', '--run', runDir, '--image', photo, '--out', out], { encoding: 'utf8' });
+  assert.is(cam.status, 0, cam.stderr);
+  assert.match(cam.stdout, /img0\.png: class\d \d+\.\d%/);
+  const png = PNG.sync.read(readFileSync(out));
+  assert.equal([png.width, png.height], [40, 40]);
+  const scored = spawnSync('npx', ['tsx', 'src/cli/cam.ts', '--score', runDir], { encoding: 'utf8' });
+  assert.is(scored.status, 0, scored.stderr);
+  assert.match(scored.stdout, /\*\*all\*\* \| \d+ \|/);
+  const bad = spawnSync('npx', ['tsx', 'src/cli/cam.ts', '--run', runDir, '--image', join(runDir, 'nope.jpg'), '--out', out], { encoding: 'utf8' });
+  assert.is(bad.status, 1);
+  assert.match(bad.stderr, /error: .*nope\.jpg/);
 });
 
 test('stages 2-3 are skipped with the reason when no pretrained weights exist', async () => {

@@ -52,7 +52,7 @@ runCli(async () => {
   const stages = o.stages.split(',').map((s) => Number(s.trim())) as StageNumber[];
   if (stages.some((s) => ![1, 2, 3].includes(s))) throw new Error(`--stages ${o.stages}: use a list of 1, 2, 3`);
   const runDir = resolve(o.out ?? join('runs', `${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}-${o.backbone}-${presetName}`));
-  writeFileAtomic(join(runDir, 'run.json'), JSON.stringify({ ...o, preset: presetName, data: dataDir, out: runDir, resume: undefined }, null, 2));
+  writeFileAtomic(join(runDir, 'run.json'), JSON.stringify({ ...o, preset: presetName, inputSize: preset.inputSize, data: dataDir, out: runDir, resume: undefined }, null, 2));
   const backbone = stages.some((s) => s > 1) ? await loadBackbone(gpu, o.backbone, o.weights, preset.inputSize) : { missing: 'stages 2-3 not asked for' };
   if ('missing' in backbone && stages.some((s) => s > 1)) process.stderr.write(`stages 2-3 will be skipped: ${backbone.missing}\n`);
   const { report } = await runStudy(gpu, {

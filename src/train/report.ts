@@ -219,25 +219,30 @@ export function reportMarkdown(runDir: string, report: RunReport): string {
     }
   }
 
-  if (report.cam) {
-    const { model, baseline } = report.cam;
-    lines.push('## Class activation maps: localisation against the KTH masks', '');
-    lines.push(
-      'Energy inside: share of the positive CAM mass inside the animal mask. Pointing game: the CAM maximum falls ' +
-        'inside the mask. IoU: mask against the CAM thresholded at 20% of its maximum. Baseline: a centred Gaussian blob.',
-      '',
-    );
-    if (report.cam.gridPng) lines.push(`![CAM overlays](${link(report.cam.gridPng)})`, '');
-    for (const n of report.cam.notes ?? []) lines.push(`- ${n}`);
-    if (report.cam.notes?.length) lines.push('');
-    lines.push('| class | photos | energy inside (CAM / blob) | pointing game (CAM / blob) | IoU@20% (CAM / blob) |');
-    lines.push('|---|---|---|---|---|');
-    const row = (name: string, m: CamScoreTable['overall'], b: CamScoreTable['overall']) =>
-      `| ${name} | ${m.count} | ${pct(m.energyInside)} / ${pct(b.energyInside)} | ${pct(m.pointingGame)} / ${pct(b.pointingGame)} | ${num(m.iou, 3)} / ${num(b.iou, 3)} |`;
-    model.perClass.forEach((m, i) => lines.push(row(m.className, m, baseline.perClass[i])));
-    lines.push(row('**all**', model.overall, baseline.overall), '');
-  }
+  if (report.cam) lines.push(...camMarkdown(report.cam, link));
   return lines.join('\n');
+}
+
+/** The CAM section: the localisation table beside the centred-blob baseline, and the grid of overlays. */
+export function camMarkdown(cam: CamReport, link: (path: string) => string = (p) => p): string[] {
+  const { model, baseline } = cam;
+  const lines: string[] = [];
+  lines.push('## Class activation maps: localisation against the KTH masks', '');
+  lines.push(
+    'Energy inside: share of the positive CAM mass inside the animal mask. Pointing game: the CAM maximum falls ' +
+      'inside the mask. IoU: mask against the CAM thresholded at 20% of its maximum. Baseline: a centred Gaussian blob.',
+    '',
+  );
+  if (cam.gridPng) lines.push(`![CAM overlays](${link(cam.gridPng)})`, '');
+  for (const n of cam.notes ?? []) lines.push(`- ${n}`);
+  if (cam.notes?.length) lines.push('');
+  lines.push('| class | photos | energy inside (CAM / blob) | pointing game (CAM / blob) | IoU@20% (CAM / blob) |');
+  lines.push('|---|---|---|---|---|');
+  const row = (name: string, m: CamScoreTable['overall'], b: CamScoreTable['overall']) =>
+    `| ${name} | ${m.count} | ${pct(m.energyInside)} / ${pct(b.energyInside)} | ${pct(m.pointingGame)} / ${pct(b.pointingGame)} | ${num(m.iou, 3)} / ${num(b.iou, 3)} |`;
+  model.perClass.forEach((m, i) => lines.push(row(m.className, m, baseline.perClass[i])));
+  lines.push(row('**all**', model.overall, baseline.overall), '');
+  return lines;
 }
 
 /** Writes RUNDIR/report.md and RUNDIR/results.json atomically; returns their paths. */
