@@ -17,8 +17,12 @@ import { gpuWait } from './wait.ts';
 
 const MAX_DISPATCHES_PER_SUBMIT = 48;
 
-/** A whole buffer, or a byte range of one (tensors bind exactly their own bytes, not their pooled size class). */
-export type Binding = GPUBuffer | { buffer: GPUBuffer; size: number; offset?: number };
+/**
+ * A whole buffer, a byte range of one (tensors bind exactly their own bytes, not their pooled size class), or a
+ * texture view (kernels that read weights through the texture units, which are cheaper than storage loads on
+ * software drivers).
+ */
+export type Binding = GPUBuffer | { buffer: GPUBuffer; size: number; offset?: number } | GPUTextureView;
 
 export interface Dispatch {
   kernel: Kernel;
@@ -76,6 +80,10 @@ export class CommandBatcher {
     this.device.queue.writeBuffer(uniform, 0, asBytes(d.params));
     entries.push({ binding: 0, resource: { buffer: uniform, size: Math.ceil(paramBytes / 16) * 16 } });
     d.buffers.forEach((b, i) => {
+      if (b instanceof GPUTextureView) {
+        entries.push({ binding: i + 1, resource: b });
+        return;
+      }
       const resource = b instanceof GPUBuffer ? { buffer: b } : { buffer: b.buffer, size: b.size, offset: b.offset ?? 0 };
       const size = resource.size ?? resource.buffer.size;
       if (size > maxBinding) {

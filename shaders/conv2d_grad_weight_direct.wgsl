@@ -1,0 +1,46 @@
+// 2-D convolution gradient with respect to the weights, the plain version: one invocation per dw element,
+// summing x (at the tap) * dy over the batch and every output pixel. Any shape, no subgroups. Fallback for the
+// fast kernel (conv2d_grad_weight.wgsl) and its oracle in tests.
+
+struct Params {
+  H: u32, W: u32, Cin: u32,
+  OH: u32, OW: u32, Cout: u32,
+  KH: u32, KW: u32,
+  strideH: u32, strideW: u32,
+  padTop: u32, padLeft: u32,
+  N: u32,
+  count: u32,    // KH * KW * Cin * Cout
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;        // (N, H, W, Cin)
+@group(0) @binding(2) var<storage, read> dy: array<f32>;       // (N, OH, OW, Cout)
+@group(0) @binding(3) var<storage, read_write> dw: array<f32>; // (KH, KW, Cin, Cout)
+
+override WG: u32 = 64u;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = gid.x + gid.y * groups.x * WG;
+  if (i >= params.count) { return; }
+  let co = i % params.Cout;
+  let t = i / params.Cout;
+  let ci = t % params.Cin;
+  let tap = t / params.Cin;
+  let kw = tap % params.KW;
+  let kh = tap / params.KW;
+  var sum = 0.0;
+  for (var n = 0u; n < params.N; n++) {
+    for (var oh = 0u; oh < params.OH; oh++) {
+      let ih = i32(oh * params.strideH + kh) - i32(params.padTop);
+      if (ih < 0 || ih >= i32(params.H)) { continue; }
+      for (var ow = 0u; ow < params.OW; ow++) {
+        let iw = i32(ow * params.strideW + kw) - i32(params.padLeft);
+        if (iw < 0 || iw >= i32(params.W)) { continue; }
+        let xv = x[((n * params.H + u32(ih)) * params.W + u32(iw)) * params.Cin + ci];
+        sum = fma(xv, dy[((n * params.OH + oh) * params.OW + ow) * params.Cout + co], sum);
+      }
+    }
+  }
+  dw[i] = sum;
+}

@@ -1,0 +1,356 @@
+// 2-D convolution (dilation 1, groups 1) and its gradients: shape checks, the choice of kernel, Params packing
+// and dispatch. Layouts: x (N, H, W, Cin), w (KH, KW, Cin, Cout), y (N, OH, OW, Cout). Padding is
+// [top, left, bottom, right]; OH = floor((H + top + bottom - KH) / strideH) + 1.
+//
+// Each direction has a fast kernel (octets of 8 lanes sharing loads through subgroupShuffle, big register
+// tiles; see shaders/conv2d.wgsl) used when the adapter has subgroups of at least 8 lanes and the channel counts
+// fit it, and a plain kernel that handles every shape (and is the oracle in tests):
+//   forward      conv2d.wgsl (Cin % 32 == 0), conv2d_small_cin.wgsl (any Cin, e.g. the RGB first layer),
+//                fallback conv2d_direct.wgsl
+//   grad input   conv2d_grad_input.wgsl (Cout % 32 == 0) on weights transposed by
+//                conv2d_weight_transpose.wgsl, fallback conv2d_grad_input_direct.wgsl
+//   grad weight  conv2d_grad_weight.wgsl (any Cin; the pixels split into slices whose partial sums are added
+//                by sumRows), fallback conv2d_grad_weight_direct.wgsl
+//   grad bias    sumRows (src/kernels/reduce.ts) over dy viewed as (N * OH * OW, Cout)
+// Batches whose tensors would pass maxStorageBufferBindingSize are processed in chunks of images.
+
+import type { Gpu } from '../gpu/device.ts';
+import type { Binding } from '../gpu/batcher.ts';
+import { GpuTensor } from '../gpu/tensor.ts';
+import { GpuLimitError, ShapeError, fmtShape } from '../gpu/errors.ts';
+import { expectRank } from './shapes.ts';
+import { grid1d, packParams } from './params.ts';
+import { sumRows } from './reduce.ts';
+
+export interface Conv2dOptions {
+  stride: [number, number];
+  /** top, left, bottom, right */
+  pad: [number, number, number, number];
+}
+
+/** Which kernels to use: 'auto' picks the fast ones where they apply; 'direct' forces the plain ones (tests). */
+export type Conv2dPath = 'auto' | 'direct';
+let forcedPath: Conv2dPath = 'auto';
+
+/** Forces the plain kernels (for tests and the bench's cross-checks); returns the previous setting. */
+export function setConv2dPath(path: Conv2dPath): Conv2dPath {
+  const previous = forcedPath;
+  forcedPath = path;
+  return previous;
+}
+
+const WG = 64;
+/** Pixels per octet in conv2d.wgsl / conv2d_grad_input.wgsl / conv2d_small_cin.wgsl (their `const TM`). */
+const TM = 16;
+/** Output channels per octet in conv2d.wgsl / conv2d_grad_input.wgsl (32 * their `const TN`). */
+const COLS = 64;
+const TM_SMALL = 32;
+
+/** [N, OH, OW, Cout] for x (N, H, W, Cin) and w (KH, KW, Cin, Cout). */
+export function conv2dOutputShape(xShape: readonly number[], wShape: readonly number[], o: Conv2dOptions): number[] {
+  const [N, H, W] = xShape;
+  const [KH, KW, , Cout] = wShape;
+  const OH = Math.floor((H + o.pad[0] + o.pad[2] - KH) / o.stride[0]) + 1;
+  const OW = Math.floor((W + o.pad[1] + o.pad[3] - KW) / o.stride[1]) + 1;
+  return [N, OH, OW, Cout];
+}
+
+interface Dims {
+  N: number; H: number; W: number; Cin: number;
+  KH: number; KW: number; Cout: number;
+  OH: number; OW: number;
+}
+
+function checkOptions(op: string, o: Conv2dOptions): void {
+  const ok =
+    o.stride.length === 2 && o.stride.every((s) => Number.isInteger(s) && s >= 1) &&
+    o.pad.length === 4 && o.pad.every((p) => Number.isInteger(p) && p >= 0);
+  if (!ok) throw new ShapeError(`${op}: stride must be two integers >= 1 and pad four integers >= 0, got stride ${fmtShape(o.stride)} pad ${fmtShape(o.pad)}`);
+}
+
+/** Validates x and w shapes against each other and the options; returns all sizes. */
+function dims(op: string, xShape: readonly number[], wShape: readonly number[], o: Conv2dOptions): Dims {
+  checkOptions(op, o);
+  const shapes = `x${fmtShape(xShape)}, w${fmtShape(wShape)}`;
+  if (xShape.length !== 4) throw new ShapeError(`${op}: x must be (N, H, W, Cin), got ${shapes}`);
+  if (wShape.length !== 4) throw new ShapeError(`${op}: w must be (KH, KW, Cin, Cout), got ${shapes}`);
+  const [N, H, W, Cin] = xShape;
+  const [KH, KW, wCin, Cout] = wShape;
+  if (wCin !== Cin) throw new ShapeError(`${op}: x has ${Cin} channels but w expects ${wCin}: ${shapes}`);
+  const [, OH, OW] = conv2dOutputShape(xShape, wShape, o);
+  if (OH < 1 || OW < 1 || KH < 1 || KW < 1 || Cout < 1 || Cin < 1 || N < 1) {
+    throw new ShapeError(`${op}: empty output or kernel for ${shapes}, stride ${fmtShape(o.stride)}, pad ${fmtShape(o.pad)}`);
+  }
+  return { N, H, W, Cin, KH, KW, Cout, OH, OW };
+}
+
+function what(op: string, tensors: Record<string, readonly number[]>, o: Conv2dOptions): string {
+  const list = Object.entries(tensors).map(([k, s]) => `${k}${fmtShape(s)}`).join(' ');
+  return `${op} ${list} stride ${fmtShape(o.stride)} pad ${fmtShape(o.pad)}`;
+}
+
+/** True when the octet kernels can run: subgroups of at least 8 lanes (they shuffle within groups of 8). */
+function octetsAvailable(gpu: Gpu): boolean {
+  if (forcedPath === 'direct' || !gpu.hasSubgroups) return false;
+  const info = (gpu.device as unknown as { adapterInfo?: { subgroupMinSize?: number } }).adapterInfo;
+  const min = info?.subgroupMinSize;
+  // Unknown minimum: trust the feature (every subgroup implementation we know runs 8 lanes or more in compute).
+  return min === undefined || (min >= 8 && min % 8 === 0);
+}
+
+// --- kernel choice -------------------------------------------------------------------------------------
+
+function forwardKernel(gpu: Gpu, d: Dims): string {
+  if (!octetsAvailable(gpu) || d.Cout % 4 !== 0) return 'conv2d_direct';
+  return d.Cin % 32 === 0 ? 'conv2d' : 'conv2d_small_cin';
+}
+
+function gradInputKernel(gpu: Gpu, d: Dims): string {
+  return octetsAvailable(gpu) && d.Cout % 32 === 0 && d.Cin % 4 === 0 ? 'conv2d_grad_input' : 'conv2d_grad_input_direct';
+}
+
+function gradWeightKernel(gpu: Gpu, d: Dims): string {
+  return octetsAvailable(gpu) && d.Cout % 4 === 0 ? 'conv2d_grad_weight' : 'conv2d_grad_weight_direct';
+}
+
+/** The shader each direction would use for these shapes on this GPU (the bench prints it). */
+export function conv2dKernelNames(
+  gpu: Gpu, xShape: readonly number[], wShape: readonly number[], o: Conv2dOptions,
+): { forward: string; gradInput: string; gradWeight: string } {
+  const d = dims('conv2d', xShape, wShape, o);
+  return { forward: forwardKernel(gpu, d), gradInput: gradInputKernel(gpu, d), gradWeight: gradWeightKernel(gpu, d) };
+}
+
+/** Workgroups for `groups` total, folded into y past this adapter's per-dimension limit. */
+function fold(gpu: Gpu, groups: number): [number, number, number] {
+  return grid1d(groups, 1, gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535);
+}
+
+/** Workgroups of WG invocations for `threads`, folded the same way. */
+function grid(gpu: Gpu, threads: number): [number, number, number] {
+  return grid1d(threads, WG, gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535);
+}
+
+// --- batch chunking ------------------------------------------------------------------------------------
+
+/** The byte range of images [n0, n0 + count) of a tensor whose first dimension is the batch. */
+function imageRange(t: GpuTensor, n0: number, count: number): Binding {
+  const perImage = t.byteLength / t.shape[0];
+  return { buffer: t.buffer, offset: n0 * perImage, size: Math.max(4, count * perImage) };
+}
+
+/**
+ * Splits a batch into chunks whose per-chunk bindings fit maxStorageBufferBindingSize and whose offsets respect
+ * minStorageBufferOffsetAlignment. `bytesPerImage` lists every batch-sized tensor's bytes per image.
+ */
+function batchChunks(gpu: Gpu, op: string, N: number, bytesPerImage: number[]): Array<[number, number]> {
+  const maxBinding = gpu.limits.maxStorageBufferBindingSize ?? 134217728;
+  const align = gpu.limits.minStorageBufferOffsetAlignment ?? 256;
+  const largest = Math.max(...bytesPerImage);
+  let per = Math.max(1, Math.floor(maxBinding / largest));
+  if (per >= N) return [[0, N]];
+  if (largest > maxBinding) {
+    throw new GpuLimitError(`${op}: one image needs ${largest} bytes, past this adapter's maxStorageBufferBindingSize of ${maxBinding}`);
+  }
+  // Chunk offsets are multiples of `per` images: make every tensor's chunk start aligned.
+  while (per > 1 && bytesPerImage.some((b) => (b * per) % align !== 0)) per--;
+  if (bytesPerImage.some((b) => (b * per) % align !== 0)) {
+    throw new GpuLimitError(`${op}: the batch must be split to fit maxStorageBufferBindingSize, but image sizes (${bytesPerImage.join(', ')} bytes) do not allow aligned chunks`);
+  }
+  const chunks: Array<[number, number]> = [];
+  for (let n0 = 0; n0 < N; n0 += per) chunks.push([n0, Math.min(per, N - n0)]);
+  return chunks;
+}
+
+// --- forward -------------------------------------------------------------------------------------------
+
+/** y = conv(x, w) + bias, ReLU fused when `relu`. x (N,H,W,Cin), w (KH,KW,Cin,Cout), bias (Cout) or null. */
+export function conv2dForward(
+  gpu: Gpu, x: GpuTensor, w: GpuTensor, bias: GpuTensor | null, o: Conv2dOptions & { relu?: boolean },
+): GpuTensor {
+  const op = 'conv2d';
+  const d = dims(op, x.shape, w.shape, o);
+  if (bias && (bias.shape.length !== 1 || bias.shape[0] !== d.Cout)) {
+    throw new ShapeError(`${op}: bias must be (${d.Cout}), got bias${fmtShape(bias.shape)} for x${fmtShape(x.shape)}, w${fmtShape(w.shape)}`);
+  }
+  const y = GpuTensor.empty(gpu, [d.N, d.OH, d.OW, d.Cout], 'f32', 'conv2d.y'); // (N, OH, OW, Cout)
+  const desc = what(op, { x: x.shape, w: w.shape }, o);
+  const flags: Array<['u32', number]> = [['u32', bias ? 1 : 0], ['u32', o.relu ? 1 : 0]];
+  const biasBinding = bias ? bias.binding : w.binding; // never read when hasBias is 0
+  const kernelName = forwardKernel(gpu, d);
+  const fast = kernelName !== 'conv2d_direct';
+  const kernel = gpu.pipelines.get(kernelName, { WG });
+
+  for (const [n0, count] of batchChunks(gpu, op, d.N, [d.H * d.W * d.Cin * 4, d.OH * d.OW * d.Cout * 4])) {
+    const M = count * d.OH * d.OW;
+    const common = commonParams(d, o);
+    const buffers = [imageRange(x, n0, count), w.binding, biasBinding, imageRange(y, n0, count)];
+    if (fast) {
+      const [tm, cols] = kernelName === 'conv2d' ? [TM, COLS] : [TM_SMALL, 32];
+      const colBlocks = Math.ceil(d.Cout / cols);
+      const octets = colBlocks * Math.ceil(M / tm);
+      const groups = fold(gpu, Math.ceil(octets / (WG / 8)));
+      gpu.batcher.dispatch({
+        kernel, what: desc,
+        params: packParams([...common, ['u32', M], ['u32', colBlocks], ['u32', octets], ['u32', groups[0]], ...flags]),
+        buffers, workgroups: groups,
+      });
+    } else {
+      const total = M * d.Cout;
+      gpu.batcher.dispatch({
+        kernel, what: desc,
+        params: packParams([...common, ['u32', total], ...flags]),
+        buffers, workgroups: grid(gpu, total),
+      });
+    }
+  }
+  return y;
+}
+
+// --- gradient with respect to the input ----------------------------------------------------------------
+
+/** dx (N, H, W, Cin) from dy (N, OH, OW, Cout) and w (KH, KW, Cin, Cout); inputShape is x's shape. */
+export function conv2dGradInput(
+  gpu: Gpu, dy: GpuTensor, w: GpuTensor, inputShape: readonly number[], o: Conv2dOptions,
+): GpuTensor {
+  const op = 'conv2d grad input';
+  const d = dims(op, inputShape, w.shape, o);
+  expectDy(op, dy, d, { x: inputShape, w: w.shape });
+  const dx = GpuTensor.empty(gpu, [d.N, d.H, d.W, d.Cin], 'f32', 'conv2d.dx'); // (N, H, W, Cin)
+  const desc = what(op, { dy: dy.shape, w: w.shape, x: inputShape }, o);
+  const fast = gradInputKernel(gpu, d) === 'conv2d_grad_input';
+  let wT: GpuTensor | undefined;
+  if (fast) {
+    wT = GpuTensor.empty(gpu, [d.KH, d.KW, d.Cout, d.Cin], 'f32', 'conv2d.wT'); // (KH, KW, Cout, Cin)
+    const count = w.size;
+    gpu.batcher.dispatch({
+      kernel: gpu.pipelines.get('conv2d_weight_transpose', { WG }),
+      what: `${op}: transpose w${fmtShape(w.shape)}`,
+      params: packParams([['u32', d.KH * d.KW], ['u32', d.Cin], ['u32', d.Cout], ['u32', count]]),
+      buffers: [w.binding, wT.binding],
+      workgroups: grid(gpu, count),
+    });
+  }
+  const kernel = gpu.pipelines.get(fast ? 'conv2d_grad_input' : 'conv2d_grad_input_direct', { WG });
+  for (const [n0, count] of batchChunks(gpu, op, d.N, [d.H * d.W * d.Cin * 4, d.OH * d.OW * d.Cout * 4])) {
+    const M = count * d.H * d.W;
+    const common = commonParams(d, o);
+    const buffers = [imageRange(dy, n0, count), fast ? wT!.binding : w.binding, imageRange(dx, n0, count)];
+    if (fast) {
+      const colBlocks = Math.ceil(d.Cin / COLS);
+      const octets = colBlocks * Math.ceil(M / TM);
+      const groups = fold(gpu, Math.ceil(octets / (WG / 8)));
+      gpu.batcher.dispatch({
+        kernel, what: desc, buffers, workgroups: groups,
+        params: packParams([...common, ['u32', M], ['u32', colBlocks], ['u32', octets], ['u32', groups[0]]]),
+      });
+    } else {
+      const total = M * d.Cin;
+      gpu.batcher.dispatch({
+        kernel, what: desc, buffers, workgroups: grid(gpu, total),
+        params: packParams([...common, ['u32', total]]),
+      });
+    }
+  }
+  wT?.release(); // work recorded later (the buffer's next owner) runs after the dispatches above
+  return dx;
+}
+
+// --- gradient with respect to the weights --------------------------------------------------------------
+
+/** Octets of work below which the fast grad-weight kernel splits the pixels into slices. */
+const TARGET_OCTETS = 1024;
+
+/** dw (KH, KW, Cin, Cout) from x (N, H, W, Cin) and dy (N, OH, OW, Cout); weightShape is w's shape. */
+export function conv2dGradWeight(
+  gpu: Gpu, x: GpuTensor, dy: GpuTensor, weightShape: readonly number[], o: Conv2dOptions,
+): GpuTensor {
+  const op = 'conv2d grad weight';
+  const d = dims(op, x.shape, weightShape, o);
+  expectDy(op, dy, d, { x: x.shape, w: weightShape });
+  const desc = what(op, { x: x.shape, dy: dy.shape, w: weightShape }, o);
+  const K = d.KH * d.KW * d.Cin;
+  const fast = gradWeightKernel(gpu, d) === 'conv2d_grad_weight';
+  const chunks = batchChunks(gpu, op, d.N, [d.H * d.W * d.Cin * 4, d.OH * d.OW * d.Cout * 4]);
+  const colBlocks = Math.ceil(d.Cout / 32);
+  const rowBlocks = Math.ceil(K / 32);
+  // Slices per chunk: enough octets to keep every core (or GPU unit) busy, at least 4 image rows each.
+  const slicesFor = (count: number) => {
+    const imageRows = count * d.OH;
+    const wanted = fast ? Math.ceil(TARGET_OCTETS / (colBlocks * rowBlocks)) : 1;
+    return Math.max(1, Math.min(wanted, Math.floor(imageRows / 4)));
+  };
+  const totalSlices = chunks.reduce((s, [, count]) => s + slicesFor(count), 0);
+  // (totalSlices, K, Cout) partial sums, or dw itself when there is a single slice
+  const partial = GpuTensor.empty(gpu, totalSlices === 1 ? weightShape : [totalSlices, K, d.Cout], 'f32',
+    totalSlices === 1 ? 'conv2d.dw' : 'conv2d.dw.partial');
+  const kernel = gpu.pipelines.get(fast ? 'conv2d_grad_weight' : 'conv2d_grad_weight_direct', { WG });
+  let slice0 = 0;
+  for (const [n0, count] of chunks) {
+    const slices = slicesFor(count);
+    const common = commonParams(d, o);
+    // A lone chunk writes straight into `partial`; several write their own and are copied in (their offsets
+    // into `partial` need not meet the storage-binding alignment).
+    const temp = chunks.length === 1 ? undefined : GpuTensor.empty(gpu, [slices, K, d.Cout], 'f32', 'conv2d.dw.chunk');
+    const out = (temp ?? partial).binding;
+    if (fast) {
+      const groupsPerSlice = Math.ceil((colBlocks * rowBlocks) / (WG / 8));
+      const groups = fold(gpu, groupsPerSlice * slices);
+      const imageRows = count * d.OH;
+      gpu.batcher.dispatch({
+        kernel, what: desc, workgroups: groups,
+        params: packParams([...common, ['u32', K], ['u32', Math.ceil(imageRows / slices)], ['u32', imageRows],
+          ['u32', colBlocks], ['u32', rowBlocks], ['u32', groupsPerSlice], ['u32', groups[0]], ['u32', slices]]),
+        buffers: [imageRange(x, n0, count), imageRange(dy, n0, count), out],
+      });
+    } else {
+      const total = K * d.Cout;
+      gpu.batcher.dispatch({
+        kernel, what: desc, workgroups: grid(gpu, total),
+        params: packParams([...common, ['u32', count], ['u32', total]]),
+        buffers: [imageRange(x, n0, count), imageRange(dy, n0, count), out],
+      });
+    }
+    if (temp) {
+      gpu.batcher.copy(temp.buffer, 0, partial.buffer, slice0 * K * d.Cout * 4, temp.byteLength);
+      temp.release();
+    }
+    slice0 += slices;
+  }
+  if (totalSlices === 1) return partial;
+  const rows = partial.reshape([totalSlices, K * d.Cout]); // a view: released below, or partial never returns to the pool
+  const summed = sumRows(gpu, rows);
+  rows.release();
+  partial.release();
+  const dw = summed.reshape(weightShape);
+  summed.release();
+  return dw;
+}
+
+// --- gradient with respect to the bias -----------------------------------------------------------------
+
+/** db (Cout) = dy (N, OH, OW, Cout) summed over batch and pixels. */
+export function conv2dGradBias(gpu: Gpu, dy: GpuTensor): GpuTensor {
+  expectRank('conv2d grad bias', 'dy', dy, 4, '(N, OH, OW, Cout)');
+  const rows = dy.reshape([-1, dy.shape[3]]); // (N * OH * OW, Cout)
+  const db = sumRows(gpu, rows);
+  rows.release();
+  return db;
+}
+
+// --- helpers -------------------------------------------------------------------------------------------
+
+function commonParams(d: Dims, o: Conv2dOptions): Array<['u32', number]> {
+  return [
+    ['u32', d.H], ['u32', d.W], ['u32', d.Cin], ['u32', d.OH], ['u32', d.OW], ['u32', d.Cout],
+    ['u32', d.KH], ['u32', d.KW], ['u32', o.stride[0]], ['u32', o.stride[1]], ['u32', o.pad[0]], ['u32', o.pad[1]],
+  ];
+}
+
+function expectDy(op: string, dy: GpuTensor, d: Dims, others: Record<string, readonly number[]>): void {
+  const want = [d.N, d.OH, d.OW, d.Cout];
+  if (dy.shape.length !== 4 || dy.shape.some((v, i) => v !== want[i])) {
+    const list = Object.entries(others).map(([k, s]) => `${k}${fmtShape(s)}`).join(', ');
+    throw new ShapeError(`${op}: dy must be ${fmtShape(want)} for ${list}, got dy${fmtShape(dy.shape)}`);
+  }
+}
