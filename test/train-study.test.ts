@@ -44,7 +44,7 @@ test('the three stages run end to end and learn a synthetic problem', async () =
   assert.ok(readFileSync(join(runDir, 'report.md'), 'utf8').includes('Benchmark'));
   // The split is saved and the features are cached: a second stage-2 run loads them.
   assert.ok(existsSync(join(runDir, 'split.json')));
-  assert.ok(existsSync(join(runDir, 'features-bottleneck-train.safetensors')));
+  assert.ok(existsSync(join(runDir, 'features-frozen-train.safetensors')));
   // Where the fine-tuned network looks, scored against the masks beside the centred-blob baseline.
   assert.ok(report.cam, 'CAM section');
   assert.ok(report.cam!.model.overall.count > 0, 'CAM scores over the test photos');

@@ -36,7 +36,7 @@ export const PRESETS: Record<Preset['name'], Preset> = {
     name: 'cpu',
     inputSize: 128,
     batchSize: 20,
-    stage1: { widths: [32, 64, 128, 128, 256], epochs: 15, patience: 4, dropout: 0.3, optimizer: { kind: 'adam', lr: 1e-3 } },
+    stage1: { widths: [16, 32, 64, 128, 256], epochs: 12, patience: 4, dropout: 0.3, optimizer: { kind: 'adam', lr: 1e-3 } },
     stage2: { copies: 2, epochs: 120, patience: 12, dropout: 0.3, optimizer: { kind: 'adam', lr: 1e-3 } },
     stage3: { copies: 2, epochs: 8, patience: 3, dropout: 0.3, optimizer: { kind: 'sgd', lr: 1e-3, momentum: 0.9 } },
   },

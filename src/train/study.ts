@@ -26,7 +26,7 @@ import { topModel } from './models/top-model.ts';
 import { writeConfusionMatrix, writeLearningCurves } from './plot.ts';
 import type { Preset, StagePreset } from './presets.ts';
 import { writeRunReport, type RunReport, type SkippedStage, type StageNumber, type StageResult } from './report.ts';
-import { featureSource, imageSource, microBatchFor, throughSource } from './sources.ts';
+import { featureSource, imageSource, microBatchFor, throughSource, type FeatureStore } from './sources.ts';
 import { camScoresForSplit } from './cam-run.ts';
 
 export interface StudyOptions {
@@ -209,22 +209,11 @@ async function stage3(gpu: Gpu, o: StudyOptions, data: PreparedData, backbone: B
   let train: ExampleSource;
   let val: ExampleSource;
   let test: ExampleSource;
-  const key = featureKeyParts(o, data, backbone, 'frozen');
   if (p.copies > 0) {
-    const job = (name: 'train' | 'val' | 'test', source: ExampleSource, copies: number, augmentSeed: number | null) =>
-      extractFeatures(gpu, {
-        title: `stage 3 frozen ${name} features`,
-        module: backbone.frozen,
-        source,
-        copies,
-        augmentSeed,
-        batch: chunk,
-        keyParts: [...key, name, data.indices[name]],
-        file: join(o.runDir, `features-frozen-${name}.safetensors`),
-      });
-    train = featureSource(gpu, await job('train', images.train, p.copies, o.seed + 3));
-    val = featureSource(gpu, await job('val', images.val, 1, null));
-    test = featureSource(gpu, await job('test', images.test, 1, null));
+    const frozen = await frozenFeatures(gpu, o, data, backbone);
+    train = featureSource(gpu, frozen.train);
+    val = featureSource(gpu, frozen.val);
+    test = featureSource(gpu, frozen.test);
   } else {
     train = throughSource(gpu, images.train, backbone.frozen, chunk);
     val = throughSource(gpu, images.val, backbone.frozen, chunk);
@@ -251,26 +240,56 @@ async function stage3(gpu: Gpu, o: StudyOptions, data: PreparedData, backbone: B
   return { result, model };
 }
 
-/** Stage 2's inputs: the whole base (frozen part, then its last block) over each split. */
-async function bottleneckFeatures(gpu: Gpu, o: StudyOptions, data: PreparedData, backbone: Backbone, dir: string) {
-  const p = o.preset.stage2;
+/**
+ * The frozen part's output over each split (augmented copies of the training photos, plain validation/test),
+ * computed once and cached on disk: stage 2's bottleneck features are the tail run over these, and stage 3
+ * trains the tail on them, so the expensive part of the network runs over each photo version only once.
+ */
+async function frozenFeatures(gpu: Gpu, o: StudyOptions, data: PreparedData, backbone: Backbone) {
   const S = o.preset.inputSize;
   const chunk = microBatchFor(gpu, S * S * 64 * 4 * 2, o.preset.batchSize);
   const images = splitSources(gpu, data, backbone.preprocess, true);
-  const key = featureKeyParts(o, data, backbone, 'bottleneck');
-  const job = (name: 'train' | 'val' | 'test', copies: number, augmentSeed: number | null) =>
+  const key = featureKeyParts(o, data, backbone, 'frozen');
+  const copies = Math.max(1, o.preset.stage2.copies, o.preset.stage3.copies);
+  const job = (name: 'train' | 'val' | 'test', n: number, augmentSeed: number | null) =>
     extractFeatures(gpu, {
-      title: `stage 2 ${name} features`,
-      module: backbone.tail,
-      source: throughSource(gpu, images[name], backbone.frozen, chunk),
-      copies,
+      title: `frozen-part ${name} features`,
+      module: backbone.frozen,
+      source: images[name],
+      copies: n,
       augmentSeed,
       batch: chunk,
       keyParts: [...key, name, data.indices[name]],
-      file: join(o.runDir, `features-bottleneck-${name}.safetensors`),
+      file: join(o.runDir, `features-frozen-${name}.safetensors`),
     });
+  return { train: await job('train', copies, o.seed + 3), val: await job('val', 1, null), test: await job('test', 1, null) };
+}
+
+/** Stage 2's inputs: the base's last block run over the cached frozen-part features (`copies` training versions). */
+async function bottleneckFeatures(gpu: Gpu, o: StudyOptions, data: PreparedData, backbone: Backbone, dir: string) {
+  const frozen = await frozenFeatures(gpu, o, data, backbone);
+  const key = featureKeyParts(o, data, backbone, 'bottleneck');
+  const job = async (name: 'train' | 'val' | 'test', store: FeatureStore, copies: number) => {
+    const parts: FeatureStore[] = [];
+    for (let k = 0; k < copies; k++) {
+      parts.push(
+        await extractFeatures(gpu, {
+          title: `bottleneck ${name} features${copies > 1 ? ` (copy ${k + 1}/${copies})` : ''}`,
+          module: backbone.tail,
+          source: featureSource(gpu, { ...store, copies: [store.copies[k]] }),
+          copies: 1,
+          augmentSeed: null,
+          batch: o.preset.batchSize,
+          keyParts: [...key, name, data.indices[name], k],
+          file: join(o.runDir, `features-bottleneck-${name}${copies > 1 ? `-${k}` : ''}.safetensors`),
+        }),
+      );
+    }
+    return { shape: parts[0].shape, labels: parts[0].labels, copies: parts.map((f) => f.copies[0]) };
+  };
   mkdirSync(dir, { recursive: true });
-  return { train: await job('train', p.copies, o.seed + 5), val: await job('val', 1, null), test: await job('test', 1, null) };
+  const copies = Math.min(o.preset.stage2.copies, frozen.train.copies.length);
+  return { train: await job('train', frozen.train, copies), val: await job('val', frozen.val, 1), test: await job('test', frozen.test, 1) };
 }
 
 function featureKeyParts(o: StudyOptions, data: PreparedData, backbone: Backbone, part: string): unknown[] {
