@@ -1,6 +1,10 @@
 // `npm run onnx -- <verb>`: ONNX models on the command line. Thin: parses arguments, calls src/onnx, prints.
 //   info MODEL.onnx   opset, inputs, outputs (declared and inferred shapes), operator counts, parameters, and
 //                     every node or attribute graft would refuse to run.
+//   run MODEL.onnx --input NAME=FILE.pb ... --out DIR
+//                     runs the model on WebGPU; writes every graph output to DIR/<output name>.pb (TensorProto).
+//   export CHECKPOINT --out model.onnx
+//                     writes a trained graft model (a run folder, stage folder or model.safetensors) as ONNX.
 
 import { Command, InvalidArgumentError } from 'commander';
 import { readOnnxFile } from '../onnx/reader.ts';
@@ -9,6 +13,13 @@ import { formatProblem } from '../onnx/ops-supported.ts';
 import type { TensorInfo } from '../onnx/shapes.ts';
 import { GraftError } from '../gpu/errors.ts';
 import { runCli } from './run-cli.ts';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { getGpu } from '../gpu/device.ts';
+import { OnnxRunner, checkRun } from '../onnx/runner.ts';
+import { readTensorFile, writeTensorFile } from '../onnx/tensor-files.ts';
+import type { OnnxTensor } from '../onnx/tensor.ts';
+import { exportCheckpoint } from '../onnx/export.ts';
 
 /** `name=1,3,224,224` -> [name, {float32, [1,3,224,224]}], collected over repeated options. */
 function shapeOption(value: string, previous: Map<string, TensorInfo> = new Map()): Map<string, TensorInfo> {
@@ -61,7 +72,7 @@ function info(path: string, opts: { shape?: Map<string, TensorInfo>; batch: numb
   console.log(out.join('\n'));
 }
 
-const program = new Command('onnx').description('Read ONNX models with graft.').showHelpAfterError();
+const program = new Command('onnx').description('Read, run and export ONNX models with graft.').showHelpAfterError();
 program
   .command('info')
   .description('Print opset, inputs, outputs, operator counts, parameter count and unsupported operators.')
@@ -70,6 +81,73 @@ program
   .option('--batch <n>', 'value given to symbolic dimensions such as N', positiveInt, 1)
   .option('--nodes', 'list every node with its inferred output shapes')
   .action(info);
+
+/** `NAME=FILE` (or a bare FILE for a model with one input), collected over repeated options. */
+function inputOption(value: string, previous: Array<[string | null, string]> = []): Array<[string | null, string]> {
+  const m = /^([^=]+)=(.+)$/.exec(value);
+  previous.push(m ? [m[1], m[2]] : [null, value]);
+  return previous;
+}
+
+/** Output names become file names: path separators and other awkward characters are replaced by '_'. */
+function fileNameFor(output: string): string {
+  return output.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+async function run(path: string, opts: { input?: Array<[string | null, string]>; out: string }): Promise<void> {
+  const model = readOnnxFile(path);
+  const names = model.graph.inputs.map((v) => v.name);
+  const inputs = new Map<string, OnnxTensor>();
+  for (const [name, file] of opts.input ?? []) {
+    // A bare FILE is matched by the name stored in its TensorProto (as the ONNX backend test data sets store
+    // them), else it must be the model's only input.
+    const t = readTensorFile(file);
+    const key = name ?? (names.includes(t.name) ? t.name : names.length === 1 ? names[0] : null);
+    if (key === null) {
+      throw new GraftError(`--input ${file}: the model has ${names.length} inputs (${names.join(', ')}) and the file names none of them; write NAME=FILE`);
+    }
+    if (inputs.has(key)) throw new GraftError(`--input ${key} is given twice`);
+    inputs.set(key, { ...t, name: key });
+  }
+  checkRun(model, inputs); // refuse before the device is opened
+  const gpu = await getGpu({ quiet: true });
+  const runner = new OnnxRunner(gpu, model);
+  const t0 = performance.now();
+  const outputs = await runner.run(inputs);
+  const ms = performance.now() - t0;
+  runner.release();
+  mkdirSync(opts.out, { recursive: true });
+  const used = new Set<string>();
+  for (const [name, t] of outputs) {
+    let file = fileNameFor(name);
+    while (used.has(file)) file = `_${file}`;
+    used.add(file);
+    const target = join(opts.out, `${file}.pb`);
+    writeTensorFile(target, t);
+    console.log(`${name}  ${t.dtype} [${t.dims.join(',')}]  -> ${target}`);
+  }
+  process.stderr.write(`ran ${model.graph.nodes.length} nodes on ${gpu.describe()} in ${ms.toFixed(0)} ms\n`);
+}
+
+program
+  .command('run')
+  .description('Run a model on WebGPU and write every graph output to DIR/<output name>.pb as an ONNX TensorProto of its own type and shape.')
+  .argument('<model>', 'an ONNX model file (.onnx)')
+  .option('--input <name=file>', 'a graph input: a serialized TensorProto (.pb) or a numpy array (.npy); repeat for each input. A bare FILE goes to the input its TensorProto names, or to the only input', inputOption)
+  .requiredOption('--out <dir>', 'folder for the outputs (created if missing)')
+  .action(run);
+
+program
+  .command('export')
+  .description('Write a trained graft model as standard ONNX (opset 13): NCHW float input, already preprocessed as the run did (see the model\'s doc_string), softmax probabilities out.')
+  .argument('<checkpoint>', 'a run folder (stage 3 if present, else stage 1), a stage folder, or a model.safetensors file')
+  .requiredOption('--out <file>', 'the ONNX file to write')
+  .option('--backbone-weights <file>', 'the VGG weights file a stage 2/3 model was trained on (default: the one in the run\'s run.json, else weights/vgg19.safetensors)')
+  .option('--size <n>', 'input height and width to declare (default: the run\'s input size, else 224)', positiveInt)
+  .action((checkpoint: string, opts: { out: string; backboneWeights?: string; size?: number }) => {
+    const r = exportCheckpoint(checkpoint, { out: opts.out, backboneWeights: opts.backboneWeights, size: opts.size });
+    console.log(`${r.description}\n  input  ${r.input} [${r.inputShape.join(',')}] (${r.preprocessing})\n  output ${r.output} [${r.outputShape.join(',')}]\n  -> ${opts.out}`);
+  });
 
 runCli(async () => {
   await program.parseAsync();

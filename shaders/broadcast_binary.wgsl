@@ -1,0 +1,40 @@
+// Broadcasting sum y = alpha * a + beta * b (numpy rules, as ONNX's Add, Sum and Gemm's C use them). y's dims
+// are d0..d5 (row-major, leading 1s below rank 6); each operand steps through its own buffer by a stride per
+// output axis, 0 along axes it is broadcast over. Strides also let an operand be laid out differently from y
+// (NCHW against an NHWC output) without a copy. One invocation per output element.
+
+struct Params {
+  count: u32,
+  d0: u32, d1: u32, d2: u32, d3: u32, d4: u32, d5: u32,
+  a0: u32, a1: u32, a2: u32, a3: u32, a4: u32, a5: u32,
+  b0: u32, b1: u32, b2: u32, b3: u32, b4: u32, b5: u32,
+  alpha: f32,
+  beta: f32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+
+override WG: u32 = 256u;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = gid.x + gid.y * groups.x * WG;
+  if (i >= params.count) { return; }
+  let dims = array<u32, 6>(params.d0, params.d1, params.d2, params.d3, params.d4, params.d5);
+  let sa = array<u32, 6>(params.a0, params.a1, params.a2, params.a3, params.a4, params.a5);
+  let sb = array<u32, 6>(params.b0, params.b1, params.b2, params.b3, params.b4, params.b5);
+  var rest = i;
+  var ia = 0u;
+  var ib = 0u;
+  for (var k = 5i; k >= 0i; k--) {
+    let d = dims[k];
+    let c = rest % d;
+    ia += c * sa[k];
+    ib += c * sb[k];
+    rest /= d;
+  }
+  y[i] = params.alpha * a[ia] + params.beta * b[ib];
+}

@@ -1,0 +1,54 @@
+// Axis permutation (shaders/transpose.wgsl): ONNX Transpose, and the NHWC <-> NCHW conversions the ONNX runner
+// makes where a layout-sensitive operator meets a channels-last activation. Ranks up to 6.
+
+import type { Gpu } from '../gpu/device.ts';
+import { GpuTensor } from '../gpu/tensor.ts';
+import { GpuLimitError, ShapeError, fmtShape } from '../gpu/errors.ts';
+import { grid1d, packParams } from './params.ts';
+import { bindingLimit } from './windows.ts';
+
+const WG = 256;
+/** Highest rank the strided kernels take (their Params carry six dims). */
+export const MAX_RANK = 6;
+
+/** Row-major strides of a shape. */
+export function stridesOf(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+/** `values` left-padded with `fill` to MAX_RANK entries. */
+export function padTo6(values: readonly number[], fill: number): number[] {
+  return [...new Array<number>(MAX_RANK - values.length).fill(fill), ...values];
+}
+
+/** y = x with axes permuted: y.shape[i] = x.shape[perm[i]]. */
+export function transpose(gpu: Gpu, x: GpuTensor, perm: readonly number[]): GpuTensor {
+  const r = x.shape.length;
+  const what = `transpose x${fmtShape(x.shape)} perm ${fmtShape(perm)}`;
+  if (perm.length !== r || [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) {
+    throw new ShapeError(`${what}: perm is not a permutation of ${r} axes`);
+  }
+  if (r > MAX_RANK) throw new ShapeError(`${what}: rank ${r} is above the ${MAX_RANK} supported`);
+  if (x.dtype !== 'f32') throw new ShapeError(`${what}: x must be f32, got ${x.dtype}`);
+  const yShape = perm.map((p) => x.shape[p]);
+  const y = GpuTensor.empty(gpu, yShape, 'f32', 'transpose.y');
+  if (y.size === 0) return y;
+  if (x.size > bindingLimit(gpu)) throw new GpuLimitError(`${what}: ${x.byteLength} bytes exceed one storage binding`);
+  const xs = stridesOf(x.shape);
+  const dims = padTo6(yShape, 1);
+  const strides = padTo6(perm.map((p) => xs[p]), 0);
+  gpu.batcher.dispatch({
+    kernel: gpu.pipelines.get('transpose', { WG }),
+    what,
+    params: packParams([['u32', y.size], ...dims.map((d) => ['u32', d] as const), ...strides.map((s) => ['u32', s] as const)]),
+    buffers: [x.binding, y.binding],
+    workgroups: grid1d(y.size, WG),
+  });
+  return y;
+}

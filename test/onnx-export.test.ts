@@ -1,0 +1,142 @@
+// `export` round trip: a graft model with random weights (nothing trained) saved the way the study saves it,
+// exported to ONNX, then run by onnxruntime-node and by graft's ONNX runner; both must give the probabilities
+// graft's own model computes (its forward + softmax), rtol 1e-3. Covers the stage-1 benchmark CNN from a run
+// folder and a stage-3 model (frozen VGG blocks from a backbone weights file, fine-tuned tail, top model).
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { testGpu } from './helpers/gpu.ts';
+import { assertClose } from './helpers/close.ts';
+import type { Gpu } from '../src/gpu/device.ts';
+import { GpuTensor } from '../src/gpu/tensor.ts';
+import { Context, Tensor, type Module } from '../src/graph/index.ts';
+import { benchmarkCnn } from '../src/train/models/benchmark-cnn.ts';
+import { topModel } from '../src/train/models/top-model.ts';
+import { loadVggBackbone } from '../src/train/backbones/vgg.ts';
+import { FineTuned } from '../src/train/study.ts';
+import { saveWeights } from '../src/train/checkpoint.ts';
+import { writeSafetensors } from '../src/onnx/safetensors.ts';
+import { exportCheckpoint, EXPORT_INPUT, EXPORT_OUTPUT } from '../src/onnx/export.ts';
+import { readOnnxFile } from '../src/onnx/reader.ts';
+import { runOnnx } from '../src/onnx/runner.ts';
+import { makeTensor, toFloat32 } from '../src/onnx/tensor.ts';
+import { Rng } from '../src/util/rng.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'graft-export-'));
+const S = 32;
+const N = 2;
+
+/** (N, 3, S, S) NCHW values and the same images NHWC. */
+function images(seed: number): { nchw: Float32Array; nhwc: Float32Array } {
+  const nchw = new Rng(seed).uniformArray(N * 3 * S * S, -1, 1);
+  const nhwc = new Float32Array(nchw.length);
+  for (let n = 0; n < N; n++) for (let c = 0; c < 3; c++) for (let i = 0; i < S * S; i++) nhwc[(n * S * S + i) * 3 + c] = nchw[(n * 3 + c) * S * S + i];
+  return { nchw, nhwc };
+}
+
+/** graft's own probabilities: the modules' forward in eval mode, then a softmax per row. */
+async function graftProbabilities(gpu: Gpu, modules: Module[], nhwc: Float32Array): Promise<Float32Array> {
+  const ctx = new Context(gpu, { grad: false });
+  let x = new Tensor(GpuTensor.from(gpu, [N, S, S, 3], nhwc));
+  for (const m of modules) {
+    m.eval();
+    x = m.forward(x, ctx);
+  }
+  const logits = (await x.value.read()) as Float32Array;
+  ctx.dispose();
+  const classes = logits.length / N;
+  const out = new Float32Array(logits.length);
+  for (let n = 0; n < N; n++) {
+    const row = logits.subarray(n * classes, (n + 1) * classes);
+    const max = Math.max(...row);
+    const e = Array.from(row, (v) => Math.exp(v - max));
+    const sum = e.reduce((a, b) => a + b, 0);
+    e.forEach((v, k) => (out[n * classes + k] = v / sum));
+  }
+  return out;
+}
+
+async function checkExport(gpu: Gpu, onnxFile: string, nchw: Float32Array, want: Float32Array): Promise<void> {
+  const session = await ort.InferenceSession.create(onnxFile);
+  const ortOut = await session.run({ [EXPORT_INPUT]: new ort.Tensor('float32', nchw, [N, 3, S, S]) });
+  assertClose(ortOut[EXPORT_OUTPUT].data as Float32Array, want, { atol: 1e-5, rtol: 1e-3 }, 'onnxruntime vs graft model');
+  const ours = await runOnnx(gpu, readOnnxFile(onnxFile), { [EXPORT_INPUT]: makeTensor(EXPORT_INPUT, 'float32', [N, 3, S, S], nchw) });
+  assertClose(toFloat32(ours.get(EXPORT_OUTPUT)!), want, { atol: 1e-5, rtol: 1e-3 }, 'graft ONNX runner vs graft model');
+}
+
+test('stage-1 benchmark CNN from a run folder: onnxruntime and graft agree with the model', async () => {
+  const gpu = await testGpu();
+  const model = benchmarkCnn(gpu, { widths: [8, 16, 16, 32, 24], numClasses: 5, dropout: 0.5, seed: 11 });
+  const run = join(dir, 'run1');
+  mkdirSync(join(run, 'stage1'), { recursive: true });
+  await saveWeights(join(run, 'stage1', 'model.safetensors'), model, { stage: '1' });
+  writeFileSync(join(run, 'results.json'), JSON.stringify({ inputSize: S }));
+  const out = join(dir, 'stage1.onnx');
+  const r = exportCheckpoint(run, { out });
+  assert.equal(r.inputShape, ['N', 3, S, S]);
+  assert.equal(r.outputShape, ['N', 5]);
+  const m = readOnnxFile(out);
+  assert.is(m.opset, 13);
+  assert.match(m.metadata.get('preprocessing') ?? '', /"colour_order":"RGB"/);
+  const { nchw, nhwc } = images(1);
+  await checkExport(gpu, out, nchw, await graftProbabilities(gpu, [model], nhwc));
+  model.release();
+});
+
+test('stage-3 VGG model (frozen blocks from the backbone file + tail + top): onnxruntime and graft agree', async () => {
+  const gpu = await testGpu();
+  // A narrow VGG-shaped backbone file in the converter's format: blocks of [2, 1, 2] convs.
+  const rng = new Rng(5);
+  const entries = [];
+  let cin = 3;
+  for (const [b, convs, cout] of [[1, 2, 8], [2, 1, 12], [3, 2, 16]]) {
+    for (let k = 1; k <= convs; k++) {
+      entries.push({ name: `block${b}.conv${k}.weight`, dtype: 'float32' as const, shape: [3, 3, cin, cout], data: rng.uniformArray(9 * cin * cout, -0.3, 0.3) });
+      entries.push({ name: `block${b}.conv${k}.bias`, dtype: 'float32' as const, shape: [cout], data: rng.uniformArray(cout, -0.1, 0.1) });
+      cin = cout;
+    }
+  }
+  const backboneFile = join(dir, 'vgg-narrow.safetensors');
+  const preprocessing = { colour_order: 'BGR', scale: 1, mean: [103.939, 116.779, 123.68], std: [1, 1, 1] };
+  writeSafetensors(backboneFile, entries, { source_sha256: 'ab'.repeat(32), preprocessing: JSON.stringify(preprocessing), source_variant: 'test' });
+  const backbone = loadVggBackbone(gpu, backboneFile);
+  const top = topModel(gpu, { channels: backbone.featureChannels, numClasses: 4, dropout: 0.5, seed: 3 });
+  const fine = new FineTuned(backbone.tail, top);
+  const stage3 = join(dir, 'run3', 'stage3');
+  mkdirSync(stage3, { recursive: true });
+  await saveWeights(join(stage3, 'model.safetensors'), fine, { stage: '3', backbone: backbone.name, weights: backbone.weightsId });
+  const out = join(dir, 'stage3.onnx');
+  exportCheckpoint(join(stage3, 'model.safetensors'), { out, backboneWeights: backboneFile, size: S });
+  const m = readOnnxFile(out);
+  assert.is(m.graph.nodes.filter((n) => n.opType === 'Conv').length, 5);
+  assert.is(m.graph.nodes.filter((n) => n.opType === 'MaxPool').length, 2);
+  assert.match(m.metadata.get('preprocessing') ?? '', /"colour_order":"BGR"/);
+  const { nchw, nhwc } = images(2);
+  await checkExport(gpu, out, nchw, await graftProbabilities(gpu, [backbone.frozen, fine], nhwc));
+
+  // From the run folder alone: run.json (written by train:kth) names the backbone file and the input size.
+  writeFileSync(join(dir, 'run3', 'run.json'), JSON.stringify({ backbone: 'vgg19', weights: backboneFile, inputSize: S }));
+  const fromRun = exportCheckpoint(join(dir, 'run3'), { out: join(dir, 'stage3b.onnx') });
+  assert.equal(fromRun.inputShape, ['N', 3, S, S]);
+  assert.match(fromRun.preprocessing, /^BGR pixels/);
+
+  // The wrong backbone file is refused, naming both weights.
+  writeSafetensors(join(dir, 'other.safetensors'), entries, { source_sha256: 'cd'.repeat(32), preprocessing: JSON.stringify(preprocessing) });
+  assert.throws(() => exportCheckpoint(stage3, { out: join(dir, 'x.onnx'), backboneWeights: join(dir, 'other.safetensors') }), /trained on backbone weights abababab/);
+  backbone.release();
+  top.release();
+});
+
+test('a resnet50 run is refused with a clear message', () => {
+  const file = join(dir, 'resnet.safetensors');
+  writeSafetensors(file, [{ name: 'model/top.predictions.weight', dtype: 'float32', shape: [2, 2], data: new Float32Array(4) }], { format: 'graft-weights/1', stage: '3', backbone: 'resnet50' });
+  assert.throws(() => exportCheckpoint(file, { out: join(dir, 'r.onnx') }), /resnet50 backbone cannot be exported/);
+});
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+test.run();

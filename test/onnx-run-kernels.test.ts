@@ -1,0 +1,142 @@
+// The kernels added for the ONNX runner against float64 CPU references (test/reference/onnx-kernels.ts):
+// transpose (ranks 1-6, every kind of perm), broadcasting weighted sum (ranks up to 6, broadcast on either side,
+// alpha/beta), batch normalisation in NHWC and NCHW order, and the weighted NLL gather with ignore_index;
+// plus the shape errors they promise.
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { testGpu } from './helpers/gpu.ts';
+import { assertClose } from './helpers/close.ts';
+import { GpuTensor } from '../src/gpu/tensor.ts';
+import { ShapeError } from '../src/gpu/errors.ts';
+import { transpose } from '../src/kernels/transpose.ts';
+import { broadcastAdd } from '../src/kernels/broadcast.ts';
+import { batchNormInference } from '../src/kernels/batchnorm.ts';
+import { nllGather } from '../src/kernels/nll.ts';
+import { setBindingLimitForTests } from '../src/kernels/windows.ts';
+import { batchNormRef, broadcastAddRef, nllRef, transposeRef } from './reference/onnx-kernels.ts';
+import { Rng } from '../src/util/rng.ts';
+
+const rng = new Rng(17);
+const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+function shuffled(n: number): number[] {
+  const p = [...Array(n).keys()];
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    [p[i], p[j]] = [p[j], p[i]];
+  }
+  return p;
+}
+
+test('transpose matches numpy.transpose for ranks 1-6', async () => {
+  const gpu = await testGpu();
+  const shapes = [[7], [3, 5], [2, 3, 4], [2, 5, 3, 4], [2, 3, 1, 4, 3], [2, 1, 3, 2, 3, 2], [3, 7, 9, 5]];
+  for (const shape of shapes) {
+    for (const perm of [shuffled(shape.length), [...Array(shape.length).keys()].reverse()]) {
+      const x = rng.uniformArray(size(shape));
+      const xt = GpuTensor.from(gpu, shape, x);
+      const yt = transpose(gpu, xt, perm);
+      assert.equal([...yt.shape], perm.map((p) => shape[p]));
+      assertClose(await yt.read(), transposeRef(x, shape, perm), { atol: 0, rtol: 0 }, `transpose [${shape}] perm [${perm}]`);
+      xt.release();
+      yt.release();
+    }
+  }
+  const x = GpuTensor.from(gpu, [2, 3], new Float32Array(6));
+  assert.throws(() => transpose(gpu, x, [0, 0]), (e: Error) => e instanceof ShapeError && /transpose x\[2,3\] perm \[0,0\]: perm is not a permutation of 2 axes/.test(e.message));
+  x.release();
+});
+
+test('broadcastAdd matches numpy broadcasting with alpha and beta', async () => {
+  const gpu = await testGpu();
+  const pairs: Array<[number[], number[], number, number]> = [
+    [[5], [5], 1, 1],
+    [[2, 3, 4, 5], [3, 1, 1], 1, 1],
+    [[4, 5], [2, 1, 1, 5], 0.5, -2],
+    [[1], [3, 4], 1, 1],
+    [[2, 1, 3, 1, 2, 3], [3, 4, 2, 1], 2, 0.25],
+    [[3, 1], [1, 6], 1, 3],
+    [[], [2, 3], 1, 1],
+  ];
+  for (const [sa, sb, alpha, beta] of pairs) {
+    const a = rng.uniformArray(size(sa));
+    const b = rng.uniformArray(size(sb));
+    const at = GpuTensor.from(gpu, sa, a);
+    const bt = GpuTensor.from(gpu, sb, b);
+    const yt = broadcastAdd(gpu, at, bt, alpha, beta);
+    const want = broadcastAddRef(a, sa, b, sb, alpha, beta);
+    assert.equal([...yt.shape], want.shape);
+    assertClose(await yt.read(), want.y, { atol: 1e-6, rtol: 1e-6 }, `[${sa}] + [${sb}]`);
+    for (const t of [at, bt, yt]) t.release();
+  }
+  const a = GpuTensor.from(gpu, [2, 3], new Float32Array(6));
+  const b = GpuTensor.from(gpu, [4], new Float32Array(4));
+  assert.throws(() => broadcastAdd(gpu, a, b), (e: Error) => e instanceof ShapeError && /a\[2,3\] and b\[4\] do not broadcast/.test(e.message));
+  a.release();
+  b.release();
+});
+
+test('batchNormInference matches ONNX BatchNormalization, channels last (NHWC) and at axis 1 (NCHW)', async () => {
+  const gpu = await testGpu();
+  for (const [shape, layout] of [[[2, 5, 3, 4], 'nhwc'], [[2, 4, 5, 3], 'nchw'], [[3, 7], 'nchw']] as const) {
+    const C = layout === 'nhwc' ? shape[3] : shape[1];
+    const axis = layout === 'nhwc' ? 3 : 1;
+    const inner = layout === 'nhwc' ? 1 : size(shape.slice(2));
+    const x = rng.uniformArray(size(shape));
+    const p = { gamma: rng.uniformArray(C, 0.5, 1.5), beta: rng.uniformArray(C), mean: rng.uniformArray(C), variance: rng.uniformArray(C, 0.1, 2), epsilon: 1e-3 };
+    const t = (v: Float32Array) => GpuTensor.from(gpu, [C], v);
+    const ps = { gamma: t(p.gamma), beta: t(p.beta), mean: t(p.mean), variance: t(p.variance), epsilon: p.epsilon };
+    const xt = GpuTensor.from(gpu, shape, x);
+    const yt = batchNormInference(gpu, xt, ps, inner);
+    assertClose(await yt.read(), batchNormRef(x, shape, axis, p), { atol: 1e-5, rtol: 1e-5 }, `batchnorm [${shape}] ${layout}`);
+    for (const u of [xt, yt, ps.gamma, ps.beta, ps.mean, ps.variance]) u.release();
+  }
+});
+
+test('batchNormInference past one storage binding runs in chunks (binding limit lowered for the test)', async () => {
+  const gpu = await testGpu();
+  const shape = [3, 7, 9, 11]; // 2079 elements, bindings of 256 elements: 9 chunks, channel runs straddling them
+  const x = rng.uniformArray(size(shape));
+  const C = 11;
+  const p = { gamma: rng.uniformArray(C, 0.5, 1.5), beta: rng.uniformArray(C), mean: rng.uniformArray(C), variance: rng.uniformArray(C, 0.1, 2), epsilon: 1e-5 };
+  const t = (v: Float32Array) => GpuTensor.from(gpu, [C], v);
+  const ps = { gamma: t(p.gamma), beta: t(p.beta), mean: t(p.mean), variance: t(p.variance), epsilon: p.epsilon };
+  const xt = GpuTensor.from(gpu, shape, x);
+  setBindingLimitForTests(1024);
+  let yt: GpuTensor;
+  try {
+    yt = batchNormInference(gpu, xt, ps, 1);
+  } finally {
+    setBindingLimitForTests(null);
+  }
+  assertClose(await yt.read(), batchNormRef(x, shape, 3, p), { atol: 1e-5, rtol: 1e-5 }, 'chunked batchnorm');
+  for (const u of [xt, yt, ps.gamma, ps.beta, ps.mean, ps.variance]) u.release();
+});
+
+test('nllGather matches the weighted NLL terms, with and without class weights and ignore_index', async () => {
+  const gpu = await testGpu();
+  const R = 9;
+  const C = 5;
+  const logp = rng.uniformArray(R * C, -4, 0);
+  const labels = [0, 4, -100, 2, 3, 1, -100, 4, 0];
+  const weight = rng.uniformArray(C, 0.1, 2);
+  const lt = GpuTensor.from(gpu, [R, C], logp);
+  const lab = GpuTensor.from(gpu, [R], labels, 'i32');
+  const wt = GpuTensor.from(gpu, [C], weight);
+  for (const [w, ignore] of [[wt, -100], [null, -100], [wt, null]] as const) {
+    if (ignore === null) lab.write(labels.map((l) => (l < 0 ? 1 : l)));
+    const used = ignore === null ? labels.map((l) => (l < 0 ? 1 : l)) : labels;
+    const { loss, weight: wsum } = nllGather(gpu, lt, lab, w, ignore);
+    const want = nllRef(logp, R, C, used, w ? weight : null, ignore);
+    assertClose(await loss.read(), want.loss, { atol: 1e-6, rtol: 1e-6 }, 'nll loss');
+    assertClose(await wsum.read(), want.weight, { atol: 0, rtol: 1e-6 }, 'nll weight');
+    loss.release();
+    wsum.release();
+  }
+  const short = GpuTensor.from(gpu, [R - 1], new Int32Array(R - 1), 'i32');
+  assert.throws(() => nllGather(gpu, lt, short, null, null), (e: Error) => e instanceof ShapeError && /expected \(R, C\) and \(R\)/.test(e.message));
+  for (const t of [lt, lab, wt, short]) t.release();
+});
+
+test.run();

@@ -1,0 +1,263 @@
+// Single-operator (and a few two-operator) ONNX models, one per supported operator and attribute variety
+// (strides, pads, ceil mode, auto_pad, transposes, broadcasting, opset variants), each run by graft's runner and
+// by onnxruntime-node on the same random inputs; every output must agree (floats rtol 1e-3, int64/bool exactly).
+// Several cases put a Conv first so the operator under test receives a channels-last (NHWC) activation and the
+// runner's layout conversions are exercised too.
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { testGpu } from './helpers/gpu.ts';
+import { expectSameAsOrt, randomInput } from './helpers/onnx-compare.ts';
+import { OnnxBuilder, type AttrValue } from '../src/onnx/builder.ts';
+import { makeTensor, toFloat32, type DType, type OnnxTensor } from '../src/onnx/tensor.ts';
+import { parseOnnx } from '../src/onnx/reader.ts';
+import { OnnxRunner } from '../src/onnx/runner.ts';
+import { UnsupportedOnnxError } from '../src/onnx/errors.ts';
+import { Rng } from '../src/util/rng.ts';
+
+const rng = new Rng(42);
+
+interface Case {
+  opset: number;
+  inputs: Array<[string, number[]] | [string, number[], DType, number[]]>;
+  /** Initializers: name, dims, values (random when omitted), dtype. */
+  inits?: Array<[string, number[], number[]?, DType?]>;
+  /** A Conv (3x3, pad 1, 4 -> C channels) applied to input 'x' first, its output named 'c'. */
+  convFirst?: number;
+  nodes: Array<[string, string[], string[], Record<string, AttrValue>?]>;
+  outputs: Array<[string, DType]>;
+}
+
+async function check(label: string, c: Case): Promise<void> {
+  const gpu = await testGpu();
+  const b = new OnnxBuilder({ opset: c.opset, producerName: 'graft-tests' });
+  const feeds: Record<string, OnnxTensor> = {};
+  for (const [name, dims, dtype, values] of c.inputs) {
+    b.input(name, dtype ?? 'float32', dims);
+    feeds[name] = dtype ? makeTensor(name, dtype, dims, values!) : randomInput(rng, name, dims);
+  }
+  for (const [name, dims, values, dtype] of c.inits ?? []) {
+    const n = dims.reduce((p, d) => p * d, 1);
+    b.initializer(name, dtype ?? 'float32', dims, values ?? Array.from(rng.uniformArray(n, -1, 1)));
+  }
+  if (c.convFirst) {
+    const cin = c.inputs[0][1][1];
+    b.initializer('cw', 'float32', [c.convFirst, cin, 3, 3], rng.uniformArray(c.convFirst * cin * 9, -0.5, 0.5));
+    b.initializer('cb', 'float32', [c.convFirst], rng.uniformArray(c.convFirst, -0.5, 0.5));
+    b.node('Conv', ['x', 'cw', 'cb'], ['c'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+  }
+  for (const [op, ins, outs, attrs] of c.nodes) b.node(op, ins, outs, attrs ?? {});
+  for (const [name, dtype] of c.outputs) b.output(name, dtype, null);
+  await expectSameAsOrt(gpu, b, feeds, { atol: 1e-4, rtol: 1e-3 }, label);
+}
+
+const cases: Record<string, Case> = {
+  // --- Conv
+  'Conv stride 2, asymmetric pads, no bias': {
+    opset: 11, inputs: [['x', [2, 5, 11, 9]]], inits: [['w', [7, 5, 3, 3]]],
+    nodes: [['Conv', ['x', 'w'], ['y'], { strides: [2, 2], pads: [1, 0, 2, 1] }]], outputs: [['y', 'float32']],
+  },
+  'Conv 4x2 kernel, auto_pad SAME_UPPER, stride 2': {
+    opset: 11, inputs: [['x', [1, 3, 9, 10]]], inits: [['w', [6, 3, 4, 2]], ['b', [6]]],
+    nodes: [['Conv', ['x', 'w', 'b'], ['y'], { auto_pad: 'SAME_UPPER', strides: [2, 2], kernel_shape: [4, 2] }]], outputs: [['y', 'float32']],
+  },
+  'Conv auto_pad SAME_LOWER, stride 1, even kernel': {
+    opset: 11, inputs: [['x', [2, 3, 7, 7]]], inits: [['w', [4, 3, 2, 2]], ['b', [4]]],
+    nodes: [['Conv', ['x', 'w', 'b'], ['y'], { auto_pad: 'SAME_LOWER' }]], outputs: [['y', 'float32']],
+  },
+  'Conv VALID 1x1, 32 -> 8 channels, then Relu': {
+    opset: 7, inputs: [['x', [2, 32, 5, 6]]], inits: [['w', [8, 32, 1, 1]], ['b', [8]]],
+    nodes: [['Conv', ['x', 'w', 'b'], ['c'], { auto_pad: 'VALID' }], ['Relu', ['c'], ['y']]], outputs: [['y', 'float32']],
+  },
+  'Conv 3x3 32 -> 64 (fast kernel) with Relu and its pre-activation also an output': {
+    opset: 13, inputs: [['x', [1, 32, 8, 8]]], inits: [['w', [64, 32, 3, 3]], ['b', [64]]],
+    nodes: [['Conv', ['x', 'w', 'b'], ['c'], { pads: [1, 1, 1, 1] }], ['Relu', ['c'], ['y']]], outputs: [['y', 'float32'], ['c', 'float32']],
+  },
+  // --- pools
+  'MaxPool 3x3 stride 2 pads 1 ceil_mode, with Indices (int64, NCHW flat)': {
+    opset: 12, inputs: [['x', [2, 3, 10, 9]]],
+    nodes: [['MaxPool', ['x'], ['y', 'i'], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], ceil_mode: 1, storage_order: 0 }]],
+    outputs: [['y', 'float32'], ['i', 'int64']],
+  },
+  'MaxPool after Conv (NHWC input) with Indices, auto_pad SAME_UPPER 2x2': {
+    opset: 10, inputs: [['x', [2, 4, 7, 7]]], convFirst: 5,
+    nodes: [['MaxPool', ['c'], ['y', 'i'], { kernel_shape: [2, 2], strides: [2, 2], auto_pad: 'SAME_UPPER' }]],
+    outputs: [['y', 'float32'], ['i', 'int64']],
+  },
+  'MaxPool opset 7, 2x2 stride 1': {
+    opset: 7, inputs: [['x', [1, 2, 5, 6]]],
+    nodes: [['MaxPool', ['x'], ['y'], { kernel_shape: [2, 2] }]], outputs: [['y', 'float32']],
+  },
+  'AveragePool pads, count_include_pad 0': {
+    opset: 11, inputs: [['x', [2, 3, 8, 7]]],
+    nodes: [['AveragePool', ['x'], ['y'], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }]], outputs: [['y', 'float32']],
+  },
+  'AveragePool count_include_pad 1, ceil_mode 1': {
+    opset: 11, inputs: [['x', [1, 4, 9, 8]]],
+    nodes: [['AveragePool', ['x'], ['y'], { kernel_shape: [3, 2], strides: [2, 2], pads: [1, 0, 1, 1], count_include_pad: 1, ceil_mode: 1 }]], outputs: [['y', 'float32']],
+  },
+  'AveragePool auto_pad SAME_LOWER after Conv': {
+    opset: 11, inputs: [['x', [1, 4, 7, 7]]], convFirst: 3,
+    nodes: [['AveragePool', ['c'], ['y'], { kernel_shape: [2, 2], auto_pad: 'SAME_LOWER' }]], outputs: [['y', 'float32']],
+  },
+  'GlobalAveragePool and GlobalMaxPool after Conv': {
+    opset: 9, inputs: [['x', [2, 4, 5, 6]]], convFirst: 6,
+    nodes: [['GlobalAveragePool', ['c'], ['a']], ['GlobalMaxPool', ['c'], ['m']]], outputs: [['a', 'float32'], ['m', 'float32']],
+  },
+  // --- BatchNormalization
+  'BatchNormalization on an NCHW input (opset 9)': {
+    opset: 9, inputs: [['x', [2, 3, 4, 5]]], inits: [['g', [3]], ['be', [3]], ['mu', [3]], ['v', [3], [0.5, 1, 2]]],
+    nodes: [['BatchNormalization', ['x', 'g', 'be', 'mu', 'v'], ['y'], { epsilon: 1e-3 }]], outputs: [['y', 'float32']],
+  },
+  'BatchNormalization after Conv (NHWC), opset 15': {
+    opset: 15, inputs: [['x', [1, 4, 6, 6]]], convFirst: 5, inits: [['g', [5]], ['be', [5]], ['mu', [5]], ['v', [5], [1, 2, 0.5, 1.5, 0.7]]],
+    nodes: [['BatchNormalization', ['c', 'g', 'be', 'mu', 'v'], ['y']]], outputs: [['y', 'float32']],
+  },
+  'BatchNormalization on (N, C)': {
+    opset: 14, inputs: [['x', [4, 6]]], inits: [['g', [6]], ['be', [6]], ['mu', [6]], ['v', [6], [1, 2, 3, 4, 5, 6]]],
+    nodes: [['BatchNormalization', ['x', 'g', 'be', 'mu', 'v'], ['y']]], outputs: [['y', 'float32']],
+  },
+  // --- Gemm and MatMul
+  'Gemm transA, alpha 0.5, beta 2, C (M, N)': {
+    opset: 11, inputs: [['a', [5, 3]]], inits: [['b', [5, 7]], ['c', [3, 7]]],
+    nodes: [['Gemm', ['a', 'b', 'c'], ['y'], { transA: 1, alpha: 0.5, beta: 2 }]], outputs: [['y', 'float32']],
+  },
+  'Gemm transB, C (1, N) broadcast, opset 7': {
+    opset: 7, inputs: [['a', [4, 8]]], inits: [['b', [6, 8]], ['c', [1, 6]]],
+    nodes: [['Gemm', ['a', 'b', 'c'], ['y'], { transB: 1 }]], outputs: [['y', 'float32']],
+  },
+  'Gemm transA and transB, scalar C, no C on a second node (opset 13)': {
+    opset: 13, inputs: [['a', [3, 4]]], inits: [['b', [5, 3]], ['c', [], [0.25]]],
+    nodes: [['Gemm', ['a', 'b', 'c'], ['y'], { transA: 1, transB: 1, beta: -1 }], ['Gemm', ['a', 'b'], ['z'], { transA: 1, transB: 1, alpha: 3 }]],
+    outputs: [['y', 'float32'], ['z', 'float32']],
+  },
+  'Gemm C (M, 1) broadcast along columns': {
+    opset: 9, inputs: [['a', [3, 4]]], inits: [['b', [4, 5]], ['c', [3, 1]]],
+    nodes: [['Gemm', ['a', 'b', 'c'], ['y']]], outputs: [['y', 'float32']],
+  },
+  'MatMul 2-D, 3-D x 2-D, batched with broadcasting, 1-D x 2-D': {
+    opset: 13, inputs: [['a', [3, 4]], ['p', [2, 3, 4]], ['q', [2, 1, 3, 5]], ['v', [4]]], inits: [['b', [4, 6]], ['r', [3, 5, 2]]],
+    nodes: [['MatMul', ['a', 'b'], ['y1']], ['MatMul', ['p', 'b'], ['y2']], ['MatMul', ['q', 'r'], ['y3']], ['MatMul', ['v', 'b'], ['y4']]],
+    outputs: [['y1', 'float32'], ['y2', 'float32'], ['y3', 'float32'], ['y4', 'float32']],
+  },
+  // --- Add and Sum
+  'Add broadcasting (2,3,4,5) + (3,1,1), (4,5) + (2,1,1,5)': {
+    opset: 13, inputs: [['x', [2, 3, 4, 5]], ['s', [4, 5]], ['t', [2, 1, 1, 5]]], inits: [['k', [3, 1, 1]]],
+    nodes: [['Add', ['x', 'k'], ['y']], ['Add', ['s', 't'], ['z']]], outputs: [['y', 'float32'], ['z', 'float32']],
+  },
+  'Add of a Conv output (NHWC) with a per-channel constant, an NCHW input and itself': {
+    opset: 13, inputs: [['x', [2, 4, 5, 6]], ['u', [2, 6, 5, 6]]], convFirst: 6, inits: [['k', [1, 6, 1, 1]]],
+    nodes: [['Add', ['c', 'k'], ['y']], ['Add', ['u', 'c'], ['z']], ['Add', ['c', 'c'], ['w2']]],
+    outputs: [['y', 'float32'], ['z', 'float32'], ['w2', 'float32']],
+  },
+  'Sum of three with broadcasting (opset 8), Sum of one, Sum opset 7 equal shapes': {
+    opset: 8, inputs: [['a', [2, 3, 4]], ['b', [3, 1]], ['c', [4]]],
+    nodes: [['Sum', ['a', 'b', 'c'], ['y']], ['Sum', ['b'], ['z']]], outputs: [['y', 'float32'], ['z', 'float32']],
+  },
+  'Sum opset 7, equal shapes': {
+    opset: 7, inputs: [['a', [2, 3]], ['b', [2, 3]]],
+    nodes: [['Sum', ['a', 'b'], ['y']]], outputs: [['y', 'float32']],
+  },
+  // --- shape operators
+  'Flatten axis 0, 2 and -1 of a Conv output (NHWC -> NCHW order)': {
+    opset: 13, inputs: [['x', [2, 4, 3, 5]]], convFirst: 3,
+    nodes: [['Flatten', ['c'], ['f0'], { axis: 0 }], ['Flatten', ['c'], ['f2'], { axis: 2 }], ['Flatten', ['c'], ['fm'], { axis: -1 }]],
+    outputs: [['f0', 'float32'], ['f2', 'float32'], ['fm', 'float32']],
+  },
+  'Reshape with 0 and -1 of a Conv output, allowzero 1 without zeros': {
+    opset: 14, inputs: [['x', [2, 4, 3, 4]]], convFirst: 3, inits: [['s1', [3], [0, -1, 2], 'int64'], ['s2', [2], [6, -1], 'int64']],
+    nodes: [['Reshape', ['c', 's1'], ['r1']], ['Reshape', ['c', 's2'], ['r2'], { allowzero: 1 }]], outputs: [['r1', 'float32'], ['r2', 'float32']],
+  },
+  'Reshape with a Constant shape (opset 5 style)': {
+    opset: 9, inputs: [['x', [2, 3, 4]]],
+    nodes: [['Constant', [], ['shape'], { value: makeTensor('shape', 'int64', [2], [4, 6]) }], ['Reshape', ['x', 'shape'], ['y']]], outputs: [['y', 'float32']],
+  },
+  'Transpose perm [0,2,3,1] of a Conv output, default perm of a 3-D input': {
+    opset: 13, inputs: [['x', [2, 4, 3, 5]], ['t', [2, 3, 4]]], convFirst: 3,
+    nodes: [['Transpose', ['c'], ['y'], { perm: [0, 2, 3, 1] }], ['Transpose', ['t'], ['z']]], outputs: [['y', 'float32'], ['z', 'float32']],
+  },
+  'Transpose of an int64 input and Identity': {
+    opset: 13, inputs: [['k', [2, 3], 'int64', [1, 2, 3, 4, 5, 6]], ['x', [3]]],
+    nodes: [['Transpose', ['k'], ['y'], { perm: [1, 0] }], ['Identity', ['x'], ['z']]], outputs: [['y', 'int64'], ['z', 'float32']],
+  },
+  // --- Softmax / LogSoftmax
+  'Softmax and LogSoftmax opset 11: axis 1 coerces a 4-D input to 2-D': {
+    opset: 11, inputs: [['x', [2, 3, 4, 5]]],
+    nodes: [['Softmax', ['x'], ['s'], { axis: 1 }], ['LogSoftmax', ['x'], ['l'], { axis: 2 }]], outputs: [['s', 'float32'], ['l', 'float32']],
+  },
+  'Softmax opset 13 over channels of a Conv output, LogSoftmax default axis': {
+    opset: 13, inputs: [['x', [2, 4, 3, 5]]], convFirst: 6,
+    nodes: [['Softmax', ['c'], ['s'], { axis: 1 }], ['LogSoftmax', ['c'], ['l']]], outputs: [['s', 'float32'], ['l', 'float32']],
+  },
+  // --- Dropout
+  'Dropout opset 7, ratio': {
+    opset: 7, inputs: [['x', [3, 4]]],
+    nodes: [['Dropout', ['x'], ['y'], { ratio: 0.3 }]], outputs: [['y', 'float32']],
+  },
+  'Dropout opset 13 with bool mask after Conv': {
+    opset: 13, inputs: [['x', [1, 4, 3, 3]]], convFirst: 2,
+    nodes: [['Dropout', ['c'], ['y', 'm']]], outputs: [['y', 'float32'], ['m', 'bool']],
+  },
+  // --- ReduceMean
+  'ReduceMean axes [2,3] keepdims, axes [1] no keepdims, all axes (opset 13) after Conv': {
+    opset: 13, inputs: [['x', [2, 4, 3, 5]]], convFirst: 3,
+    nodes: [['ReduceMean', ['c'], ['a'], { axes: [2, 3] }], ['ReduceMean', ['c'], ['b'], { axes: [1], keepdims: 0 }], ['ReduceMean', ['c'], ['d']]],
+    outputs: [['a', 'float32'], ['b', 'float32'], ['d', 'float32']],
+  },
+  'ReduceMean opset 18 axes input [-1, 0]': {
+    opset: 18, inputs: [['x', [3, 4, 5]]], inits: [['ax', [2], [-1, 0], 'int64']],
+    nodes: [['ReduceMean', ['x', 'ax'], ['y']]], outputs: [['y', 'float32']],
+  },
+  // --- Constant
+  'Constant (value_floats) added to an input': {
+    opset: 13, inputs: [['x', [2, 3]]],
+    nodes: [['Constant', [], ['k'], { value_floats: { floats: [1.5, -2, 0.25] } }], ['Add', ['x', 'k'], ['y']]], outputs: [['y', 'float32']],
+  },
+  // --- SoftmaxCrossEntropyLoss
+  'SoftmaxCrossEntropyLoss (N, C) mean, with log_prob': {
+    opset: 13, inputs: [['x', [5, 4]], ['l', [5], 'int64', [0, 3, 1, 1, 2]]],
+    nodes: [['SoftmaxCrossEntropyLoss', ['x', 'l'], ['loss', 'lp']]], outputs: [['loss', 'float32'], ['lp', 'float32']],
+  },
+  'SoftmaxCrossEntropyLoss none, class weights, ignore_index': {
+    opset: 13, inputs: [['x', [4, 3]], ['l', [4], 'int64', [2, -1, 0, 1]]], inits: [['w', [3], [0.2, 1.5, 0.7]]],
+    nodes: [['SoftmaxCrossEntropyLoss', ['x', 'l', 'w'], ['loss'], { reduction: 'none', ignore_index: -1 }]], outputs: [['loss', 'float32']],
+  },
+  'SoftmaxCrossEntropyLoss (N, C, d) sum with log_prob, mean with weights and ignore_index': {
+    opset: 13, inputs: [['x', [2, 3, 4]], ['l', [2, 4], 'int64', [0, 1, 2, 1, 2, 2, 0, 1]]], inits: [['w', [3], [1, 2, 0.5]]],
+    nodes: [
+      ['SoftmaxCrossEntropyLoss', ['x', 'l'], ['s', 'lp'], { reduction: 'sum' }],
+      ['SoftmaxCrossEntropyLoss', ['x', 'l', 'w'], ['m'], { reduction: 'mean', ignore_index: 2 }],
+    ],
+    outputs: [['s', 'float32'], ['lp', 'float32'], ['m', 'float32']],
+  },
+};
+
+for (const [label, c] of Object.entries(cases)) test(label, () => check(label, c));
+
+// Before opset 12 the spec leaves the inference mask unstated; onnxruntime fills it with 0 there, while the ONNX
+// reference implementation (onnx.reference, Dropout_7) returns ones, i.e. "nothing dropped". graft follows the
+// reference, so this case is checked on its own rather than against onnxruntime.
+test('Dropout opset 7 mask output: all ones, in the input type', async () => {
+  const gpu = await testGpu();
+  const b = new OnnxBuilder({ opset: 7 }).input('x', 'float32', [2, 3]).node('Dropout', ['x'], ['y', 'm'], { ratio: 0.5 })
+    .output('y', 'float32', [2, 3]).output('m', 'float32', [2, 3]);
+  const x = randomInput(rng, 'x', [2, 3]);
+  const out = await new OnnxRunner(gpu, parseOnnx(b.encode().model, { file: 'd.onnx' })).run({ x });
+  assert.equal(Array.from(toFloat32(out.get('y')!)), Array.from(toFloat32(x)));
+  assert.is(out.get('m')!.dtype, 'float32');
+  assert.equal(Array.from(toFloat32(out.get('m')!)), [1, 1, 1, 1, 1, 1]);
+});
+
+test('an unsupported operator or attribute is refused before anything runs', async () => {
+  const gpu = await testGpu();
+  const b = new OnnxBuilder({ opset: 13 })
+    .input('x', 'float32', [1, 2, 4, 4])
+    .initializer('w', 'float32', [2, 2, 3, 3], new Float32Array(36))
+    .node('Conv', ['x', 'w'], ['c'], { dilations: [2, 2] }, 'dilated')
+    .node('Tanh', ['c'], ['y'], {}, 'tanh0')
+    .output('y', 'float32', null);
+  assert.throws(() => new OnnxRunner(gpu, parseOnnx(b.encode().model, { file: 'bad.onnx' })), (e: Error) =>
+    e instanceof UnsupportedOnnxError && /node 'dilated' \(Conv\): dilations=\[2,2\]/.test(e.message) && /node 'tanh0' \(Tanh\): operator not supported/.test(e.message));
+});
+
+test.run();

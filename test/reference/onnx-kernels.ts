@@ -1,0 +1,73 @@
+// Plain float64 CPU references for the kernels the ONNX runner added: axis permutation, broadcasting weighted
+// sum, inference batch normalisation and the weighted NLL gather. Written from the definitions (numpy's
+// transpose and broadcasting, ONNX's BatchNormalization and SoftmaxCrossEntropyLoss), not from the shaders.
+
+const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+/** Row-major coordinates of flat index i in shape. */
+function coords(i: number, shape: readonly number[]): number[] {
+  const c = new Array<number>(shape.length);
+  for (let k = shape.length - 1; k >= 0; k--) {
+    c[k] = i % shape[k];
+    i = Math.floor(i / shape[k]);
+  }
+  return c;
+}
+
+function flat(c: readonly number[], shape: readonly number[]): number {
+  return c.reduce((acc, v, k) => acc * shape[k] + v, 0);
+}
+
+/** numpy.transpose(x, perm). */
+export function transposeRef(x: ArrayLike<number>, shape: readonly number[], perm: readonly number[]): number[] {
+  const out = perm.map((p) => shape[p]);
+  return Array.from({ length: size(out) }, (_, i) => {
+    const c = coords(i, out);
+    const src = new Array<number>(shape.length);
+    perm.forEach((p, k) => (src[p] = c[k]));
+    return x[flat(src, shape)];
+  });
+}
+
+/** alpha * a + beta * b with numpy broadcasting; returns values and the result shape. */
+export function broadcastAddRef(
+  a: ArrayLike<number>, aShape: readonly number[], b: ArrayLike<number>, bShape: readonly number[], alpha = 1, beta = 1,
+): { y: number[]; shape: number[] } {
+  const n = Math.max(aShape.length, bShape.length);
+  const pa = [...new Array(n - aShape.length).fill(1), ...aShape];
+  const pb = [...new Array(n - bShape.length).fill(1), ...bShape];
+  const shape = pa.map((d, i) => Math.max(d, pb[i]));
+  const y = Array.from({ length: size(shape) }, (_, i) => {
+    const c = coords(i, shape);
+    const ia = flat(c.map((v, k) => (pa[k] === 1 ? 0 : v)), pa);
+    const ib = flat(c.map((v, k) => (pb[k] === 1 ? 0 : v)), pb);
+    return alpha * a[ia] + beta * b[ib];
+  });
+  return { y, shape };
+}
+
+/** ONNX BatchNormalization (inference) over x with the channel at `axis` of `shape`. */
+export function batchNormRef(
+  x: ArrayLike<number>, shape: readonly number[], axis: number,
+  p: { gamma: ArrayLike<number>; beta: ArrayLike<number>; mean: ArrayLike<number>; variance: ArrayLike<number>; epsilon: number },
+): number[] {
+  return Array.from({ length: size(shape) }, (_, i) => {
+    const c = coords(i, shape)[axis];
+    return ((x[i] - p.mean[c]) / Math.sqrt(p.variance[c] + p.epsilon)) * p.gamma[c] + p.beta[c];
+  });
+}
+
+/** Per-row -w[label] * logp[row, label] and w[label]; 0 and 0 for the ignore index. */
+export function nllRef(
+  logp: ArrayLike<number>, rows: number, classes: number, labels: readonly number[], weight: ArrayLike<number> | null, ignore: number | null,
+): { loss: number[]; weight: number[] } {
+  const loss: number[] = [];
+  const w: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    const l = labels[r];
+    const wl = l === ignore ? 0 : weight ? weight[l] : 1;
+    w.push(wl);
+    loss.push(l === ignore ? 0 : -wl * logp[r * classes + l]);
+  }
+  return { loss, weight: w };
+}
