@@ -5,15 +5,20 @@
 // direction. On a software GPU sharing its cores with other processes the figures are noisy: the load average
 // is printed alongside.
 //
-//   npm run bench:kernels [-- --quick] [-- --only 14x14x512] [-- --batch 8]
-// --quick: batch 1, three shapes; --only: shapes whose label contains the text; --batch: that batch size only.
+//   npm run bench:kernels [-- --quick] [-- --only 14x14x512] [-- --batch 8] [-- --path storage] [-- --weights f16]
+// --quick: batch 1, three shapes; --only: shapes whose label contains the text; --batch: that batch size only;
+// --path: 'auto' (default: weights read through textures where the shapes allow), 'storage' (the same kernels
+// reading weights from storage buffers) or 'direct' (the plain kernels), for A/B comparisons;
+// --weights f16: texture kernels store weights in half precision (f32 arithmetic); the check then allows the
+// rounding of the weights (atol 2e-2 rather than 2e-3).
 
 import { cpus, loadavg } from 'node:os';
 import { getGpu, type Gpu } from '../src/gpu/device.ts';
 import { GpuTensor } from '../src/gpu/tensor.ts';
 import { Rng } from '../src/util/rng.ts';
 import {
-  conv2dForward, conv2dGradInput, conv2dGradWeight, conv2dKernelNames, conv2dOutputShape, type Conv2dOptions,
+  conv2dForward, conv2dGradInput, conv2dGradWeight, conv2dKernelNames, conv2dOutputShape, setConv2dPath,
+  setConv2dWeightFormat, type Conv2dOptions, type Conv2dPath,
 } from '../src/kernels/conv2d.ts';
 import { conv2dRefAt, conv2dGradInputRefAt, conv2dGradWeightRefAt, refShapes } from '../test/reference/conv2d.ts';
 
@@ -38,12 +43,21 @@ const VGG19: ConvShape[] = [
 const QUICK = ['224x224x3->64', '56x56x256->256', '14x14x512->512'];
 const SAMPLES = 200;
 const TOL = { atol: 2e-3, rtol: 2e-3 };
+const PATHS: Conv2dPath[] = ['auto', 'storage', 'direct'];
 
 function label(s: ConvShape): string {
   return `${s.H}x${s.H}x${s.Cin}->${s.Cout}`;
 }
 
-function parseArgs(argv: string[]): { quick: boolean; only: string | undefined; batch: number | undefined } {
+interface Args {
+  quick: boolean;
+  only: string | undefined;
+  batch: number | undefined;
+  path: Conv2dPath;
+  f16: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
   const value = (flag: string, example: string) => {
     const i = argv.indexOf(flag);
     if (i < 0) return undefined;
@@ -53,7 +67,11 @@ function parseArgs(argv: string[]): { quick: boolean; only: string | undefined; 
   const batchText = value('--batch', '8');
   const batch = batchText === undefined ? undefined : Number(batchText);
   if (batch !== undefined && !(Number.isInteger(batch) && batch > 0)) throw new Error(`--batch ${batchText}: not a positive integer`);
-  return { quick: argv.includes('--quick'), only: value('--only', '14x14x512'), batch };
+  const path = (value('--path', 'storage') ?? 'auto') as Conv2dPath;
+  if (!PATHS.includes(path)) throw new Error(`--path ${path}: expected one of ${PATHS.join(', ')}`);
+  const weights = value('--weights', 'f16') ?? 'f32';
+  if (weights !== 'f32' && weights !== 'f16') throw new Error(`--weights ${weights}: expected f32 or f16`);
+  return { quick: argv.includes('--quick'), only: value('--only', '14x14x512'), batch, path, f16: weights === 'f16' };
 }
 
 interface Timing {
@@ -190,12 +208,15 @@ function printRow(r: Row): void {
 }
 
 async function main(): Promise<void> {
-  const { quick, only, batch } = parseArgs(process.argv.slice(2));
+  const { quick, only, batch, path, f16 } = parseArgs(process.argv.slice(2));
   const gpu = await getGpu();
+  setConv2dPath(path);
+  setConv2dWeightFormat(f16 ? 'f16' : 'f32');
+  if (f16) TOL.atol = 2e-2;
   let shapes = quick ? VGG19.filter((s) => QUICK.includes(label(s))) : VGG19;
   if (only) shapes = shapes.filter((s) => label(s).includes(only));
   const batches = batch ? [batch] : quick ? [1] : [1, 8];
-  console.log(`conv2d 3x3 stride 1 pad 1 on ${gpu.describe()}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`conv2d 3x3 stride 1 pad 1 on ${gpu.describe()}; path ${path}, weights ${f16 ? 'f16' : 'f32'}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const head = (d: string) => `${(d + ' ms').padStart(8)} ${'GF'.padStart(5)} ${'cpuGF'.padStart(5)}`;
   console.log(`${'shape'.padEnd(17)}  N ${head('fwd')} ${head('dx')} ${head('dw')}  check kernels (fwd / dx / dw)`);
   console.log(`(GF: GFLOPS by wall time; cpuGF: by this process's CPU time over ${CPU_CORES} cores, less hurt by other processes)`);

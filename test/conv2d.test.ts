@@ -1,6 +1,7 @@
 // 2-D convolution forward and gradients on the GPU against the float64 CPU reference (test/reference/conv2d.ts),
-// whose own gradients are first checked by central finite differences. Every shape runs twice: with the fast
-// kernels the dispatcher picks, and with the plain ones forced, so both stay correct.
+// whose own gradients are first checked by central finite differences. Every shape runs three times: with the fast
+// kernels the dispatcher picks (weights read through textures where the shapes allow), with the fast kernels
+// reading weights from storage buffers, and with the plain ones forced, so all stay correct.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -11,8 +12,9 @@ import { GpuTensor } from '../src/gpu/tensor.ts';
 import { ShapeError } from '../src/gpu/errors.ts';
 import { Rng } from '../src/util/rng.ts';
 import {
-  conv2dForward, conv2dGradInput, conv2dGradWeight, conv2dGradBias, conv2dOutputShape, setConv2dPath,
-  type Conv2dOptions,
+  conv2dForward, conv2dGradInput, conv2dGradWeight, conv2dGradBias, conv2dKernelNames, conv2dOutputShape, setConv2dPath,
+  setConv2dWeightFormat,
+  type Conv2dOptions, type Conv2dPath,
 } from '../src/kernels/conv2d.ts';
 import {
   conv2dRef, conv2dGradInputRef, conv2dGradWeightRef, conv2dGradBiasRef,
@@ -76,11 +78,13 @@ const CASES: Case[] = [
   { x: [1, 3, 5, 32], w: [3, 3, 32, 512], stride: [1, 1], pad: [1, 1, 1, 1], relu: false, bias: true },
   // many pixels (several workgroups), odd sizes, stride 2 in grad input with Cout % 32 == 0
   { x: [2, 23, 21, 32], w: [3, 3, 32, 64], stride: [2, 1], pad: [1, 0, 1, 2], relu: true, bias: false },
+  // x and w through textures in the forward (rows of W * Cin floats 256-byte aligned), stride 2, padding
+  { x: [2, 9, 8, 64], w: [3, 3, 64, 64], stride: [2, 2], pad: [1, 0, 1, 2], relu: true, bias: true },
   // Cout not a multiple of 4 and Cin not a multiple of 4: plain kernels everywhere
   { x: [1, 6, 6, 5], w: [2, 3, 5, 5], stride: [1, 2], pad: [0, 1, 0, 2], relu: false, bias: true },
 ];
 
-async function checkCase(c: Case, path: 'auto' | 'direct', rng: Rng, view?: Gpu): Promise<void> {
+async function checkCase(c: Case, path: Conv2dPath, rng: Rng, view?: Gpu): Promise<void> {
   const gpu = view ?? (await testGpu());
   const previous = setConv2dPath(path);
   try {
@@ -119,6 +123,111 @@ test('fast kernels match the reference (forward, grad input, grad weight, grad b
   for (const c of CASES) await checkCase(c, 'auto', rng);
 });
 
+test('fast kernels with weights in storage buffers (no textures) match the reference', async () => {
+  const rng = new Rng(15);
+  for (const c of CASES) await checkCase(c, 'storage', rng);
+});
+
+test('the texture kernels are the ones picked where the shapes allow', async () => {
+  const gpu = await testGpu();
+  if (!gpu.hasSubgroups) return; // no octet kernels at all on this adapter: the plain ones ran above
+  const o: Conv2dOptions = { stride: [1, 1], pad: [1, 1, 1, 1] };
+  const names = (path: Conv2dPath, x: number[], w: number[]) => {
+    const previous = setConv2dPath(path);
+    try { return conv2dKernelNames(gpu, x, w, o); } finally { setConv2dPath(previous); }
+  };
+  // CASES[2] (1x1, 64 -> 64) and CASES[7] take the texture forward and grad input in the tests above
+  assert.is(names('auto', [2, 6, 5, 64], [1, 1, 64, 64]).forward, 'conv2d_tex');
+  assert.is(names('auto', [2, 9, 8, 64], [3, 3, 64, 64]).forward, 'conv2d_tex');
+  assert.is(names('auto', [2, 6, 5, 64], [1, 1, 64, 64]).gradInput, 'conv2d_grad_input_tex');
+  assert.is(names('auto', [2, 9, 8, 64], [3, 3, 64, 64]).gradInput, 'conv2d_grad_input_tex');
+  // CASES[5] (Cout 512) and CASES[6]: texture grad input; the forward's x rows (5 * 32, 21 * 32 floats) are not
+  // 256-byte aligned for a texture copy, so the storage forward
+  assert.is(names('auto', [1, 3, 5, 32], [3, 3, 32, 512]).gradInput, 'conv2d_grad_input_tex');
+  assert.is(names('auto', [2, 23, 21, 32], [3, 3, 32, 64]).gradInput, 'conv2d_grad_input_tex');
+  assert.is(names('auto', [1, 3, 5, 32], [3, 3, 32, 512]).forward, 'conv2d');
+  assert.is(names('storage', [1, 3, 5, 32], [3, 3, 32, 512]).forward, 'conv2d');
+  assert.is(names('storage', [2, 6, 5, 64], [1, 1, 64, 64]).gradInput, 'conv2d_grad_input');
+  // Cout 36: texture rows would not be 256-byte aligned, so the storage kernel
+  assert.is(names('auto', [3, 9, 8, 32], [3, 3, 32, 36]).forward, 'conv2d');
+});
+
+test('weight textures follow in-place weight updates and are shared safely by same-shaped weights', async () => {
+  const gpu = await testGpu();
+  const rng = new Rng(16);
+  const xs = [2, 5, 4, 64]; // rows of 4 * 64 floats: the forward reads x through a texture too
+  const ws = [3, 3, 64, 64];
+  const o: Conv2dOptions = { stride: [1, 1], pad: [1, 1, 1, 1] };
+  const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+  const x = rng.uniformArray(size(xs));
+  const g = rng.uniformArray(size(conv2dOutputShape(xs, ws, o)));
+  const w1 = rng.uniformArray(size(ws));
+  const w2 = rng.uniformArray(size(ws));
+  const xt = GpuTensor.from(gpu, xs, x);
+  const gt = GpuTensor.from(gpu, conv2dOutputShape(xs, ws, o), g);
+  const wa = GpuTensor.from(gpu, ws, w1);
+  const wb = GpuTensor.from(gpu, ws, w2);
+  const tol = { atol: 1e-3, rtol: 1e-3 };
+  // Two weights of one shape recorded back to back share a texture: each dispatch must see its own weights.
+  const ya = conv2dForward(gpu, xt, wa, null, o);
+  const yb = conv2dForward(gpu, xt, wb, null, o);
+  const dxa = conv2dGradInput(gpu, gt, wa, xs, o);
+  const dxb = conv2dGradInput(gpu, gt, wb, xs, o);
+  // An in-place update (as the optimizer makes) between two forwards: the second must see the new weights.
+  wa.write(w2);
+  const ya2 = conv2dForward(gpu, xt, wa, null, o);
+  assertClose(await ya.read(), conv2dRef(x, xs, w1, ws, null, o), tol, 'first weights');
+  assertClose(await yb.read(), conv2dRef(x, xs, w2, ws, null, o), tol, 'second weights');
+  assertClose(await dxa.read(), conv2dGradInputRef(g, w1, xs, ws, o), tol, 'grad input, first weights');
+  assertClose(await dxb.read(), conv2dGradInputRef(g, w2, xs, ws, o), tol, 'grad input, second weights');
+  assertClose(await ya2.read(), conv2dRef(x, xs, w2, ws, null, o), tol, 'after an in-place update');
+  for (const t of [xt, gt, wa, wb, ya, yb, dxa, dxb, ya2]) t.release();
+});
+
+test('f16 weight textures stay within the bound set by rounding each weight to half precision', async () => {
+  const gpu = await testGpu();
+  const rng = new Rng(17);
+  const previous = setConv2dWeightFormat('f16');
+  try {
+    // Texture kernels in both directions (Cout % 64 == 0; see the kernel-choice test).
+    const shapes: Array<{ x: number[]; w: number[]; o: Conv2dOptions }> = [
+      { x: [2, 7, 6, 64], w: [3, 3, 64, 128], o: { stride: [1, 1], pad: [1, 1, 1, 1] } },
+      { x: [1, 9, 8, 128], w: [3, 3, 128, 64], o: { stride: [2, 2], pad: [0, 1, 1, 0] } },
+    ];
+    for (const { x: xs, w: ws, o } of shapes) {
+      const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+      const ys = conv2dOutputShape(xs, ws, o);
+      const x = rng.uniformArray(size(xs));
+      const w = rng.uniformArray(size(ws));
+      const g = rng.uniformArray(size(ys));
+      const xt = GpuTensor.from(gpu, xs, x);
+      const wt = GpuTensor.from(gpu, ws, w);
+      const gt = GpuTensor.from(gpu, ys, g);
+      const yt = conv2dForward(gpu, xt, wt, null, o);
+      const dxt = conv2dGradInput(gpu, gt, wt, xs, o);
+      const abs = (a: Float32Array) => a.map(Math.abs);
+      // Each weight is off by at most 2^-11 of itself, so each output by at most 2^-11 * sum |x| |w|; plus the f32 tolerance.
+      const within = (got: Float32Array, ref: Float64Array, absRef: Float64Array, label: string) => {
+        let worstF16 = 0;
+        for (let i = 0; i < ref.length; i++) {
+          const err = Math.abs(got[i] - ref[i]);
+          const bound = 1e-3 + 1e-3 * Math.abs(ref[i]) + 2 ** -11 * absRef[i];
+          assert.ok(err <= bound, `${label}[${i}]: got ${got[i]}, want ${ref[i]} within ${bound}`);
+          worstF16 = Math.max(worstF16, err);
+        }
+        // The rounding must show: an f32 texture would land within ~1e-5 here.
+        assert.ok(worstF16 > 1e-4, `${label}: f16 weights made no difference (worst error ${worstF16})`);
+      };
+      const name = `f16 x${xs} w${ws}`;
+      within((await yt.read()) as Float32Array, conv2dRef(x, xs, w, ws, null, o), conv2dRef(abs(x), xs, abs(w), ws, null, o), `${name}: y`);
+      within((await dxt.read()) as Float32Array, conv2dGradInputRef(g, w, xs, ws, o), conv2dGradInputRef(abs(g), abs(w), xs, ws, o), `${name}: dx`);
+      for (const t of [xt, wt, gt, yt, dxt]) t.release();
+    }
+  } finally {
+    setConv2dWeightFormat(previous);
+  }
+});
+
 test('plain kernels match the reference', async () => {
   const rng = new Rng(12);
   for (const c of CASES) await checkCase(c, 'direct', rng);
@@ -130,8 +239,9 @@ test('grids past the per-dimension workgroup limit fold into y', async () => {
   const limits = { ...real.limits, maxComputeWorkgroupsPerDimension: 3 };
   const gpu = Object.create(real, { limits: { value: limits } }) as Gpu;
   const rng = new Rng(14);
-  for (const c of [CASES[0], CASES[6]]) {
+  for (const c of [CASES[0], CASES[6], CASES[7]]) {
     await checkCase(c, 'auto', rng, gpu);
+    await checkCase(c, 'storage', rng, gpu);
     await checkCase(c, 'direct', rng, gpu);
   }
 });
@@ -142,26 +252,60 @@ test('batches past the storage-binding limit are split into chunks of images', a
   const limits = { ...real.limits, maxStorageBufferBindingSize: 40000 };
   const gpu = Object.create(real, { limits: { value: limits } }) as typeof real;
   const rng = new Rng(13);
-  const xs = [5, 10, 10, 64];
-  const ws = [1, 1, 64, 32];
-  const ys = [5, 10, 10, 32];
+  // Cout 32: storage-weight kernels; Cout 64: texture kernels, whose one texture serves every chunk
+  for (const Cout of [32, 64]) {
+    const xs = [5, 10, 10, 64];
+    const ws = [1, 1, 64, Cout];
+    const ys = [5, 10, 10, Cout];
+    const o: Conv2dOptions = { stride: [1, 1], pad: [0, 0, 0, 0] };
+    const x = rng.uniformArray(5 * 10 * 10 * 64);
+    const w = rng.uniformArray(64 * Cout);
+    const g = rng.uniformArray(5 * 10 * 10 * Cout);
+    const xt = GpuTensor.from(real, xs, x);
+    const wt = GpuTensor.from(real, ws, w);
+    const gt = GpuTensor.from(real, ys, g);
+    const dispatches = real.batcher.counts.dispatches;
+    const yt = conv2dForward(gpu, xt, wt, null, o);
+    assert.is(real.batcher.counts.dispatches - dispatches, 5, `Cout ${Cout}: forward ran in 5 chunks`);
+    const dxt = conv2dGradInput(gpu, gt, wt, xs, o);
+    const dwt = conv2dGradWeight(gpu, xt, gt, ws, o);
+    const tol = { atol: 1e-3, rtol: 1e-3 };
+    assertClose(await yt.read(), conv2dRef(x, xs, w, ws, null, o), tol, `Cout ${Cout}: chunked y`);
+    assertClose(await dxt.read(), conv2dGradInputRef(g, w, xs, ws, o), tol, `Cout ${Cout}: chunked dx`);
+    assertClose(await dwt.read(), conv2dGradWeightRef(x, g, xs, ws, o), tol, `Cout ${Cout}: chunked dw`);
+    for (const t of [xt, wt, gt, yt, dxt, dwt]) t.release();
+  }
+});
+
+test('the texture forward and grad input split batches into chunks that fit their activation textures', async () => {
+  const real = await testGpu();
+  if (!real.hasSubgroups) return; // no texture kernels on this adapter
+  // The same device, seen through a 64-texel texture limit: 3 images of 20 rows per texture, so 2 chunks.
+  const limits = { ...real.limits, maxTextureDimension2D: 64 };
+  const gpu = Object.create(real, { limits: { value: limits } }) as Gpu;
+  const rng = new Rng(18);
+  const xs = [5, 20, 4, 64];
+  const ws = [1, 1, 64, 64];
   const o: Conv2dOptions = { stride: [1, 1], pad: [0, 0, 0, 0] };
-  const x = rng.uniformArray(5 * 10 * 10 * 64);
-  const w = rng.uniformArray(64 * 32);
-  const g = rng.uniformArray(5 * 10 * 10 * 32);
+  assert.is(conv2dKernelNames(gpu, xs, ws, o).forward, 'conv2d_tex');
+  assert.is(conv2dKernelNames(gpu, xs, ws, o).gradInput, 'conv2d_grad_input_tex');
+  const x = rng.uniformArray(5 * 20 * 4 * 64);
+  const w = rng.uniformArray(64 * 64);
+  const b = rng.uniformArray(64);
   const xt = GpuTensor.from(real, xs, x);
   const wt = GpuTensor.from(real, ws, w);
-  const gt = GpuTensor.from(real, ys, g);
+  const bt = GpuTensor.from(real, [64], b);
   const dispatches = real.batcher.counts.dispatches;
-  const yt = conv2dForward(gpu, xt, wt, null, o);
-  assert.is(real.batcher.counts.dispatches - dispatches, 5, 'forward ran in 5 chunks');
+  const yt = conv2dForward(gpu, xt, wt, bt, { ...o, relu: true });
+  assert.is(real.batcher.counts.dispatches - dispatches, 2, 'forward ran in 2 chunks');
+  assertClose(await yt.read(), conv2dRef(x, xs, w, ws, b, { ...o, relu: true }), { atol: 1e-3, rtol: 1e-3 }, 'y');
+  const g = rng.uniformArray(5 * 20 * 4 * 64); // dy has x's shape here (1x1, 64 -> 64)
+  const gt = GpuTensor.from(real, xs, g);
+  const before = real.batcher.counts.dispatches;
   const dxt = conv2dGradInput(gpu, gt, wt, xs, o);
-  const dwt = conv2dGradWeight(gpu, xt, gt, ws, o);
-  const tol = { atol: 1e-3, rtol: 1e-3 };
-  assertClose(await yt.read(), conv2dRef(x, xs, w, ws, null, o), tol, 'chunked y');
-  assertClose(await dxt.read(), conv2dGradInputRef(g, w, xs, ws, o), tol, 'chunked dx');
-  assertClose(await dwt.read(), conv2dGradWeightRef(x, g, xs, ws, o), tol, 'chunked dw');
-  for (const t of [xt, wt, gt, yt, dxt, dwt]) t.release();
+  assert.is(real.batcher.counts.dispatches - before, 2, 'grad input ran in 2 chunks');
+  assertClose(await dxt.read(), conv2dGradInputRef(g, w, xs, ws, o), { atol: 1e-3, rtol: 1e-3 }, 'dx');
+  for (const t of [xt, wt, bt, yt, gt, dxt]) t.release();
 });
 
 test('a channel mismatch is refused, naming the op and both shapes', async () => {

@@ -115,6 +115,16 @@ export class CommandBatcher {
     this.encoder!.copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
   }
 
+  /**
+   * Records a copy of `height` rows of a buffer (`bytesPerRow` apart, a multiple of 256) into the top-left
+   * `width` x `height` texels of a 2-D texture, in order with the dispatches (kernels that read weights as textures).
+   */
+  copyBufferToTexture(src: GPUBuffer, srcOffset: number, bytesPerRow: number, dst: GPUTexture, width: number, height: number): void {
+    this.openEncoder();
+    this.endPass();
+    this.encoder!.copyBufferToTexture({ buffer: src, offset: srcOffset, bytesPerRow }, { texture: dst }, { width, height });
+  }
+
   /** Records zero-filling of a byte range, in order with the dispatches. */
   clear(buffer: GPUBuffer, offset: number, bytes: number): void {
     this.openEncoder();

@@ -5,10 +5,12 @@
 // Each direction has a fast kernel (octets of 8 lanes sharing loads through subgroupShuffle, big register
 // tiles; see shaders/conv2d.wgsl) used when the adapter has subgroups of at least 8 lanes and the channel counts
 // fit it, and a plain kernel that handles every shape (and is the oracle in tests):
-//   forward      conv2d.wgsl (Cin % 32 == 0), conv2d_small_cin.wgsl (any Cin, e.g. the RGB first layer),
+//   forward      conv2d_tex.wgsl (x and w in textures, Cin % 32 == 0, Cout % 64 == 0), else conv2d.wgsl
+//                (Cin % 32 == 0), conv2d_small_cin.wgsl (any Cin, e.g. the RGB first layer),
 //                fallback conv2d_direct.wgsl
-//   grad input   conv2d_grad_input.wgsl (Cout % 32 == 0) on weights transposed by
-//                conv2d_weight_transpose.wgsl, fallback conv2d_grad_input_direct.wgsl
+//   grad input   conv2d_grad_input_tex.wgsl (dy and the forward's w texture; Cout % 64 == 0, Cin % 4 == 0), else
+//                conv2d_grad_input.wgsl (Cout % 32 == 0) on weights transposed by conv2d_weight_transpose.wgsl;
+//                fallback conv2d_grad_input_direct.wgsl
 //   grad weight  conv2d_grad_weight.wgsl (any Cin; the pixels split into slices whose partial sums are added
 //                by sumRows), fallback conv2d_grad_weight_direct.wgsl
 //   grad bias    sumRows (src/kernels/reduce.ts) over dy viewed as (N * OH * OW, Cout)
@@ -21,6 +23,10 @@ import { GpuLimitError, ShapeError, fmtShape } from '../gpu/errors.ts';
 import { expectRank } from './shapes.ts';
 import { grid1d, packParams } from './params.ts';
 import { sumRows } from './reduce.ts';
+import {
+  activationTexture, activationTextureFits, imagesPerActivationTexture, weightTexture, weightTextureFits,
+  type WeightTextureFormat,
+} from './conv2d-texture.ts';
 
 export interface Conv2dOptions {
   stride: [number, number];
@@ -28,14 +34,31 @@ export interface Conv2dOptions {
   pad: [number, number, number, number];
 }
 
-/** Which kernels to use: 'auto' picks the fast ones where they apply; 'direct' forces the plain ones (tests). */
-export type Conv2dPath = 'auto' | 'direct';
+/**
+ * Which kernels to use: 'auto' picks the fast ones where they apply; 'direct' forces the plain ones (tests);
+ * 'storage' uses the fast kernels but has forward and grad input read weights from storage buffers rather than a
+ * texture (tests, A/B bench).
+ */
+export type Conv2dPath = 'auto' | 'direct' | 'storage';
 let forcedPath: Conv2dPath = 'auto';
 
-/** Forces the plain kernels (for tests and the bench's cross-checks); returns the previous setting. */
+/** Forces a choice of kernels (for tests and the bench's cross-checks); returns the previous setting. */
 export function setConv2dPath(path: Conv2dPath): Conv2dPath {
   const previous = forcedPath;
   forcedPath = path;
+  return previous;
+}
+
+/**
+ * How the texture kernels store weights: 'f32' (default, exact) or 'f16' (rounded to half precision, half the bytes;
+ * arithmetic stays f32). Applies to the forward and grad-input texture kernels only.
+ */
+let weightFormat: WeightTextureFormat = 'f32';
+
+/** Sets how the texture kernels store weights; returns the previous setting. */
+export function setConv2dWeightFormat(format: WeightTextureFormat): WeightTextureFormat {
+  const previous = weightFormat;
+  weightFormat = format;
   return previous;
 }
 
@@ -102,11 +125,20 @@ function octetsAvailable(gpu: Gpu): boolean {
 
 function forwardKernel(gpu: Gpu, d: Dims): string {
   if (!octetsAvailable(gpu) || d.Cout % 4 !== 0) return 'conv2d_direct';
-  return d.Cin % 32 === 0 ? 'conv2d' : 'conv2d_small_cin';
+  if (d.Cin % 32 !== 0) return 'conv2d_small_cin';
+  const textured = forcedPath !== 'storage' && weightTextureFits(gpu, d.KH * d.KW * d.Cin, d.Cout) &&
+    activationTextureFits(gpu, d.H, d.W, d.Cin);
+  return textured ? 'conv2d_tex' : 'conv2d';
 }
 
 function gradInputKernel(gpu: Gpu, d: Dims): string {
-  return octetsAvailable(gpu) && d.Cout % 32 === 0 && d.Cin % 4 === 0 ? 'conv2d_grad_input' : 'conv2d_grad_input_direct';
+  if (!octetsAvailable(gpu) || d.Cout % 32 !== 0 || d.Cin % 4 !== 0) return 'conv2d_grad_input_direct';
+  // dy goes into a bounded texture, so the batch may be split: dx's chunks must then start 256-byte aligned.
+  const dxImage = d.H * d.W * d.Cin * 4;
+  const textured = forcedPath !== 'storage' && weightTextureFits(gpu, d.KH * d.KW * d.Cin, d.Cout) &&
+    activationTextureFits(gpu, d.OH, d.OW, d.Cout) &&
+    (dxImage % 256 === 0 || d.N <= imagesPerActivationTexture(gpu, d.OH, d.OW, d.Cout));
+  return textured ? 'conv2d_grad_input_tex' : 'conv2d_grad_input';
 }
 
 function gradWeightKernel(gpu: Gpu, d: Dims): string {
@@ -162,6 +194,15 @@ function batchChunks(gpu: Gpu, op: string, N: number, bytesPerImage: number[]): 
   return chunks;
 }
 
+/** Splits each [n0, count] chunk into chunks of at most `most` images. */
+function splitChunks(chunks: Array<[number, number]>, most: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const [n0, count] of chunks) {
+    for (let i = 0; i < count; i += most) out.push([n0 + i, Math.min(most, count - i)]);
+  }
+  return out;
+}
+
 // --- forward -------------------------------------------------------------------------------------------
 
 /** y = conv(x, w) + bias, ReLU fused when `relu`. x (N,H,W,Cin), w (KH,KW,Cin,Cout), bias (Cout) or null. */
@@ -180,13 +221,24 @@ export function conv2dForward(
   const kernelName = forwardKernel(gpu, d);
   const fast = kernelName !== 'conv2d_direct';
   const kernel = gpu.pipelines.get(kernelName, { WG });
+  // (K rows, Cout / 4 texels), refilled from w now: in order with the work, never stale after an optimizer step
+  const wBinding: Binding = kernelName === 'conv2d_tex'
+    ? weightTexture(gpu, w, d.KH * d.KW * d.Cin, d.Cout, weightFormat)
+    : w.binding;
 
-  for (const [n0, count] of batchChunks(gpu, op, d.N, [d.H * d.W * d.Cin * 4, d.OH * d.OW * d.Cout * 4])) {
+  let chunks = batchChunks(gpu, op, d.N, [d.H * d.W * d.Cin * 4, d.OH * d.OW * d.Cout * 4]);
+  // The texture kernel reads x from a bounded texture: chunks of at most that many images (offsets stay aligned:
+  // an image of x or y is a multiple of 256 bytes when Cin and Cout are multiples of 64 and 32).
+  if (kernelName === 'conv2d_tex') chunks = splitChunks(chunks, imagesPerActivationTexture(gpu, d.H, d.W, d.Cin));
+
+  for (const [n0, count] of chunks) {
     const M = count * d.OH * d.OW;
     const common = commonParams(d, o);
-    const buffers = [imageRange(x, n0, count), w.binding, biasBinding, imageRange(y, n0, count)];
+    // (count * H rows, W * Cin / 4 texels) for the texture kernel, filled now, in order with the work
+    const xBinding: Binding = kernelName === 'conv2d_tex' ? activationTexture(gpu, x, n0, count) : imageRange(x, n0, count);
+    const buffers = [xBinding, wBinding, biasBinding, imageRange(y, n0, count)];
     if (fast) {
-      const [tm, cols] = kernelName === 'conv2d' ? [TM, COLS] : [TM_SMALL, 32];
+      const [tm, cols] = kernelName === 'conv2d_small_cin' ? [TM_SMALL, 32] : [TM, COLS];
       const colBlocks = Math.ceil(d.Cout / cols);
       const octets = colBlocks * Math.ceil(M / tm);
       const groups = fold(gpu, Math.ceil(octets / (WG / 8)));
@@ -218,9 +270,12 @@ export function conv2dGradInput(
   expectDy(op, dy, d, { x: inputShape, w: w.shape });
   const dx = GpuTensor.empty(gpu, [d.N, d.H, d.W, d.Cin], 'f32', 'conv2d.dx'); // (N, H, W, Cin)
   const desc = what(op, { dy: dy.shape, w: w.shape, x: inputShape }, o);
-  const fast = gradInputKernel(gpu, d) === 'conv2d_grad_input';
+  const kernelName = gradInputKernel(gpu, d);
+  const fast = kernelName !== 'conv2d_grad_input_direct';
+  // The texture kernel reads the forward's weight texture as it is; the storage kernel reads a transposed copy.
+  const textured = kernelName === 'conv2d_grad_input_tex';
   let wT: GpuTensor | undefined;
-  if (fast) {
+  if (fast && !textured) {
     wT = GpuTensor.empty(gpu, [d.KH, d.KW, d.Cout, d.Cin], 'f32', 'conv2d.wT'); // (KH, KW, Cout, Cin)
     const count = w.size;
     gpu.batcher.dispatch({
@@ -231,11 +286,20 @@ export function conv2dGradInput(
       workgroups: grid(gpu, count),
     });
   }
-  const kernel = gpu.pipelines.get(fast ? 'conv2d_grad_input' : 'conv2d_grad_input_direct', { WG });
-  for (const [n0, count] of batchChunks(gpu, op, d.N, [d.H * d.W * d.Cin * 4, d.OH * d.OW * d.Cout * 4])) {
+  const kernel = gpu.pipelines.get(kernelName, { WG });
+  // w as (KH * KW * Cin rows, Cout / 4 texels) for the texture kernel, filled in order before the dispatches
+  const wBinding: Binding = textured
+    ? weightTexture(gpu, w, d.KH * d.KW * d.Cin, d.Cout, weightFormat)
+    : fast ? wT!.binding : w.binding;
+  let chunks = batchChunks(gpu, op, d.N, [d.H * d.W * d.Cin * 4, d.OH * d.OW * d.Cout * 4]);
+  // The texture kernel reads dy from a bounded texture: chunks of at most that many images (see gradInputKernel).
+  if (textured) chunks = splitChunks(chunks, imagesPerActivationTexture(gpu, d.OH, d.OW, d.Cout));
+  for (const [n0, count] of chunks) {
     const M = count * d.H * d.W;
     const common = commonParams(d, o);
-    const buffers = [imageRange(dy, n0, count), fast ? wT!.binding : w.binding, imageRange(dx, n0, count)];
+    // (count * OH rows, OW * Cout / 4 texels) for the texture kernel, filled now, in order with the work
+    const dyBinding: Binding = textured ? activationTexture(gpu, dy, n0, count) : imageRange(dy, n0, count);
+    const buffers = [dyBinding, wBinding, imageRange(dx, n0, count)];
     if (fast) {
       const colBlocks = Math.ceil(d.Cin / COLS);
       const octets = colBlocks * Math.ceil(M / TM);

@@ -1,0 +1,264 @@
+// 2-D convolution gradient with respect to the input, reading both operands through the texture units:
+// shaders/conv2d_grad_input.wgsl (read its header first), with
+//   w: the forward's weight texture, w (KH, KW, Cin, Cout) viewed as K = KH * KW * Cin rows of Cout / 4 texels
+//     (rgba32float or rgba16float), with no transposed copy. A lane needs, per step of 4 output channels, the
+//     4 x 4 block w[tap, ci..ci+3, co..co+3]: the 4 texels of rows ci..ci+3 bring it, and the transpose into the
+//     vec4s over ci that the FMAs use is a register renaming (free on SoA software drivers, a few moves on GPUs).
+//     Same count of fetches as reading a transposed copy, without the transposing kernel, which cost a third as
+//     much as the convolution at batch 1.
+//   dy (n, OH, OW, Cout) for the images of this dispatch in an rgba32float texture of OW * Cout / 4 texels by
+//     n * OH rows (the forward's x layout, see shaders/conv2d_tex.wgsl), loaded by one lane per pixel and shared
+//     by subgroupShuffle.
+// Why textures: see shaders/conv2d_tex.wgsl (texel fetches are branch-free and cheaper than computed storage
+// loads on llvmpipe, and an ordinary path for read-only operands on GPUs).
+// Needs Cout % 64 == 0, Cin % 4 == 0 and both textures within maxTextureDimension2D (src/kernels/conv2d.ts).
+
+enable subgroups;
+
+struct Params {
+  H: u32, W: u32, Cin: u32,
+  OH: u32, OW: u32, Cout: u32,
+  KH: u32, KW: u32,
+  strideH: u32, strideW: u32,
+  padTop: u32, padLeft: u32,
+  M: u32,          // N * H * W input pixels
+  colBlocks: u32,  // ceil(Cin / COLS)
+  octets: u32,     // colBlocks * ceil(M / TM)
+  groupsX: u32,    // workgroups along x (the grid is folded into y past 65535)
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var dy: texture_2d<f32>;                  // (n * OH rows, OW * Cout / 4 texels) = (n, OH, OW, Cout)
+@group(0) @binding(2) var w: texture_2d<f32>;                   // (K rows, Cout / 4 texels) = (KH, KW, Cin, Cout)
+@group(0) @binding(3) var<storage, read_write> dx: array<vec4f>; // (N, H, W, Cin)
+
+override WG: u32 = 64u;
+
+const TM: u32 = 16u;
+const TN: u32 = 2u;  // vec4 column groups per lane
+const COLS: u32 = 64u;  // input channels per octet
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: u32,
+        @builtin(subgroup_invocation_id) sgLane: u32) {
+  let lane = li & 7u;
+  let octetBase = sgLane & ~7u;  // first lane of this octet within the subgroup
+  let octet = (wid.x + wid.y * params.groupsX) * (WG / 8u) + li / 8u;
+  let live = octet < params.octets;
+  let o = min(octet, params.octets - 1u);
+  // Column-block-major order: consecutive octets (and the workgroups each CPU thread of a software driver
+  // takes in turn) read the same slice of the weights, which then stays in cache.
+  let rowBlocks = params.octets / params.colBlocks;
+  let colBlock = o / rowBlocks;
+  let rowBase = (o % rowBlocks) * TM;
+  let ci = colBlock * COLS + lane * 4u;  // this lane's channels: ci + 32 t, t < TN, 4 each
+  let cin4 = params.Cin / 4u;
+  let cout4 = params.Cout / 4u;
+
+  // Each input pixel shifted by the padding (ih + padTop); pixels past M get a row so far down that every tap
+  // of theirs is masked.
+  var ihp: array<i32, TM>;
+  var iwp: array<i32, TM>;
+  var nBase: array<u32, TM>;
+  for (var m = 0u; m < TM; m++) {
+    let p = rowBase + m;
+    let iw = p % params.W;
+    let t = p / params.W;
+    ihp[m] = select(100000000, i32(t % params.H + params.padTop), p < params.M);
+    iwp[m] = i32(iw + params.padLeft);
+    nBase[m] = (t / params.H) * params.OH;
+  }
+
+  // The per-pixel work is written out rather than looped over an array: compilers put indexed arrays in memory.
+  var acc0_0 = vec4f(0.0);
+  var acc0_1 = vec4f(0.0);
+  var acc1_0 = vec4f(0.0);
+  var acc1_1 = vec4f(0.0);
+  var acc2_0 = vec4f(0.0);
+  var acc2_1 = vec4f(0.0);
+  var acc3_0 = vec4f(0.0);
+  var acc3_1 = vec4f(0.0);
+  var acc4_0 = vec4f(0.0);
+  var acc4_1 = vec4f(0.0);
+  var acc5_0 = vec4f(0.0);
+  var acc5_1 = vec4f(0.0);
+  var acc6_0 = vec4f(0.0);
+  var acc6_1 = vec4f(0.0);
+  var acc7_0 = vec4f(0.0);
+  var acc7_1 = vec4f(0.0);
+  var acc8_0 = vec4f(0.0);
+  var acc8_1 = vec4f(0.0);
+  var acc9_0 = vec4f(0.0);
+  var acc9_1 = vec4f(0.0);
+  var acc10_0 = vec4f(0.0);
+  var acc10_1 = vec4f(0.0);
+  var acc11_0 = vec4f(0.0);
+  var acc11_1 = vec4f(0.0);
+  var acc12_0 = vec4f(0.0);
+  var acc12_1 = vec4f(0.0);
+  var acc13_0 = vec4f(0.0);
+  var acc13_1 = vec4f(0.0);
+  var acc14_0 = vec4f(0.0);
+  var acc14_1 = vec4f(0.0);
+  var acc15_0 = vec4f(0.0);
+  var acc15_1 = vec4f(0.0);
+  let ciLoad0 = min(ci + 0u, params.Cin - 4u) / 4u;  // clamped: lanes past Cin compute garbage, never stored
+  let ciLoad1 = min(ci + 32u, params.Cin - 4u) / 4u;  // clamped: lanes past Cin compute garbage, never stored
+
+  for (var kh = 0u; kh < params.KH; kh++) {
+    for (var kw = 0u; kw < params.KW; kw++) {
+      // vec4 offset of the dy pixel this tap reads for each input pixel, and whether there is one.
+      var base: array<u32, TM>;
+      var row: array<u32, TM>;
+      var ok: array<bool, TM>;
+      for (var m = 0u; m < TM; m++) {
+        let ohs = ihp[m] - i32(kh);
+        let ows = iwp[m] - i32(kw);
+        let oh = u32(ohs) / params.strideH;
+        let ow = u32(ows) / params.strideW;
+        ok[m] = ohs >= 0 && ows >= 0 && oh * params.strideH == u32(ohs) && ow * params.strideW == u32(ows) &&
+                oh < params.OH && ow < params.OW;
+        // taps with no dy pixel read texel (lane, 0), which exists, and are masked
+        base[m] = select(0u, ow * cout4, ok[m]) + lane;
+        row[m] = select(0u, nBase[m] + oh, ok[m]);
+      }
+      let tapRow = (kh * params.KW + kw) * params.Cin;
+      let row0 = tapRow + ciLoad0 * 4u;
+      let row1 = tapRow + ciLoad1 * 4u;
+      for (var c0 = 0u; c0 < params.Cout; c0 += 32u) {
+        let c4 = c0 / 4u;
+        let a0 = select(vec4f(0.0), textureLoad(dy, vec2u(base[0] + c4, row[0]), 0), ok[0]);
+        let a1 = select(vec4f(0.0), textureLoad(dy, vec2u(base[1] + c4, row[1]), 0), ok[1]);
+        let a2 = select(vec4f(0.0), textureLoad(dy, vec2u(base[2] + c4, row[2]), 0), ok[2]);
+        let a3 = select(vec4f(0.0), textureLoad(dy, vec2u(base[3] + c4, row[3]), 0), ok[3]);
+        let a4 = select(vec4f(0.0), textureLoad(dy, vec2u(base[4] + c4, row[4]), 0), ok[4]);
+        let a5 = select(vec4f(0.0), textureLoad(dy, vec2u(base[5] + c4, row[5]), 0), ok[5]);
+        let a6 = select(vec4f(0.0), textureLoad(dy, vec2u(base[6] + c4, row[6]), 0), ok[6]);
+        let a7 = select(vec4f(0.0), textureLoad(dy, vec2u(base[7] + c4, row[7]), 0), ok[7]);
+        let a8 = select(vec4f(0.0), textureLoad(dy, vec2u(base[8] + c4, row[8]), 0), ok[8]);
+        let a9 = select(vec4f(0.0), textureLoad(dy, vec2u(base[9] + c4, row[9]), 0), ok[9]);
+        let a10 = select(vec4f(0.0), textureLoad(dy, vec2u(base[10] + c4, row[10]), 0), ok[10]);
+        let a11 = select(vec4f(0.0), textureLoad(dy, vec2u(base[11] + c4, row[11]), 0), ok[11]);
+        let a12 = select(vec4f(0.0), textureLoad(dy, vec2u(base[12] + c4, row[12]), 0), ok[12]);
+        let a13 = select(vec4f(0.0), textureLoad(dy, vec2u(base[13] + c4, row[13]), 0), ok[13]);
+        let a14 = select(vec4f(0.0), textureLoad(dy, vec2u(base[14] + c4, row[14]), 0), ok[14]);
+        let a15 = select(vec4f(0.0), textureLoad(dy, vec2u(base[15] + c4, row[15]), 0), ok[15]);
+        // The bound is 8 whenever Cout % 32 == 0; written from a uniform so the loop stays rolled (compiles
+        // faster on llvmpipe, and runs as fast).
+        for (var j = 0u; j < min(8u, (params.Cout - c0) / 4u); j++) {
+          // t{r}_{g}: w[tap, ci + r, co..co+3] for this lane's channel group g; b{i}_{g}: w[tap, ci..ci+3, co + i]
+          let col = c4 + j;
+          let t0_0 = textureLoad(w, vec2u(col, row0 + 0u), 0);
+          let t1_0 = textureLoad(w, vec2u(col, row0 + 1u), 0);
+          let t2_0 = textureLoad(w, vec2u(col, row0 + 2u), 0);
+          let t3_0 = textureLoad(w, vec2u(col, row0 + 3u), 0);
+          let t0_1 = textureLoad(w, vec2u(col, row1 + 0u), 0);
+          let t1_1 = textureLoad(w, vec2u(col, row1 + 1u), 0);
+          let t2_1 = textureLoad(w, vec2u(col, row1 + 2u), 0);
+          let t3_1 = textureLoad(w, vec2u(col, row1 + 3u), 0);
+          let b0_0 = vec4f(t0_0.x, t1_0.x, t2_0.x, t3_0.x);
+          let b1_0 = vec4f(t0_0.y, t1_0.y, t2_0.y, t3_0.y);
+          let b2_0 = vec4f(t0_0.z, t1_0.z, t2_0.z, t3_0.z);
+          let b3_0 = vec4f(t0_0.w, t1_0.w, t2_0.w, t3_0.w);
+          let b0_1 = vec4f(t0_1.x, t1_1.x, t2_1.x, t3_1.x);
+          let b1_1 = vec4f(t0_1.y, t1_1.y, t2_1.y, t3_1.y);
+          let b2_1 = vec4f(t0_1.z, t1_1.z, t2_1.z, t3_1.z);
+          let b3_1 = vec4f(t0_1.w, t1_1.w, t2_1.w, t3_1.w);
+          let src = octetBase + j;
+          let s0 = subgroupShuffle(a0, src);
+          acc0_0 += s0.x * b0_0 + s0.y * b1_0 + s0.z * b2_0 + s0.w * b3_0;
+          acc0_1 += s0.x * b0_1 + s0.y * b1_1 + s0.z * b2_1 + s0.w * b3_1;
+          let s1 = subgroupShuffle(a1, src);
+          acc1_0 += s1.x * b0_0 + s1.y * b1_0 + s1.z * b2_0 + s1.w * b3_0;
+          acc1_1 += s1.x * b0_1 + s1.y * b1_1 + s1.z * b2_1 + s1.w * b3_1;
+          let s2 = subgroupShuffle(a2, src);
+          acc2_0 += s2.x * b0_0 + s2.y * b1_0 + s2.z * b2_0 + s2.w * b3_0;
+          acc2_1 += s2.x * b0_1 + s2.y * b1_1 + s2.z * b2_1 + s2.w * b3_1;
+          let s3 = subgroupShuffle(a3, src);
+          acc3_0 += s3.x * b0_0 + s3.y * b1_0 + s3.z * b2_0 + s3.w * b3_0;
+          acc3_1 += s3.x * b0_1 + s3.y * b1_1 + s3.z * b2_1 + s3.w * b3_1;
+          let s4 = subgroupShuffle(a4, src);
+          acc4_0 += s4.x * b0_0 + s4.y * b1_0 + s4.z * b2_0 + s4.w * b3_0;
+          acc4_1 += s4.x * b0_1 + s4.y * b1_1 + s4.z * b2_1 + s4.w * b3_1;
+          let s5 = subgroupShuffle(a5, src);
+          acc5_0 += s5.x * b0_0 + s5.y * b1_0 + s5.z * b2_0 + s5.w * b3_0;
+          acc5_1 += s5.x * b0_1 + s5.y * b1_1 + s5.z * b2_1 + s5.w * b3_1;
+          let s6 = subgroupShuffle(a6, src);
+          acc6_0 += s6.x * b0_0 + s6.y * b1_0 + s6.z * b2_0 + s6.w * b3_0;
+          acc6_1 += s6.x * b0_1 + s6.y * b1_1 + s6.z * b2_1 + s6.w * b3_1;
+          let s7 = subgroupShuffle(a7, src);
+          acc7_0 += s7.x * b0_0 + s7.y * b1_0 + s7.z * b2_0 + s7.w * b3_0;
+          acc7_1 += s7.x * b0_1 + s7.y * b1_1 + s7.z * b2_1 + s7.w * b3_1;
+          let s8 = subgroupShuffle(a8, src);
+          acc8_0 += s8.x * b0_0 + s8.y * b1_0 + s8.z * b2_0 + s8.w * b3_0;
+          acc8_1 += s8.x * b0_1 + s8.y * b1_1 + s8.z * b2_1 + s8.w * b3_1;
+          let s9 = subgroupShuffle(a9, src);
+          acc9_0 += s9.x * b0_0 + s9.y * b1_0 + s9.z * b2_0 + s9.w * b3_0;
+          acc9_1 += s9.x * b0_1 + s9.y * b1_1 + s9.z * b2_1 + s9.w * b3_1;
+          let s10 = subgroupShuffle(a10, src);
+          acc10_0 += s10.x * b0_0 + s10.y * b1_0 + s10.z * b2_0 + s10.w * b3_0;
+          acc10_1 += s10.x * b0_1 + s10.y * b1_1 + s10.z * b2_1 + s10.w * b3_1;
+          let s11 = subgroupShuffle(a11, src);
+          acc11_0 += s11.x * b0_0 + s11.y * b1_0 + s11.z * b2_0 + s11.w * b3_0;
+          acc11_1 += s11.x * b0_1 + s11.y * b1_1 + s11.z * b2_1 + s11.w * b3_1;
+          let s12 = subgroupShuffle(a12, src);
+          acc12_0 += s12.x * b0_0 + s12.y * b1_0 + s12.z * b2_0 + s12.w * b3_0;
+          acc12_1 += s12.x * b0_1 + s12.y * b1_1 + s12.z * b2_1 + s12.w * b3_1;
+          let s13 = subgroupShuffle(a13, src);
+          acc13_0 += s13.x * b0_0 + s13.y * b1_0 + s13.z * b2_0 + s13.w * b3_0;
+          acc13_1 += s13.x * b0_1 + s13.y * b1_1 + s13.z * b2_1 + s13.w * b3_1;
+          let s14 = subgroupShuffle(a14, src);
+          acc14_0 += s14.x * b0_0 + s14.y * b1_0 + s14.z * b2_0 + s14.w * b3_0;
+          acc14_1 += s14.x * b0_1 + s14.y * b1_1 + s14.z * b2_1 + s14.w * b3_1;
+          let s15 = subgroupShuffle(a15, src);
+          acc15_0 += s15.x * b0_0 + s15.y * b1_0 + s15.z * b2_0 + s15.w * b3_0;
+          acc15_1 += s15.x * b0_1 + s15.y * b1_1 + s15.z * b2_1 + s15.w * b3_1;
+        }
+      }
+    }
+  }
+
+  if (!live) { return; }
+  if (ci + 0u < params.Cin) {
+    let col = ci / 4u + 0u;
+    store(rowBase + 0u, col, cin4, acc0_0);
+    store(rowBase + 1u, col, cin4, acc1_0);
+    store(rowBase + 2u, col, cin4, acc2_0);
+    store(rowBase + 3u, col, cin4, acc3_0);
+    store(rowBase + 4u, col, cin4, acc4_0);
+    store(rowBase + 5u, col, cin4, acc5_0);
+    store(rowBase + 6u, col, cin4, acc6_0);
+    store(rowBase + 7u, col, cin4, acc7_0);
+    store(rowBase + 8u, col, cin4, acc8_0);
+    store(rowBase + 9u, col, cin4, acc9_0);
+    store(rowBase + 10u, col, cin4, acc10_0);
+    store(rowBase + 11u, col, cin4, acc11_0);
+    store(rowBase + 12u, col, cin4, acc12_0);
+    store(rowBase + 13u, col, cin4, acc13_0);
+    store(rowBase + 14u, col, cin4, acc14_0);
+    store(rowBase + 15u, col, cin4, acc15_0);
+  }
+  if (ci + 32u < params.Cin) {
+    let col = ci / 4u + 8u;
+    store(rowBase + 0u, col, cin4, acc0_1);
+    store(rowBase + 1u, col, cin4, acc1_1);
+    store(rowBase + 2u, col, cin4, acc2_1);
+    store(rowBase + 3u, col, cin4, acc3_1);
+    store(rowBase + 4u, col, cin4, acc4_1);
+    store(rowBase + 5u, col, cin4, acc5_1);
+    store(rowBase + 6u, col, cin4, acc6_1);
+    store(rowBase + 7u, col, cin4, acc7_1);
+    store(rowBase + 8u, col, cin4, acc8_1);
+    store(rowBase + 9u, col, cin4, acc9_1);
+    store(rowBase + 10u, col, cin4, acc10_1);
+    store(rowBase + 11u, col, cin4, acc11_1);
+    store(rowBase + 12u, col, cin4, acc12_1);
+    store(rowBase + 13u, col, cin4, acc13_1);
+    store(rowBase + 14u, col, cin4, acc14_1);
+    store(rowBase + 15u, col, cin4, acc15_1);
+  }
+}
+
+fn store(p: u32, col: u32, cin4: u32, v: vec4f) {
+  if (p < params.M) { dx[p * cin4 + col] = v; }
+}

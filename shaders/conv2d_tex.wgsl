@@ -1,0 +1,257 @@
+// 2-D convolution forward as an NHWC implicit GEMM, reading both operands through the texture units: the same
+// work split as shaders/conv2d.wgsl (read its header first), with
+//   w (KH, KW, Cin, Cout) viewed as a K x Cout matrix (K = KH * KW * Cin) in an rgba32float (or rgba16float)
+//     texture of Cout / 4 texels by K rows, one texel = 4 adjacent output channels of one k;
+//   x (n, H, W, Cin) for the images of this dispatch in an rgba32float texture of W * Cin / 4 texels by n * H
+//     rows, one row = one image row, so texel (iw * Cin / 4 + c, n * H + ih) = x[n, ih, iw, 4c..4c+3].
+// x is still loaded by one lane per pixel and handed to the octet by subgroupShuffle.
+//
+// Why textures: on llvmpipe a storage-buffer load with a computed offset becomes a per-lane loop with bounds
+// checks (the weight loads were about half of conv2d.wgsl's time, the x loads a quarter); a texel fetch is
+// branch-free and costs about half as much per float (platform.md). On real GPUs reading read-only operands
+// through the texture path is an ordinary choice too (its own cache, no bounds-check code).
+// Needs Cin % 32 == 0, Cout % 64 == 0, and both textures within maxTextureDimension2D
+// (src/kernels/conv2d-texture.ts fills the textures; conv2d.ts picks the kernel).
+
+enable subgroups;
+
+struct Params {
+  H: u32, W: u32, Cin: u32,
+  OH: u32, OW: u32, Cout: u32,
+  KH: u32, KW: u32,
+  strideH: u32, strideW: u32,
+  padTop: u32, padLeft: u32,
+  M: u32,          // N * OH * OW output pixels
+  colBlocks: u32,  // ceil(Cout / 32)
+  octets: u32,     // colBlocks * ceil(M / TM)
+  groupsX: u32,    // workgroups along x (the grid is folded into y past 65535)
+  hasBias: u32,    // 1: add bias (else the bias binding is any buffer, never read)
+  relu: u32,       // 1: max(y, 0)
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var x: texture_2d<f32>;                 // (n * H rows, W * Cin / 4 texels) = (n, H, W, Cin)
+@group(0) @binding(2) var w: texture_2d<f32>;                 // (K rows, Cout / 4 texels) = (KH, KW, Cin, Cout)
+@group(0) @binding(3) var<storage, read> bias: array<vec4f>;  // (Cout), or any buffer when !HAS_BIAS
+@group(0) @binding(4) var<storage, read_write> y: array<vec4f>; // (N, OH, OW, Cout)
+
+override WG: u32 = 64u;
+
+const TM: u32 = 16u;
+const TN: u32 = 2u;  // vec4 column groups per lane
+const COLS: u32 = 64u;  // output channels per octet
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: u32,
+        @builtin(subgroup_invocation_id) sgLane: u32) {
+  let lane = li & 7u;
+  let octetBase = sgLane & ~7u;  // first lane of this octet within the subgroup
+  let octet = (wid.x + wid.y * params.groupsX) * (WG / 8u) + li / 8u;
+  let live = octet < params.octets;
+  let o = min(octet, params.octets - 1u);
+  // Column-block-major order: consecutive octets (and the workgroups each CPU thread of a software driver
+  // takes in turn) read the same slice of the weights, which then stays in cache.
+  let rowBlocks = params.octets / params.colBlocks;
+  let colBlock = o / rowBlocks;
+  let rowBase = (o % rowBlocks) * TM;
+  let co = colBlock * COLS + lane * 4u;  // this lane's channels: co + 32 t, t < TN, 4 each
+  let cin4 = params.Cin / 4u;
+  let cout4 = params.Cout / 4u;
+
+  // Top-left input position of each pixel's receptive field (may be negative: padding); pixels past M get a
+  // row so far up that every tap of theirs is masked.
+  var ih0: array<i32, TM>;
+  var iw0: array<i32, TM>;
+  var nBase: array<u32, TM>;
+  for (var m = 0u; m < TM; m++) {
+    let p = rowBase + m;
+    let ow = p % params.OW;
+    let t = p / params.OW;
+    ih0[m] = select(-100000, i32((t % params.OH) * params.strideH) - i32(params.padTop), p < params.M);
+    iw0[m] = i32(ow * params.strideW) - i32(params.padLeft);
+    nBase[m] = (t / params.OH) * params.H;
+  }
+
+  // The per-pixel work is written out rather than looped over an array: compilers put indexed arrays in memory.
+  var acc0_0 = vec4f(0.0);
+  var acc0_1 = vec4f(0.0);
+  var acc1_0 = vec4f(0.0);
+  var acc1_1 = vec4f(0.0);
+  var acc2_0 = vec4f(0.0);
+  var acc2_1 = vec4f(0.0);
+  var acc3_0 = vec4f(0.0);
+  var acc3_1 = vec4f(0.0);
+  var acc4_0 = vec4f(0.0);
+  var acc4_1 = vec4f(0.0);
+  var acc5_0 = vec4f(0.0);
+  var acc5_1 = vec4f(0.0);
+  var acc6_0 = vec4f(0.0);
+  var acc6_1 = vec4f(0.0);
+  var acc7_0 = vec4f(0.0);
+  var acc7_1 = vec4f(0.0);
+  var acc8_0 = vec4f(0.0);
+  var acc8_1 = vec4f(0.0);
+  var acc9_0 = vec4f(0.0);
+  var acc9_1 = vec4f(0.0);
+  var acc10_0 = vec4f(0.0);
+  var acc10_1 = vec4f(0.0);
+  var acc11_0 = vec4f(0.0);
+  var acc11_1 = vec4f(0.0);
+  var acc12_0 = vec4f(0.0);
+  var acc12_1 = vec4f(0.0);
+  var acc13_0 = vec4f(0.0);
+  var acc13_1 = vec4f(0.0);
+  var acc14_0 = vec4f(0.0);
+  var acc14_1 = vec4f(0.0);
+  var acc15_0 = vec4f(0.0);
+  var acc15_1 = vec4f(0.0);
+  let coLoad0 = min(co + 0u, params.Cout - 4u) / 4u;  // clamped: lanes past Cout compute garbage, never stored
+  let coLoad1 = min(co + 32u, params.Cout - 4u) / 4u;  // clamped: lanes past Cout compute garbage, never stored
+
+  for (var kh = 0u; kh < params.KH; kh++) {
+    for (var kw = 0u; kw < params.KW; kw++) {
+      // Texel of each pixel's tap in x (column of this lane's channels, row), and whether it lies inside the
+      // image; taps outside read texel (lane, 0), which exists, and are masked.
+      var base: array<u32, TM>;
+      var row: array<u32, TM>;
+      var ok: array<bool, TM>;
+      for (var m = 0u; m < TM; m++) {
+        let ih = ih0[m] + i32(kh);
+        let iw = iw0[m] + i32(kw);
+        ok[m] = ih >= 0 && ih < i32(params.H) && iw >= 0 && iw < i32(params.W);
+        base[m] = select(0u, u32(iw) * cin4, ok[m]) + lane;
+        row[m] = select(0u, nBase[m] + u32(ih), ok[m]);
+      }
+      let kRow = (kh * params.KW + kw) * params.Cin;
+      for (var c0 = 0u; c0 < params.Cin; c0 += 32u) {
+        let c4 = c0 / 4u;
+        let a0 = select(vec4f(0.0), textureLoad(x, vec2u(base[0] + c4, row[0]), 0), ok[0]);
+        let a1 = select(vec4f(0.0), textureLoad(x, vec2u(base[1] + c4, row[1]), 0), ok[1]);
+        let a2 = select(vec4f(0.0), textureLoad(x, vec2u(base[2] + c4, row[2]), 0), ok[2]);
+        let a3 = select(vec4f(0.0), textureLoad(x, vec2u(base[3] + c4, row[3]), 0), ok[3]);
+        let a4 = select(vec4f(0.0), textureLoad(x, vec2u(base[4] + c4, row[4]), 0), ok[4]);
+        let a5 = select(vec4f(0.0), textureLoad(x, vec2u(base[5] + c4, row[5]), 0), ok[5]);
+        let a6 = select(vec4f(0.0), textureLoad(x, vec2u(base[6] + c4, row[6]), 0), ok[6]);
+        let a7 = select(vec4f(0.0), textureLoad(x, vec2u(base[7] + c4, row[7]), 0), ok[7]);
+        let a8 = select(vec4f(0.0), textureLoad(x, vec2u(base[8] + c4, row[8]), 0), ok[8]);
+        let a9 = select(vec4f(0.0), textureLoad(x, vec2u(base[9] + c4, row[9]), 0), ok[9]);
+        let a10 = select(vec4f(0.0), textureLoad(x, vec2u(base[10] + c4, row[10]), 0), ok[10]);
+        let a11 = select(vec4f(0.0), textureLoad(x, vec2u(base[11] + c4, row[11]), 0), ok[11]);
+        let a12 = select(vec4f(0.0), textureLoad(x, vec2u(base[12] + c4, row[12]), 0), ok[12]);
+        let a13 = select(vec4f(0.0), textureLoad(x, vec2u(base[13] + c4, row[13]), 0), ok[13]);
+        let a14 = select(vec4f(0.0), textureLoad(x, vec2u(base[14] + c4, row[14]), 0), ok[14]);
+        let a15 = select(vec4f(0.0), textureLoad(x, vec2u(base[15] + c4, row[15]), 0), ok[15]);
+        // The bound is 8 whenever Cin % 32 == 0; written from a uniform so the loop stays rolled (compiles
+        // faster on llvmpipe, and runs as fast).
+        for (var j = 0u; j < min(8u, (params.Cin - c0) / 4u); j++) {
+          let k = kRow + c0 + j * 4u;
+          let b0_0 = textureLoad(w, vec2u(coLoad0, k + 0u), 0);
+          let b1_0 = textureLoad(w, vec2u(coLoad0, k + 1u), 0);
+          let b2_0 = textureLoad(w, vec2u(coLoad0, k + 2u), 0);
+          let b3_0 = textureLoad(w, vec2u(coLoad0, k + 3u), 0);
+          let b0_1 = textureLoad(w, vec2u(coLoad1, k + 0u), 0);
+          let b1_1 = textureLoad(w, vec2u(coLoad1, k + 1u), 0);
+          let b2_1 = textureLoad(w, vec2u(coLoad1, k + 2u), 0);
+          let b3_1 = textureLoad(w, vec2u(coLoad1, k + 3u), 0);
+          let src = octetBase + j;
+          let s0 = subgroupShuffle(a0, src);
+          acc0_0 += s0.x * b0_0 + s0.y * b1_0 + s0.z * b2_0 + s0.w * b3_0;
+          acc0_1 += s0.x * b0_1 + s0.y * b1_1 + s0.z * b2_1 + s0.w * b3_1;
+          let s1 = subgroupShuffle(a1, src);
+          acc1_0 += s1.x * b0_0 + s1.y * b1_0 + s1.z * b2_0 + s1.w * b3_0;
+          acc1_1 += s1.x * b0_1 + s1.y * b1_1 + s1.z * b2_1 + s1.w * b3_1;
+          let s2 = subgroupShuffle(a2, src);
+          acc2_0 += s2.x * b0_0 + s2.y * b1_0 + s2.z * b2_0 + s2.w * b3_0;
+          acc2_1 += s2.x * b0_1 + s2.y * b1_1 + s2.z * b2_1 + s2.w * b3_1;
+          let s3 = subgroupShuffle(a3, src);
+          acc3_0 += s3.x * b0_0 + s3.y * b1_0 + s3.z * b2_0 + s3.w * b3_0;
+          acc3_1 += s3.x * b0_1 + s3.y * b1_1 + s3.z * b2_1 + s3.w * b3_1;
+          let s4 = subgroupShuffle(a4, src);
+          acc4_0 += s4.x * b0_0 + s4.y * b1_0 + s4.z * b2_0 + s4.w * b3_0;
+          acc4_1 += s4.x * b0_1 + s4.y * b1_1 + s4.z * b2_1 + s4.w * b3_1;
+          let s5 = subgroupShuffle(a5, src);
+          acc5_0 += s5.x * b0_0 + s5.y * b1_0 + s5.z * b2_0 + s5.w * b3_0;
+          acc5_1 += s5.x * b0_1 + s5.y * b1_1 + s5.z * b2_1 + s5.w * b3_1;
+          let s6 = subgroupShuffle(a6, src);
+          acc6_0 += s6.x * b0_0 + s6.y * b1_0 + s6.z * b2_0 + s6.w * b3_0;
+          acc6_1 += s6.x * b0_1 + s6.y * b1_1 + s6.z * b2_1 + s6.w * b3_1;
+          let s7 = subgroupShuffle(a7, src);
+          acc7_0 += s7.x * b0_0 + s7.y * b1_0 + s7.z * b2_0 + s7.w * b3_0;
+          acc7_1 += s7.x * b0_1 + s7.y * b1_1 + s7.z * b2_1 + s7.w * b3_1;
+          let s8 = subgroupShuffle(a8, src);
+          acc8_0 += s8.x * b0_0 + s8.y * b1_0 + s8.z * b2_0 + s8.w * b3_0;
+          acc8_1 += s8.x * b0_1 + s8.y * b1_1 + s8.z * b2_1 + s8.w * b3_1;
+          let s9 = subgroupShuffle(a9, src);
+          acc9_0 += s9.x * b0_0 + s9.y * b1_0 + s9.z * b2_0 + s9.w * b3_0;
+          acc9_1 += s9.x * b0_1 + s9.y * b1_1 + s9.z * b2_1 + s9.w * b3_1;
+          let s10 = subgroupShuffle(a10, src);
+          acc10_0 += s10.x * b0_0 + s10.y * b1_0 + s10.z * b2_0 + s10.w * b3_0;
+          acc10_1 += s10.x * b0_1 + s10.y * b1_1 + s10.z * b2_1 + s10.w * b3_1;
+          let s11 = subgroupShuffle(a11, src);
+          acc11_0 += s11.x * b0_0 + s11.y * b1_0 + s11.z * b2_0 + s11.w * b3_0;
+          acc11_1 += s11.x * b0_1 + s11.y * b1_1 + s11.z * b2_1 + s11.w * b3_1;
+          let s12 = subgroupShuffle(a12, src);
+          acc12_0 += s12.x * b0_0 + s12.y * b1_0 + s12.z * b2_0 + s12.w * b3_0;
+          acc12_1 += s12.x * b0_1 + s12.y * b1_1 + s12.z * b2_1 + s12.w * b3_1;
+          let s13 = subgroupShuffle(a13, src);
+          acc13_0 += s13.x * b0_0 + s13.y * b1_0 + s13.z * b2_0 + s13.w * b3_0;
+          acc13_1 += s13.x * b0_1 + s13.y * b1_1 + s13.z * b2_1 + s13.w * b3_1;
+          let s14 = subgroupShuffle(a14, src);
+          acc14_0 += s14.x * b0_0 + s14.y * b1_0 + s14.z * b2_0 + s14.w * b3_0;
+          acc14_1 += s14.x * b0_1 + s14.y * b1_1 + s14.z * b2_1 + s14.w * b3_1;
+          let s15 = subgroupShuffle(a15, src);
+          acc15_0 += s15.x * b0_0 + s15.y * b1_0 + s15.z * b2_0 + s15.w * b3_0;
+          acc15_1 += s15.x * b0_1 + s15.y * b1_1 + s15.z * b2_1 + s15.w * b3_1;
+        }
+      }
+    }
+  }
+
+  if (!live) { return; }
+  if (co + 0u < params.Cout) {
+    let col = co / 4u + 0u;
+    var bv = vec4f(0.0);
+    if (params.hasBias != 0u) { bv = bias[col]; }
+    store(rowBase + 0u, col, cout4, acc0_0 + bv);
+    store(rowBase + 1u, col, cout4, acc1_0 + bv);
+    store(rowBase + 2u, col, cout4, acc2_0 + bv);
+    store(rowBase + 3u, col, cout4, acc3_0 + bv);
+    store(rowBase + 4u, col, cout4, acc4_0 + bv);
+    store(rowBase + 5u, col, cout4, acc5_0 + bv);
+    store(rowBase + 6u, col, cout4, acc6_0 + bv);
+    store(rowBase + 7u, col, cout4, acc7_0 + bv);
+    store(rowBase + 8u, col, cout4, acc8_0 + bv);
+    store(rowBase + 9u, col, cout4, acc9_0 + bv);
+    store(rowBase + 10u, col, cout4, acc10_0 + bv);
+    store(rowBase + 11u, col, cout4, acc11_0 + bv);
+    store(rowBase + 12u, col, cout4, acc12_0 + bv);
+    store(rowBase + 13u, col, cout4, acc13_0 + bv);
+    store(rowBase + 14u, col, cout4, acc14_0 + bv);
+    store(rowBase + 15u, col, cout4, acc15_0 + bv);
+  }
+  if (co + 32u < params.Cout) {
+    let col = co / 4u + 8u;
+    var bv = vec4f(0.0);
+    if (params.hasBias != 0u) { bv = bias[col]; }
+    store(rowBase + 0u, col, cout4, acc0_1 + bv);
+    store(rowBase + 1u, col, cout4, acc1_1 + bv);
+    store(rowBase + 2u, col, cout4, acc2_1 + bv);
+    store(rowBase + 3u, col, cout4, acc3_1 + bv);
+    store(rowBase + 4u, col, cout4, acc4_1 + bv);
+    store(rowBase + 5u, col, cout4, acc5_1 + bv);
+    store(rowBase + 6u, col, cout4, acc6_1 + bv);
+    store(rowBase + 7u, col, cout4, acc7_1 + bv);
+    store(rowBase + 8u, col, cout4, acc8_1 + bv);
+    store(rowBase + 9u, col, cout4, acc9_1 + bv);
+    store(rowBase + 10u, col, cout4, acc10_1 + bv);
+    store(rowBase + 11u, col, cout4, acc11_1 + bv);
+    store(rowBase + 12u, col, cout4, acc12_1 + bv);
+    store(rowBase + 13u, col, cout4, acc13_1 + bv);
+    store(rowBase + 14u, col, cout4, acc14_1 + bv);
+    store(rowBase + 15u, col, cout4, acc15_1 + bv);
+  }
+}
+
+fn store(p: u32, col: u32, cout4: u32, v: vec4f) {
+  if (p < params.M) { y[p * cout4 + col] = select(v, max(v, vec4f(0.0)), params.relu != 0u); }
+}

@@ -1,0 +1,126 @@
+// Conv weights and inputs as textures, for the kernels that read them through the texture units
+// (shaders/conv2d_tex.wgsl, shaders/conv2d_grad_input_tex.wgsl): on software drivers a texel fetch is
+// branch-free and about half the cost of a storage load, and on GPUs the texture path is an ordinary home for a
+// read-only operand.
+//
+// Weights (..., C) are viewed as a K x C matrix (K = the product of the other dimensions) and put into a texture
+// of C / 4 texels by K rows (one texel = 4 adjacent channels of one k): rgba32float by a plain copy, or
+// rgba16float (weights rounded to half precision, arithmetic still f32) by conv2d_weight_texture_f16.wgsl.
+// The forward and grad-input texture kernels read the same layout.
+// The texture is refilled before every dispatch that reads it, in order with the other work: the optimizer
+// updates weights in place, and a texture cached across steps would go stale. One texture per size and format
+// per device is kept and refilled; commands run in the order recorded, so a refill for the next layer cannot
+// overtake a dispatch still reading the previous one. The refill streams the weights once (9.4 MB for
+// 3x3x512x512 in f32), small next to the convolution that reads them 14 * 14 / 16 times or more.
+//
+// Activations x (N, H, W, C) go into an rgba32float texture of W * C / 4 texels by n * H rows for the n images of
+// one dispatch. The texture is bounded (ACTIVATION_TEXTURE_BYTES, at least one image) and the caller dispatches
+// the batch in chunks of images that fit, so the copy costs a bounded amount of memory; one texture per row width
+// per device is kept (VGG19 has two widths), refilled in order like the weights.
+
+import type { Gpu } from '../gpu/device.ts';
+import type { GpuTensor } from '../gpu/tensor.ts';
+import { grid1d, packParams } from './params.ts';
+
+/** How weight textures store values: 'f32' exactly, or 'f16' (half the bytes, rounded; arithmetic stays f32). */
+export type WeightTextureFormat = 'f32' | 'f16';
+
+interface Entry {
+  texture: GPUTexture;
+  view: GPUTextureView;
+}
+
+const textures = new WeakMap<GPUDevice, Map<string, Entry>>();
+
+/** True when (K, C) weights fit one texture: rows 256-byte aligned for the f32 copy, both sides within limits. */
+export function weightTextureFits(gpu: Gpu, K: number, C: number): boolean {
+  const max = gpu.limits.maxTextureDimension2D ?? 8192;
+  return (C * 4) % 256 === 0 && K <= max && C / 4 <= max;
+}
+
+/** The device's texture of K rows x C / 4 texels in this format, created on first use. */
+function textureFor(gpu: Gpu, K: number, C: number, format: WeightTextureFormat): Entry {
+  const width = C / 4;
+  let bySize = textures.get(gpu.device);
+  if (!bySize) textures.set(gpu.device, (bySize = new Map()));
+  const key = `${width}x${K}.${format}`;
+  let entry = bySize.get(key);
+  if (!entry) {
+    const texture = gpu.device.createTexture({
+      label: `conv2d.wTexture ${key}`,
+      size: { width, height: K },
+      format: format === 'f32' ? 'rgba32float' : 'rgba16float',
+      usage: GPUTextureUsage.TEXTURE_BINDING |
+        (format === 'f32' ? GPUTextureUsage.COPY_DST : GPUTextureUsage.STORAGE_BINDING),
+    });
+    entry = { texture, view: texture.createView() };
+    bySize.set(key, entry);
+  }
+  return entry;
+}
+
+/** A view of a texture holding w viewed as (K, C): K rows of C / 4 texels, filled now, in order with the work. */
+export function weightTexture(gpu: Gpu, w: GpuTensor, K: number, C: number, format: WeightTextureFormat): GPUTextureView {
+  const width = C / 4;
+  const entry = textureFor(gpu, K, C, format);
+  if (format === 'f32') {
+    gpu.batcher.copyBufferToTexture(w.buffer, 0, C * 4, entry.texture, width, K);
+  } else {
+    const count = width * K;
+    gpu.batcher.dispatch({
+      kernel: gpu.pipelines.get('conv2d_weight_texture_f16', { WG: 64 }),
+      what: `conv2d weights to f16 texture w[${w.shape.join(',')}] as (${K}, ${C})`,
+      params: packParams([['u32', width], ['u32', count]]),
+      buffers: [w.binding, entry.view],
+      workgroups: grid1d(count, 64, gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535),
+    });
+  }
+  return entry.view;
+}
+
+
+/** Bytes of x one activation texture holds (at least one image): batches are dispatched in chunks that fit. */
+const ACTIVATION_TEXTURE_BYTES = 16 * 1024 * 1024;
+
+const activationTextures = new WeakMap<GPUDevice, Map<number, Entry & { rows: number }>>();
+
+/** True when images of x (N, H, W, C) can go into an activation texture: rows 256-byte aligned, within limits. */
+export function activationTextureFits(gpu: Gpu, H: number, W: number, C: number): boolean {
+  const max = gpu.limits.maxTextureDimension2D ?? 8192;
+  return (W * C * 4) % 256 === 0 && (W * C) / 4 <= max && H <= max;
+}
+
+/** Images of (H, W, C) per activation texture: as many as ACTIVATION_TEXTURE_BYTES holds, at least one. */
+export function imagesPerActivationTexture(gpu: Gpu, H: number, W: number, C: number): number {
+  const max = gpu.limits.maxTextureDimension2D ?? 8192;
+  return Math.max(1, Math.min(Math.floor(ACTIVATION_TEXTURE_BYTES / (H * W * C * 4)), Math.floor(max / H)));
+}
+
+/**
+ * A view of a texture holding images [n0, n0 + count) of x (N, H, W, C) as count * H rows of W * C / 4 texels
+ * (and maybe more rows, left from earlier use and never read), filled now, in order with the work.
+ */
+export function activationTexture(gpu: Gpu, x: GpuTensor, n0: number, count: number): GPUTextureView {
+  const [, H, W, C] = x.shape;
+  const width = (W * C) / 4;
+  const rows = count * H;
+  let byWidth = activationTextures.get(gpu.device);
+  if (!byWidth) activationTextures.set(gpu.device, (byWidth = new Map()));
+  let entry = byWidth.get(width);
+  if (!entry || entry.rows < rows) {
+    // Tall enough for ACTIVATION_TEXTURE_BYTES of rows of this width, and for this chunk. A texture replaced here
+    // may still be used by recorded work: it is dropped, not destroyed, and freed once collected.
+    const max = gpu.limits.maxTextureDimension2D ?? 8192;
+    const height = Math.min(max, Math.max(rows, entry?.rows ?? 0, Math.floor(ACTIVATION_TEXTURE_BYTES / (width * 16))));
+    const texture = gpu.device.createTexture({
+      label: `conv2d.xTexture ${width}x${height}`,
+      size: { width, height },
+      format: 'rgba32float',
+      usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST,
+    });
+    entry = { texture, view: texture.createView(), rows: height };
+    byWidth.set(width, entry);
+  }
+  gpu.batcher.copyBufferToTexture(x.buffer, n0 * H * W * C * 4, W * C * 4, entry.texture, width, rows);
+  return entry.view;
+}
