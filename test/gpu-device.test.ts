@@ -1,0 +1,76 @@
+// The device layer's promises: requests past the adapter's limits fail with a GpuLimitError that names the op
+// and the sizes (never a silent zero), a broken shader is reported as itself, and a wrong adapter choice is one
+// clear error.
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { testGpu } from './helpers/gpu.ts';
+import { GpuTensor } from '../src/gpu/tensor.ts';
+import { GpuLimitError, GpuValidationError } from '../src/gpu/errors.ts';
+import { reluForward } from '../src/kernels/relu.ts';
+import { packParams } from '../src/kernels/params.ts';
+
+test('a tensor larger than maxBufferSize is refused before anything is allocated', async () => {
+  const gpu = await testGpu();
+  const elements = Math.floor(gpu.limits.maxBufferSize / 4) + 1;
+  assert.throws(
+    () => GpuTensor.empty(gpu, [elements], 'f32', 'huge'),
+    (e: Error) => e instanceof GpuLimitError && /huge: a buffer of .* exceeds this adapter's maxBufferSize/.test(e.message),
+  );
+});
+
+test('a binding past maxStorageBufferBindingSize names the kernel and shapes', async () => {
+  const gpu = await testGpu();
+  const elements = gpu.limits.maxStorageBufferBindingSize / 4 + 1024;
+  const x = GpuTensor.empty(gpu, [elements]);
+  assert.throws(
+    () => reluForward(gpu, x),
+    (e: Error) => e instanceof GpuLimitError && new RegExp(`relu x\\[${elements}\\].*maxStorageBufferBindingSize`).test(e.message),
+  );
+  x.release();
+});
+
+test('more workgroups than the adapter allows per dimension is refused', async () => {
+  const gpu = await testGpu();
+  const y = GpuTensor.empty(gpu, [4]);
+  const kernel = gpu.pipelines.get('relu', { WG: 256 });
+  const tooMany = (gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535) + 1;
+  assert.throws(
+    () => gpu.batcher.dispatch({ kernel, what: 'relu x[4]', params: packParams([['u32', 4]]), buffers: [y.binding, y.binding], workgroups: [tooMany] }),
+    (e: Error) => e instanceof GpuLimitError && /relu x\[4\]: needs \d+x1x1 workgroups/.test(e.message),
+  );
+  y.release();
+});
+
+test('a shader that does not compile is reported with its name and the compiler message', async () => {
+  const gpu = await testGpu();
+  const code = `struct Params { n: u32 }
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@compute @workgroup_size(1) fn main() { out[0] = undefined_thing; }`;
+  const kernel = gpu.pipelines.fromCode('broken_on_purpose', code);
+  const t = GpuTensor.zeros(gpu, [1]);
+  let error: unknown;
+  try {
+    gpu.batcher.dispatch({ kernel, what: 'broken_on_purpose t[1]', params: packParams([['u32', 1]]), buffers: [t.binding], workgroups: [1] });
+    await gpu.sync();
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error instanceof GpuValidationError, `expected a GpuValidationError, got ${error}`);
+  assert.match((error as Error).message, /broken_on_purpose/);
+  assert.match((error as Error).message, /undefined_thing/);
+  t.release();
+});
+
+test('GRAFT_ADAPTER naming an adapter that is not there is one clear error', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', "import('./src/gpu/device.ts').then(m => m.getGpu()).catch(e => { console.error(e.message); process.exit(3); })"], {
+    encoding: 'utf8',
+    env: { ...process.env, GRAFT_ADAPTER: 'no-such-gpu-xyz' },
+  });
+  assert.is(r.status, 3, r.stderr);
+  assert.match(r.stderr, /GRAFT_ADAPTER='no-such-gpu-xyz' does not match the adapter found/);
+});
+
+test.run();
