@@ -38,7 +38,7 @@ export const PRESETS: Record<Preset['name'], Preset> = {
     batchSize: 20,
     stage1: { widths: [16, 32, 64, 128, 256], epochs: 12, patience: 4, dropout: 0.3, optimizer: { kind: 'adam', lr: 1e-3 } },
     stage2: { copies: 2, epochs: 120, patience: 12, dropout: 0.3, optimizer: { kind: 'adam', lr: 1e-3 } },
-    stage3: { copies: 2, epochs: 8, patience: 3, dropout: 0.3, optimizer: { kind: 'sgd', lr: 1e-3, momentum: 0.9 } },
+    stage3: { copies: 2, epochs: 6, patience: 3, dropout: 0.3, optimizer: { kind: 'sgd', lr: 1e-3, momentum: 0.9 } },
   },
 };
 

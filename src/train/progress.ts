@@ -1,5 +1,5 @@
 // Progress for long runs: a cli-progress bar with ETA, loss and accuracy on a terminal; one plain line per
-// epoch (and per ~10% of long jobs) when the output is a log file or CI, so logs stay readable.
+// epoch (and per ~10% of jobs that run longer than 10 s) when the output is a log file or CI, so logs stay readable.
 
 import cliProgress from 'cli-progress';
 
@@ -40,9 +40,10 @@ export function progressBar(title: string, total: number, unit = 'batches'): Pro
   return {
     update(done, values) {
       const decile = Math.floor((10 * done) / Math.max(1, total));
-      if (total >= 20 && decile > lastDecile && done < total) {
+      const s = (performance.now() - started) / 1000;
+      // Short jobs (a 2-second epoch) get only their closing line; long ones a line per tenth.
+      if (s > 10 && decile > lastDecile && done < total) {
         lastDecile = decile;
-        const s = (performance.now() - started) / 1000;
         const eta = done > 0 ? (s * (total - done)) / done : 0;
         process.stderr.write(`${title}: ${done}/${total} ${unit}, ${s.toFixed(0)} s, ETA ${eta.toFixed(0)} s ${values ? fmtValues(values) : ''}\n`);
       }
