@@ -12,6 +12,7 @@
 // --weights f16: texture kernels store weights in half precision (f32 arithmetic); the check then allows the
 // rounding of the weights (atol 2e-2 rather than 2e-3).
 
+import { Command, Option } from 'commander';
 import { cpus, loadavg } from 'node:os';
 import { getGpu, type Gpu } from '../src/gpu/device.ts';
 import { GpuTensor } from '../src/gpu/tensor.ts';
@@ -58,20 +59,18 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const value = (flag: string, example: string) => {
-    const i = argv.indexOf(flag);
-    if (i < 0) return undefined;
-    if (!argv[i + 1]) throw new Error(`${flag} needs a value, e.g. ${flag} ${example}`);
-    return argv[i + 1];
-  };
-  const batchText = value('--batch', '8');
-  const batch = batchText === undefined ? undefined : Number(batchText);
-  if (batch !== undefined && !(Number.isInteger(batch) && batch > 0)) throw new Error(`--batch ${batchText}: not a positive integer`);
-  const path = (value('--path', 'storage') ?? 'auto') as Conv2dPath;
-  if (!PATHS.includes(path)) throw new Error(`--path ${path}: expected one of ${PATHS.join(', ')}`);
-  const weights = value('--weights', 'f16') ?? 'f32';
-  if (weights !== 'f32' && weights !== 'f16') throw new Error(`--weights ${weights}: expected f32 or f16`);
-  return { quick: argv.includes('--quick'), only: value('--only', '14x14x512'), batch, path, f16: weights === 'f16' };
+  const program = new Command('bench:kernels')
+    .description("Times VGG19's convolutions (forward, grad-input, grad-weight) after checking each against the float64 reference")
+    .option('--quick', 'batch 1, three shapes')
+    .option('--only <text>', 'shapes whose label contains the text, e.g. 14x14x512')
+    .option('--batch <n>', 'that batch size only')
+    .addOption(new Option('--path <path>', 'kernel family').choices([...PATHS]).default('auto'))
+    .addOption(new Option('--weights <format>', 'weight texture format').choices(['f32', 'f16']).default('f32'));
+  program.parse(argv, { from: 'user' });
+  const o = program.opts<{ quick?: boolean; only?: string; batch?: string; path: Conv2dPath; weights: 'f32' | 'f16' }>();
+  const batch = o.batch === undefined ? undefined : Number(o.batch);
+  if (batch !== undefined && !(Number.isInteger(batch) && batch > 0)) throw new Error(`--batch ${o.batch}: not a positive integer`);
+  return { quick: Boolean(o.quick), only: o.only, batch, path: o.path, f16: o.weights === 'f16' };
 }
 
 interface Timing {
