@@ -49,6 +49,23 @@ test('the three stages run end to end and learn a synthetic problem', async () =
   assert.ok(report.cam, 'CAM section');
   assert.ok(report.cam!.model.overall.count > 0, 'CAM scores over the test photos');
   assert.ok(existsSync(join(runDir, 'cam-grid.png')));
+
+  // Resuming a finished run keeps every stage's result and still reports the CAM scores.
+  const again = await runStudy(gpu, {
+    dataDir: data,
+    runDir,
+    preset: tinyPreset(),
+    stages: [1, 2, 3],
+    seed: 3,
+    resume: true,
+    backbone,
+    kth: false,
+    trainFraction: 0.6,
+    valFraction: 0.2,
+  });
+  const accuracies = (r: typeof report) => r.stages.map((s) => ('skipped' in s ? null : s.accuracy));
+  assert.equal(accuracies(again.report), accuracies(report));
+  assert.equal(again.report.cam?.model.overall, report.cam?.model.overall);
   backbone.release();
 
   // `npm run cam` on the finished run: an overlay of one photo at the photo's size, and the scores again.

@@ -109,6 +109,13 @@ export async function runStudy(gpu: Gpu, o: StudyOptions): Promise<StudyResult> 
     notes,
   };
   const withMasks = data.indices.test.filter((i) => data.cache.items[i].maskPath);
+  const stage3File = join(o.runDir, 'stage3', MODEL_FILE);
+  if (!fineTuned && backbone && withMasks.length > 0 && o.stages.includes(3) && existsSync(stage3File)) {
+    // Stage 3 finished in an earlier call (a resumed run): its saved weights give the same maps.
+    const top = topModel(gpu, { channels: backbone.featureChannels, numClasses: classes.length, dropout: 0, seed: o.seed });
+    fineTuned = new FineTuned(backbone.tail, top);
+    fineTuned.loadStateDict(loadWeights(stage3File).weights);
+  }
   if (fineTuned && backbone && withMasks.length > 0) {
     // Where the fine-tuned network looks, measured against the photos' masks (KTH ships one per photo).
     const chunk = microBatchFor(gpu, size * size * 64 * 4 * 2, o.preset.batchSize);
