@@ -4,7 +4,7 @@
 // it is one documented file that other tools already read. Writes go to a temporary file renamed into place, so
 // a failure never leaves a half-written weights file.
 
-import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { DTYPE_BYTES, sizeOf, type DType, type OnnxTensor, type TypedArray } from './tensor.ts';
 import { WeightsError } from './errors.ts';
 
@@ -123,6 +123,8 @@ export function writeSafetensors(path: string, entries: SafetensorsEntry[], meta
       if (bytes.byteLength !== want) throw new WeightsError(`${path}: tensor '${e.name}' has ${bytes.byteLength} bytes, ${e.dtype}[${e.shape.join(',')}] needs ${want}`);
       for (let at = 0; at < bytes.byteLength; ) at += writeSync(fd, bytes, at, Math.min(bytes.byteLength - at, 1 << 30));
     }
+    // Flushed before the rename: checkpoints are written through here, and a crash must leave old or new, whole.
+    fsyncSync(fd);
     closeSync(fd);
     renameSync(tmp, path);
   } catch (err) {
