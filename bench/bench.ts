@@ -165,6 +165,8 @@ function notes(policy: RepPolicy): string[] {
     "graft speed-up = peer's time / graft's time for the same images; given only where the peer's outputs agreed with graft's.",
     "tfjs-webgpu runs on graft's own Dawn instance and adapter. 'tfjs-webgpu' waits as shipped (Dawn's Node binding busy-polls a core " +
       "while a wait is pending); 'tfjs-webgpu-polite' waits under graft's policy (spin 0.5 ms, then poll every 1 ms), as graft does.",
+    "graft-f16 is graft with GRAFT_WEIGHTS=f16 (conv weights stored as halves, f32 arithmetic): its 'graft speed-up' is " +
+      "graft's f32 time over its own, so below 1 by the option's gain; checked against graft within 1e-2 of the output's scale.",
     'ort-cpu rows on training workloads time the forward passes only (GFLOPS from the forward FLOP count); their speed-up is not like for like.',
   ];
 }

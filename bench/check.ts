@@ -58,7 +58,9 @@ export function expectedKeys(w: Workload, forwardOnly: boolean): string[] {
   return ['logits0', 'loss', ...(w.layers.some((l) => l.kind === 'conv') ? ['conv0.w'] : []), 'dense.w'];
 }
 
-export function compareOutputs(w: Workload, data: WorkloadData, ours: Outputs, theirs: Outputs, forwardOnly: boolean): CheckResult {
+export function compareOutputs(
+  w: Workload, data: WorkloadData, ours: Outputs, theirs: Outputs, forwardOnly: boolean, tolerance?: number,
+): CheckResult {
   let worst = 0;
   let worstKey = '';
   let ok = true;
@@ -73,7 +75,7 @@ export function compareOutputs(w: Workload, data: WorkloadData, ours: Outputs, t
     }
     const before = initialOf(key, data);
     const err = before ? relativeError(delta(a, before), delta(b, before)) : relativeError(a, b);
-    const tol = TOLERANCE[key] ?? 2e-3;
+    const tol = tolerance ?? TOLERANCE[key] ?? 2e-3;
     if (!(err <= tol)) ok = false;
     if (!(err <= worst)) {
       worst = err;

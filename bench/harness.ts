@@ -83,7 +83,7 @@ export async function runEngine(
     let check: CheckResult | undefined;
     if (engine.id !== 'graft') {
       if (reference) {
-        check = compareOutputs(w, data, reference, outputs, engine.forwardOnly);
+        check = compareOutputs(w, data, reference, outputs, engine.forwardOnly, engine.tolerance);
         status = check.ok ? 'ok' : 'mismatch';
       } else {
         status = 'unchecked';

@@ -1,7 +1,7 @@
 // 2-D convolution gradient with respect to the input, reading both operands through the texture units:
 // shaders/conv2d_grad_input.wgsl (read its header first), with
-//   w: the forward's weight texture, w (KH, KW, Cin, Cout) viewed as K = KH * KW * Cin rows of Cout / 4 texels
-//     (rgba32float or rgba16float), with no transposed copy. A lane needs, per step of 4 output channels, the
+//   w: the forward's f32 weight texture, w (KH, KW, Cin, Cout) viewed as K = KH * KW * Cin rows of Cout / 4 texels
+//     (rgba32uint holding f32 bits, read with bitcast), with no transposed copy. A lane needs, per step of 4 output channels, the
 //     4 x 4 block w[tap, ci..ci+3, co..co+3]: the 4 texels of rows ci..ci+3 bring it, and the transpose into the
 //     vec4s over ci that the FMAs use is a register renaming (free on SoA software drivers, a few moves on GPUs).
 //     Same count of fetches as reading a transposed copy, without the transposing kernel, which cost a third as
@@ -29,7 +29,7 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var dy: texture_2d<f32>;                  // (n * OH rows, OW * Cout / 4 texels) = (n, OH, OW, Cout)
-@group(0) @binding(2) var w: texture_2d<f32>;                   // (K rows, Cout / 4 texels) = (KH, KW, Cin, Cout)
+@group(0) @binding(2) var w: texture_2d<u32>;                   // (K rows, Cout / 4 texels of f32 bits) = (KH, KW, Cin, Cout)
 @group(0) @binding(3) var<storage, read_write> dx: array<vec4f>; // (N, H, W, Cin)
 
 override WG: u32 = 64u;
@@ -148,14 +148,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
         for (var j = 0u; j < min(8u, (params.Cout - c0) / 4u); j++) {
           // t{r}_{g}: w[tap, ci + r, co..co+3] for this lane's channel group g; b{i}_{g}: w[tap, ci..ci+3, co + i]
           let col = c4 + j;
-          let t0_0 = textureLoad(w, vec2u(col, row0 + 0u), 0);
-          let t1_0 = textureLoad(w, vec2u(col, row0 + 1u), 0);
-          let t2_0 = textureLoad(w, vec2u(col, row0 + 2u), 0);
-          let t3_0 = textureLoad(w, vec2u(col, row0 + 3u), 0);
-          let t0_1 = textureLoad(w, vec2u(col, row1 + 0u), 0);
-          let t1_1 = textureLoad(w, vec2u(col, row1 + 1u), 0);
-          let t2_1 = textureLoad(w, vec2u(col, row1 + 2u), 0);
-          let t3_1 = textureLoad(w, vec2u(col, row1 + 3u), 0);
+          let t0_0 = bitcast<vec4f>(textureLoad(w, vec2u(col, row0 + 0u), 0));
+          let t1_0 = bitcast<vec4f>(textureLoad(w, vec2u(col, row0 + 1u), 0));
+          let t2_0 = bitcast<vec4f>(textureLoad(w, vec2u(col, row0 + 2u), 0));
+          let t3_0 = bitcast<vec4f>(textureLoad(w, vec2u(col, row0 + 3u), 0));
+          let t0_1 = bitcast<vec4f>(textureLoad(w, vec2u(col, row1 + 0u), 0));
+          let t1_1 = bitcast<vec4f>(textureLoad(w, vec2u(col, row1 + 1u), 0));
+          let t2_1 = bitcast<vec4f>(textureLoad(w, vec2u(col, row1 + 2u), 0));
+          let t3_1 = bitcast<vec4f>(textureLoad(w, vec2u(col, row1 + 3u), 0));
           let b0_0 = vec4f(t0_0.x, t1_0.x, t2_0.x, t3_0.x);
           let b1_0 = vec4f(t0_0.y, t1_0.y, t2_0.y, t3_0.y);
           let b2_0 = vec4f(t0_0.z, t1_0.z, t2_0.z, t3_0.z);

@@ -1,7 +1,9 @@
 // 2-D convolution forward as an NHWC implicit GEMM, reading both operands through the texture units: the same
 // work split as shaders/conv2d.wgsl (read its header first), with
-//   w (KH, KW, Cin, Cout) viewed as a K x Cout matrix (K = KH * KW * Cin) in an rgba32float (or rgba16float)
-//     texture of Cout / 4 texels by K rows, one texel = 4 adjacent output channels of one k;
+//   w (KH, KW, Cin, Cout) viewed as a K x Cout matrix (K = KH * KW * Cin) in an rgba32uint texture of K rows, either
+//     f32 bits (Cout / 4 texels, one texel = 4 adjacent output channels of one k, read with bitcast), or, when
+//     PACKED_F16, half-precision weights packed 8 to a texel (Cout / 8 texels, one texel = a lane's 8 channels of
+//     one k: see conv2d_weight_pack_f16.wgsl), which halves the weight fetches;
 //   x (n, H, W, Cin) for the images of this dispatch in an rgba32float texture of W * Cin / 4 texels by n * H
 //     rows, one row = one image row, so texel (iw * Cin / 4 + c, n * H + ih) = x[n, ih, iw, 4c..4c+3].
 // x is still loaded by one lane per pixel and handed to the octet by subgroupShuffle.
@@ -31,11 +33,13 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var x: texture_2d<f32>;                 // (n * H rows, W * Cin / 4 texels) = (n, H, W, Cin)
-@group(0) @binding(2) var w: texture_2d<f32>;                 // (K rows, Cout / 4 texels) = (KH, KW, Cin, Cout)
+@group(0) @binding(2) var w: texture_2d<u32>;                 // (K rows, Cout / 4 or / 8 texels) = (KH, KW, Cin, Cout)
 @group(0) @binding(3) var<storage, read> bias: array<vec4f>;  // (Cout), or any buffer when !HAS_BIAS
 @group(0) @binding(4) var<storage, read_write> y: array<vec4f>; // (N, OH, OW, Cout)
 
 override WG: u32 = 64u;
+// Weights stored as packed halves (8 per texel) rather than f32 bits (4 per texel); arithmetic is f32 either way.
+override PACKED_F16: bool = false;
 
 const TM: u32 = 16u;
 const TN: u32 = 2u;  // vec4 column groups per lane
@@ -107,6 +111,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
   var acc15_1 = vec4f(0.0);
   let coLoad0 = min(co + 0u, params.Cout - 4u) / 4u;  // clamped: lanes past Cout compute garbage, never stored
   let coLoad1 = min(co + 32u, params.Cout - 4u) / 4u;  // clamped: lanes past Cout compute garbage, never stored
+  let packCol = colBlock * 8u + lane;  // this lane's texel when PACKED_F16 (Cout % 64 == 0 there)
 
   for (var kh = 0u; kh < params.KH; kh++) {
     for (var kw = 0u; kw < params.KW; kw++) {
@@ -145,14 +150,32 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
         // faster on llvmpipe, and runs as fast).
         for (var j = 0u; j < min(8u, (params.Cin - c0) / 4u); j++) {
           let k = kRow + c0 + j * 4u;
-          let b0_0 = textureLoad(w, vec2u(coLoad0, k + 0u), 0);
-          let b1_0 = textureLoad(w, vec2u(coLoad0, k + 1u), 0);
-          let b2_0 = textureLoad(w, vec2u(coLoad0, k + 2u), 0);
-          let b3_0 = textureLoad(w, vec2u(coLoad0, k + 3u), 0);
-          let b0_1 = textureLoad(w, vec2u(coLoad1, k + 0u), 0);
-          let b1_1 = textureLoad(w, vec2u(coLoad1, k + 1u), 0);
-          let b2_1 = textureLoad(w, vec2u(coLoad1, k + 2u), 0);
-          let b3_1 = textureLoad(w, vec2u(coLoad1, k + 3u), 0);
+          var b0_0: vec4f; var b1_0: vec4f; var b2_0: vec4f; var b3_0: vec4f;
+          var b0_1: vec4f; var b1_1: vec4f; var b2_1: vec4f; var b3_1: vec4f;
+          if (PACKED_F16) {
+            // one texel: this lane's channels co .. co + 3 (.xy) and co + 32 .. co + 35 (.zw)
+            let u0 = textureLoad(w, vec2u(packCol, k + 0u), 0);
+            let u1 = textureLoad(w, vec2u(packCol, k + 1u), 0);
+            let u2 = textureLoad(w, vec2u(packCol, k + 2u), 0);
+            let u3 = textureLoad(w, vec2u(packCol, k + 3u), 0);
+            b0_0 = vec4f(unpack2x16float(u0.x), unpack2x16float(u0.y));
+            b0_1 = vec4f(unpack2x16float(u0.z), unpack2x16float(u0.w));
+            b1_0 = vec4f(unpack2x16float(u1.x), unpack2x16float(u1.y));
+            b1_1 = vec4f(unpack2x16float(u1.z), unpack2x16float(u1.w));
+            b2_0 = vec4f(unpack2x16float(u2.x), unpack2x16float(u2.y));
+            b2_1 = vec4f(unpack2x16float(u2.z), unpack2x16float(u2.w));
+            b3_0 = vec4f(unpack2x16float(u3.x), unpack2x16float(u3.y));
+            b3_1 = vec4f(unpack2x16float(u3.z), unpack2x16float(u3.w));
+          } else {
+            b0_0 = bitcast<vec4f>(textureLoad(w, vec2u(coLoad0, k + 0u), 0));
+            b1_0 = bitcast<vec4f>(textureLoad(w, vec2u(coLoad0, k + 1u), 0));
+            b2_0 = bitcast<vec4f>(textureLoad(w, vec2u(coLoad0, k + 2u), 0));
+            b3_0 = bitcast<vec4f>(textureLoad(w, vec2u(coLoad0, k + 3u), 0));
+            b0_1 = bitcast<vec4f>(textureLoad(w, vec2u(coLoad1, k + 0u), 0));
+            b1_1 = bitcast<vec4f>(textureLoad(w, vec2u(coLoad1, k + 1u), 0));
+            b2_1 = bitcast<vec4f>(textureLoad(w, vec2u(coLoad1, k + 2u), 0));
+            b3_1 = bitcast<vec4f>(textureLoad(w, vec2u(coLoad1, k + 3u), 0));
+          }
           let src = octetBase + j;
           let s0 = subgroupShuffle(a0, src);
           acc0_0 += s0.x * b0_0 + s0.y * b1_0 + s0.z * b2_0 + s0.w * b3_0;

@@ -23,7 +23,7 @@ export interface Runner {
 }
 
 export interface Engine {
-  /** Used by --only and in the JSON: graft, tfjs-webgpu, tfjs-webgpu-polite, tfjs-wasm, tfjs-cpu, ort-cpu. */
+  /** Used by --only and in the JSON: graft, graft-f16, tfjs-webgpu, tfjs-webgpu-polite, tfjs-wasm, tfjs-cpu, ort-cpu. */
   readonly id: string;
   /** One line: library, version, backend details. */
   readonly label: string;
@@ -33,6 +33,11 @@ export interface Engine {
   readonly forwardOnly: boolean;
   /** Runs on the WebGPU adapter (its GFLOPS are then also given as a share of the adapter's ceiling). */
   readonly usesAdapter: boolean;
+  /**
+   * The relative error its outputs may have against graft's, when it differs from the per-output table in
+   * bench/check.ts on purpose (graft-f16 rounds every conv weight to half precision).
+   */
+  readonly tolerance?: number;
   /** Why this engine cannot run the workload, or null. */
   unsupported(w: Workload): string | null;
   prepare(w: Workload, data: WorkloadData): Promise<Runner>;

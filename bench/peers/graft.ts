@@ -1,6 +1,8 @@
 // graft itself, as a user runs it: the graph layers (Conv2d with fused ReLU, MaxPool2d, GlobalAvgPool, Dense,
 // Sequential) in a Context, inference under noGrad, training with backward + SGD and the loss read back every
 // step; a single convolution's gradients straight from the kernels. Waits are graft's own (polite) policy.
+// graft-f16 is the same engine with conv weights stored as half precision in the forward (GRAFT_WEIGHTS=f16),
+// to show what that option buys; its check against graft allows the rounding.
 
 import type { Gpu } from '../../src/gpu/device.ts';
 import { GpuTensor } from '../../src/gpu/tensor.ts';
@@ -8,7 +10,7 @@ import {
   Context, Conv2d, Dense, GlobalAvgPool, MaxPool2d, SGD, Sequential, Tensor, backward, lossValue, softmaxCrossEntropy,
   type Module,
 } from '../../src/graph/index.ts';
-import { conv2dGradInput, conv2dGradWeight } from '../../src/kernels/conv2d.ts';
+import { conv2dGradInput, conv2dGradWeight, setConv2dWeightFormat } from '../../src/kernels/conv2d.ts';
 import { stackShapes } from '../workloads/flops.ts';
 import type { Layer, Workload, WorkloadData } from '../workloads/types.ts';
 import type { Engine, Outputs, Runner } from './engine.ts';
@@ -135,3 +137,33 @@ export function graftEngine(gpu: Gpu, version: string): Engine {
   };
 }
 
+
+/**
+ * graft with the forward's conv weights stored as packed halves (arithmetic f32; gradients read f32 weights).
+ * Its outputs may differ from graft's by the rounding of every weight to 11 significant bits: 1e-2 of the output's
+ * scale leaves margin over the ~1e-3 that deep stacks show.
+ */
+export function graftF16Engine(gpu: Gpu, version: string): Engine {
+  const base = graftEngine(gpu, version);
+  const inF16 = async (fn: () => Promise<void>) => {
+    const previous = setConv2dWeightFormat('f16');
+    try {
+      await fn();
+    } finally {
+      setConv2dWeightFormat(previous);
+    }
+  };
+  return {
+    ...base,
+    id: 'graft-f16',
+    label: `graft ${version}, conv weights stored as f16 (f32 arithmetic), on ${gpu.describe()}`,
+    tolerance: 1e-2,
+    // Only where it changes anything: a workload without a forward convolution would time graft twice.
+    unsupported: (w) => (w.kind === 'convGrad' || !w.layers.some((l) => l.kind === 'conv')
+      ? 'no forward convolution: the same kernels as graft' : null),
+    async prepare(w, data) {
+      const runner = await base.prepare(w, data);
+      return { ...runner, run: () => inF16(() => runner.run()) };
+    },
+  };
+}

@@ -5,13 +5,13 @@ import { readFileSync } from 'node:fs';
 import type { Gpu } from '../../src/gpu/device.ts';
 import { packageVersion } from '../environment.ts';
 import type { Engine } from './engine.ts';
-import { graftEngine } from './graft.ts';
+import { graftEngine, graftF16Engine } from './graft.ts';
 import { ortEngine } from './ort.ts';
 import { tfjsCpuEngine } from './tfjs-cpu.ts';
 import { tfjsWasmEngine } from './tfjs-wasm.ts';
 import { setupTfjsWebgpu, tfjsWebgpuEngines } from './tfjs-webgpu.ts';
 
-export const ENGINE_IDS = ['graft', 'ort-cpu', 'tfjs-wasm', 'tfjs-webgpu-polite', 'tfjs-webgpu', 'tfjs-cpu'] as const;
+export const ENGINE_IDS = ['graft', 'graft-f16', 'ort-cpu', 'tfjs-wasm', 'tfjs-webgpu-polite', 'tfjs-webgpu', 'tfjs-cpu'] as const;
 
 export interface EngineSet {
   engines: Engine[];
@@ -26,6 +26,7 @@ function graftVersion(): string {
 
 export async function createEngines(gpu: Gpu, wanted: ReadonlySet<string>): Promise<EngineSet> {
   const engines: Engine[] = [graftEngine(gpu, graftVersion())];
+  if (wanted.has('graft-f16')) engines.push(graftF16Engine(gpu, graftVersion()));
   const failed: EngineSet['failed'] = [];
   const attempt = async (ids: string[], make: () => Promise<Engine[]>) => {
     if (!ids.some((id) => wanted.has(id))) return;

@@ -3,10 +3,11 @@
 // branch-free and about half the cost of a storage load, and on GPUs the texture path is an ordinary home for a
 // read-only operand.
 //
-// Weights (..., C) are viewed as a K x C matrix (K = the product of the other dimensions) and put into a texture
-// of C / 4 texels by K rows (one texel = 4 adjacent channels of one k): rgba32float by a plain copy, or
-// rgba16float (weights rounded to half precision, arithmetic still f32) by conv2d_weight_texture_f16.wgsl.
-// The forward and grad-input texture kernels read the same layout.
+// Weights (..., C) are viewed as a K x C matrix (K = the product of the other dimensions) and put into an
+// rgba32uint texture of K rows: 'f32' holds the f32 bits, C / 4 texels per row (one texel = 4 adjacent channels of
+// one k), by a plain copy, read back with bitcast; 'f16' holds weights rounded to half precision and packed 8 to a
+// texel, C / 8 texels per row, by conv2d_weight_pack_f16.wgsl (its header has the layout), for the forward kernel
+// only. One texel type for both keeps one shader with an override rather than two copies of it.
 // The texture is refilled before every dispatch that reads it, in order with the other work: the optimizer
 // updates weights in place, and a texture cached across steps would go stale. One texture per size and format
 // per device is kept and refilled; commands run in the order recorded, so a refill for the next layer cannot
@@ -32,15 +33,23 @@ interface Entry {
 
 const textures = new WeakMap<GPUDevice, Map<string, Entry>>();
 
-/** True when (K, C) weights fit one texture: rows 256-byte aligned for the f32 copy, both sides within limits. */
-export function weightTextureFits(gpu: Gpu, K: number, C: number): boolean {
+/**
+ * True when (K, C) weights fit one texture: rows 256-byte aligned for the f32 copy, 64-column blocks for the f16
+ * packing, both sides within limits.
+ */
+export function weightTextureFits(gpu: Gpu, K: number, C: number, format: WeightTextureFormat = 'f32'): boolean {
   const max = gpu.limits.maxTextureDimension2D ?? 8192;
-  return (C * 4) % 256 === 0 && K <= max && C / 4 <= max;
+  return (C * 4) % 256 === 0 && (format === 'f32' || C % 64 === 0) && K <= max && C / 4 <= max;
 }
 
-/** The device's texture of K rows x C / 4 texels in this format, created on first use. */
+/** Texels per row of a (K, C) weight texture: 4 f32 or 8 packed f16 weights per texel. */
+function texelsPerRow(C: number, format: WeightTextureFormat): number {
+  return format === 'f32' ? C / 4 : C / 8;
+}
+
+/** The device's texture of K rows in this format, created on first use. */
 function textureFor(gpu: Gpu, K: number, C: number, format: WeightTextureFormat): Entry {
-  const width = C / 4;
+  const width = texelsPerRow(C, format);
   let bySize = textures.get(gpu.device);
   if (!bySize) textures.set(gpu.device, (bySize = new Map()));
   const key = `${width}x${K}.${format}`;
@@ -49,7 +58,7 @@ function textureFor(gpu: Gpu, K: number, C: number, format: WeightTextureFormat)
     const texture = gpu.device.createTexture({
       label: `conv2d.wTexture ${key}`,
       size: { width, height: K },
-      format: format === 'f32' ? 'rgba32float' : 'rgba16float',
+      format: 'rgba32uint',
       usage: GPUTextureUsage.TEXTURE_BINDING |
         (format === 'f32' ? GPUTextureUsage.COPY_DST : GPUTextureUsage.STORAGE_BINDING),
     });
@@ -59,17 +68,17 @@ function textureFor(gpu: Gpu, K: number, C: number, format: WeightTextureFormat)
   return entry;
 }
 
-/** A view of a texture holding w viewed as (K, C): K rows of C / 4 texels, filled now, in order with the work. */
+/** A view of a texture holding w viewed as (K, C) in this format, filled now, in order with the work. */
 export function weightTexture(gpu: Gpu, w: GpuTensor, K: number, C: number, format: WeightTextureFormat): GPUTextureView {
-  const width = C / 4;
+  const width = texelsPerRow(C, format);
   const entry = textureFor(gpu, K, C, format);
   if (format === 'f32') {
     gpu.batcher.copyBufferToTexture(w.buffer, 0, C * 4, entry.texture, width, K);
   } else {
     const count = width * K;
     gpu.batcher.dispatch({
-      kernel: gpu.pipelines.get('conv2d_weight_texture_f16', { WG: 64 }),
-      what: `conv2d weights to f16 texture w[${w.shape.join(',')}] as (${K}, ${C})`,
+      kernel: gpu.pipelines.get('conv2d_weight_pack_f16', { WG: 64 }),
+      what: `conv2d weights packed to an f16 texture w[${w.shape.join(',')}] as (${K}, ${C})`,
       params: packParams([['u32', width], ['u32', count]]),
       buffers: [w.binding, entry.view],
       workgroups: grid1d(count, 64, gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535),

@@ -19,7 +19,7 @@
 import type { Gpu } from '../gpu/device.ts';
 import type { Binding } from '../gpu/batcher.ts';
 import { GpuTensor } from '../gpu/tensor.ts';
-import { GpuLimitError, ShapeError, fmtShape } from '../gpu/errors.ts';
+import { GpuLimitError, GraftError, ShapeError, fmtShape } from '../gpu/errors.ts';
 import { expectRank } from './shapes.ts';
 import { grid1d, packParams } from './params.ts';
 import { sumRows } from './reduce.ts';
@@ -50,10 +50,20 @@ export function setConv2dPath(path: Conv2dPath): Conv2dPath {
 }
 
 /**
- * How the texture kernels store weights: 'f32' (default, exact) or 'f16' (rounded to half precision, half the bytes;
- * arithmetic stays f32). Applies to the forward and grad-input texture kernels only.
+ * How the forward texture kernel stores weights: 'f32' (default, exact) or 'f16' (rounded to half precision and
+ * packed 8 to a texel: half the weight fetches and bytes; arithmetic stays f32). The gradient kernels always read
+ * f32 weights, so training takes exact gradients through an f16 forward, like mixed-precision training.
  */
-let weightFormat: WeightTextureFormat = 'f32';
+let weightFormat: WeightTextureFormat = weightFormatFromEnv();
+
+/** GRAFT_WEIGHTS=f16 (or f32, the default) chooses the weight format for the whole process. */
+function weightFormatFromEnv(): WeightTextureFormat {
+  const value = (process.env.GRAFT_WEIGHTS ?? 'f32').toLowerCase();
+  if (value !== 'f32' && value !== 'f16') {
+    throw new GraftError(`GRAFT_WEIGHTS='${process.env.GRAFT_WEIGHTS}': expected 'f32' (the default) or 'f16'`);
+  }
+  return value;
+}
 
 /** Sets how the texture kernels store weights; returns the previous setting. */
 export function setConv2dWeightFormat(format: WeightTextureFormat): WeightTextureFormat {
@@ -126,7 +136,7 @@ function octetsAvailable(gpu: Gpu): boolean {
 function forwardKernel(gpu: Gpu, d: Dims): string {
   if (!octetsAvailable(gpu) || d.Cout % 4 !== 0) return 'conv2d_direct';
   if (d.Cin % 32 !== 0) return 'conv2d_small_cin';
-  const textured = forcedPath !== 'storage' && weightTextureFits(gpu, d.KH * d.KW * d.Cin, d.Cout) &&
+  const textured = forcedPath !== 'storage' && weightTextureFits(gpu, d.KH * d.KW * d.Cin, d.Cout, weightFormat) &&
     activationTextureFits(gpu, d.H, d.W, d.Cin);
   return textured ? 'conv2d_tex' : 'conv2d';
 }
@@ -220,8 +230,9 @@ export function conv2dForward(
   const biasBinding = bias ? bias.binding : w.binding; // never read when hasBias is 0
   const kernelName = forwardKernel(gpu, d);
   const fast = kernelName !== 'conv2d_direct';
-  const kernel = gpu.pipelines.get(kernelName, { WG });
-  // (K rows, Cout / 4 texels), refilled from w now: in order with the work, never stale after an optimizer step
+  const packed = kernelName === 'conv2d_tex' && weightFormat === 'f16';
+  const kernel = gpu.pipelines.get(kernelName, kernelName === 'conv2d_tex' ? { WG, PACKED_F16: packed ? 1 : 0 } : { WG });
+  // (K rows, Cout / 4 or / 8 texels), refilled from w now: in order with the work, never stale after an optimizer step
   const wBinding: Binding = kernelName === 'conv2d_tex'
     ? weightTexture(gpu, w, d.KH * d.KW * d.Cin, d.Cout, weightFormat)
     : w.binding;
@@ -289,7 +300,7 @@ export function conv2dGradInput(
   const kernel = gpu.pipelines.get(kernelName, { WG });
   // w as (KH * KW * Cin rows, Cout / 4 texels) for the texture kernel, filled in order before the dispatches
   const wBinding: Binding = textured
-    ? weightTexture(gpu, w, d.KH * d.KW * d.Cin, d.Cout, weightFormat)
+    ? weightTexture(gpu, w, d.KH * d.KW * d.Cin, d.Cout, 'f32')
     : fast ? wT!.binding : w.binding;
   let chunks = batchChunks(gpu, op, d.N, [d.H * d.W * d.Cin * 4, d.OH * d.OW * d.Cout * 4]);
   // The texture kernel reads dy from a bounded texture: chunks of at most that many images (see gradInputKernel).
