@@ -1,9 +1,10 @@
 // 2-D convolution forward as an NHWC implicit GEMM, reading both operands through the texture units: the same
 // work split as shaders/conv2d.wgsl (read its header first), with
-//   w (KH, KW, Cin, Cout) viewed as a K x Cout matrix (K = KH * KW * Cin) in an rgba32uint texture of K rows, either
-//     f32 bits (Cout / 4 texels, one texel = 4 adjacent output channels of one k, read with bitcast), or, when
-//     PACKED_F16, half-precision weights packed 8 to a texel (Cout / 8 texels, one texel = a lane's 8 channels of
-//     one k: see conv2d_weight_pack_f16.wgsl), which halves the weight fetches;
+//   w (KH, KW, Cin, Cout) viewed as a K x Cout matrix (K = KH * KW * Cin) in the blocked rgba32uint texture of
+//     conv2d_weight_pack.wgsl (read its header): one row per 64-channel block and 32 consecutive k, holding either
+//     f32 bits (16 texels per k: a lane's 4 + 4 channels in texels lane and lane + 8, read with bitcast) or, when
+//     PACKED_F16, halves packed 8 to a texel (8 texels per k: one fetch brings a lane's 8 channels), which
+//     halves the weight fetches;
 //   x (n, H, W, Cin) for the images of this dispatch in an rgba32float texture of W * Cin / 4 texels by n * H
 //     rows, one row = one image row, so texel (iw * Cin / 4 + c, n * H + ih) = x[n, ih, iw, 4c..4c+3].
 // x is still loaded by one lane per pixel and handed to the octet by subgroupShuffle.
@@ -12,7 +13,7 @@
 // checks (the weight loads were about half of conv2d.wgsl's time, the x loads a quarter); a texel fetch is
 // branch-free and costs about half as much per float (platform.md). On real GPUs reading read-only operands
 // through the texture path is an ordinary choice too (its own cache, no bounds-check code).
-// Needs Cin % 32 == 0, Cout % 64 == 0, and both textures within maxTextureDimension2D
+// Needs Cin % 32 == 0 (so K % 32 == 0), Cout % 64 == 0, and both textures within maxTextureDimension2D
 // (src/kernels/conv2d-texture.ts fills the textures; conv2d.ts picks the kernel).
 
 enable subgroups;
@@ -33,7 +34,7 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var x: texture_2d<f32>;                 // (n * H rows, W * Cin / 4 texels) = (n, H, W, Cin)
-@group(0) @binding(2) var w: texture_2d<u32>;                 // (K rows, Cout / 4 or / 8 texels) = (KH, KW, Cin, Cout)
+@group(0) @binding(2) var w: texture_2d<u32>;                 // (Cout / 64 * K / 32 rows, 512 or 256 texels) = (KH, KW, Cin, Cout)
 @group(0) @binding(3) var<storage, read> bias: array<vec4f>;  // (Cout), or any buffer when !HAS_BIAS
 @group(0) @binding(4) var<storage, read_write> y: array<vec4f>; // (N, OH, OW, Cout)
 
@@ -109,9 +110,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
   var acc14_1 = vec4f(0.0);
   var acc15_0 = vec4f(0.0);
   var acc15_1 = vec4f(0.0);
-  let coLoad0 = min(co + 0u, params.Cout - 4u) / 4u;  // clamped: lanes past Cout compute garbage, never stored
-  let coLoad1 = min(co + 32u, params.Cout - 4u) / 4u;  // clamped: lanes past Cout compute garbage, never stored
-  let packCol = colBlock * 8u + lane;  // this lane's texel when PACKED_F16 (Cout % 64 == 0 there)
+  // This octet's rows of w: its 64-channel block's, K / 32 of them (Cout % 64 == 0, so every lane's channels exist)
+  let wRow0 = colBlock * (params.KH * params.KW * params.Cin / 32u);
 
   for (var kh = 0u; kh < params.KH; kh++) {
     for (var kw = 0u; kw < params.KW; kw++) {
@@ -148,16 +148,16 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
         let a15 = select(vec4f(0.0), textureLoad(x, vec2u(base[15] + c4, row[15]), 0), ok[15]);
         // The bound is 8 whenever Cin % 32 == 0; written from a uniform so the loop stays rolled (compiles
         // faster on llvmpipe, and runs as fast).
+        let wRow = wRow0 + (kRow + c0) / 32u;  // k = kRow + c0 + 4 j + q, q < 4, all in this row
         for (var j = 0u; j < min(8u, (params.Cin - c0) / 4u); j++) {
-          let k = kRow + c0 + j * 4u;
           var b0_0: vec4f; var b1_0: vec4f; var b2_0: vec4f; var b3_0: vec4f;
           var b0_1: vec4f; var b1_1: vec4f; var b2_1: vec4f; var b3_1: vec4f;
           if (PACKED_F16) {
             // one texel: this lane's channels co .. co + 3 (.xy) and co + 32 .. co + 35 (.zw)
-            let u0 = textureLoad(w, vec2u(packCol, k + 0u), 0);
-            let u1 = textureLoad(w, vec2u(packCol, k + 1u), 0);
-            let u2 = textureLoad(w, vec2u(packCol, k + 2u), 0);
-            let u3 = textureLoad(w, vec2u(packCol, k + 3u), 0);
+            let u0 = textureLoad(w, vec2u((j * 4u + 0u) * 8u + lane, wRow), 0);
+            let u1 = textureLoad(w, vec2u((j * 4u + 1u) * 8u + lane, wRow), 0);
+            let u2 = textureLoad(w, vec2u((j * 4u + 2u) * 8u + lane, wRow), 0);
+            let u3 = textureLoad(w, vec2u((j * 4u + 3u) * 8u + lane, wRow), 0);
             b0_0 = vec4f(unpack2x16float(u0.x), unpack2x16float(u0.y));
             b0_1 = vec4f(unpack2x16float(u0.z), unpack2x16float(u0.w));
             b1_0 = vec4f(unpack2x16float(u1.x), unpack2x16float(u1.y));
@@ -167,14 +167,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
             b3_0 = vec4f(unpack2x16float(u3.x), unpack2x16float(u3.y));
             b3_1 = vec4f(unpack2x16float(u3.z), unpack2x16float(u3.w));
           } else {
-            b0_0 = bitcast<vec4f>(textureLoad(w, vec2u(coLoad0, k + 0u), 0));
-            b1_0 = bitcast<vec4f>(textureLoad(w, vec2u(coLoad0, k + 1u), 0));
-            b2_0 = bitcast<vec4f>(textureLoad(w, vec2u(coLoad0, k + 2u), 0));
-            b3_0 = bitcast<vec4f>(textureLoad(w, vec2u(coLoad0, k + 3u), 0));
-            b0_1 = bitcast<vec4f>(textureLoad(w, vec2u(coLoad1, k + 0u), 0));
-            b1_1 = bitcast<vec4f>(textureLoad(w, vec2u(coLoad1, k + 1u), 0));
-            b2_1 = bitcast<vec4f>(textureLoad(w, vec2u(coLoad1, k + 2u), 0));
-            b3_1 = bitcast<vec4f>(textureLoad(w, vec2u(coLoad1, k + 3u), 0));
+            b0_0 = bitcast<vec4f>(textureLoad(w, vec2u((j * 4u + 0u) * 16u + lane, wRow), 0));
+            b1_0 = bitcast<vec4f>(textureLoad(w, vec2u((j * 4u + 1u) * 16u + lane, wRow), 0));
+            b2_0 = bitcast<vec4f>(textureLoad(w, vec2u((j * 4u + 2u) * 16u + lane, wRow), 0));
+            b3_0 = bitcast<vec4f>(textureLoad(w, vec2u((j * 4u + 3u) * 16u + lane, wRow), 0));
+            b0_1 = bitcast<vec4f>(textureLoad(w, vec2u((j * 4u + 0u) * 16u + 8u + lane, wRow), 0));
+            b1_1 = bitcast<vec4f>(textureLoad(w, vec2u((j * 4u + 1u) * 16u + 8u + lane, wRow), 0));
+            b2_1 = bitcast<vec4f>(textureLoad(w, vec2u((j * 4u + 2u) * 16u + 8u + lane, wRow), 0));
+            b3_1 = bitcast<vec4f>(textureLoad(w, vec2u((j * 4u + 3u) * 16u + 8u + lane, wRow), 0));
           }
           let src = octetBase + j;
           let s0 = subgroupShuffle(a0, src);

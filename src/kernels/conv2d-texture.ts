@@ -3,13 +3,14 @@
 // branch-free and about half the cost of a storage load, and on GPUs the texture path is an ordinary home for a
 // read-only operand.
 //
-// Weights (..., C) are viewed as a K x C matrix (K = the product of the other dimensions) and put into an
-// rgba32uint texture of K rows: 'f32' holds the f32 bits, C / 4 texels per row (one texel = 4 adjacent channels of
-// one k), by a plain copy, read back with bitcast; 'f16' holds weights rounded to half precision and packed 8 to a
-// texel, C / 8 texels per row, by conv2d_weight_pack_f16.wgsl (its header has the layout), for the forward kernel
-// only. One texel type for both keeps one shader with an override rather than two copies of it.
-// The texture is refilled before every dispatch that reads it, in order with the other work: the optimizer
-// updates weights in place, and a texture cached across steps would go stale. One texture per size and format
+// Weights (..., C) are viewed as a K x C matrix (K = the product of the other dimensions), in rgba32uint textures
+// read back with bitcast (or unpack), in one of two layouts:
+//   rows (the grad-input kernel): K rows of C / 4 texels, one texel = the f32 bits of 4 adjacent channels of one
+//     k, filled by a plain copy;
+//   blocked (the forward kernel): conv2d_weight_pack.wgsl's layout (its header says why and how), each 64-channel
+//     block's weights contiguous, as f32 bits or as halves packed 8 to a texel ('f16').
+// A texture is refilled before every dispatch that reads it, in order with the other work: the optimizer
+// updates weights in place, and a texture cached across steps would go stale. One texture per size and layout
 // per device is kept and refilled; commands run in the order recorded, so a refill for the next layer cannot
 // overtake a dispatch still reading the previous one. The refill streams the weights once (9.4 MB for
 // 3x3x512x512 in f32), small next to the convolution that reads them 14 * 14 / 16 times or more.
@@ -33,34 +34,29 @@ interface Entry {
 
 const textures = new WeakMap<GPUDevice, Map<string, Entry>>();
 
-/**
- * True when (K, C) weights fit one texture: rows 256-byte aligned for the f32 copy, 64-column blocks for the f16
- * packing, both sides within limits.
- */
-export function weightTextureFits(gpu: Gpu, K: number, C: number, format: WeightTextureFormat = 'f32'): boolean {
+/** True when (K, C) weights fit a rows texture: rows 256-byte aligned for the copy, both sides within limits. */
+export function weightTextureFits(gpu: Gpu, K: number, C: number): boolean {
   const max = gpu.limits.maxTextureDimension2D ?? 8192;
-  return (C * 4) % 256 === 0 && (format === 'f32' || C % 64 === 0) && K <= max && C / 4 <= max;
+  return (C * 4) % 256 === 0 && K <= max && C / 4 <= max;
 }
 
-/** Texels per row of a (K, C) weight texture: 4 f32 or 8 packed f16 weights per texel. */
-function texelsPerRow(C: number, format: WeightTextureFormat): number {
-  return format === 'f32' ? C / 4 : C / 8;
+/** True when (K, C) weights fit a blocked texture: whole 32-k rows and 64-channel blocks, within limits. */
+export function blockedWeightTextureFits(gpu: Gpu, K: number, C: number): boolean {
+  const max = gpu.limits.maxTextureDimension2D ?? 8192;
+  return K % 32 === 0 && C % 64 === 0 && (K / 32) * (C / 64) <= max && 512 <= max;
 }
 
-/** The device's texture of K rows in this format, created on first use. */
-function textureFor(gpu: Gpu, K: number, C: number, format: WeightTextureFormat): Entry {
-  const width = texelsPerRow(C, format);
+/** The device's rgba32uint texture of this size and role, created on first use. */
+function textureFor(gpu: Gpu, key: string, width: number, height: number, usage: number): Entry {
   let bySize = textures.get(gpu.device);
   if (!bySize) textures.set(gpu.device, (bySize = new Map()));
-  const key = `${width}x${K}.${format}`;
   let entry = bySize.get(key);
   if (!entry) {
     const texture = gpu.device.createTexture({
       label: `conv2d.wTexture ${key}`,
-      size: { width, height: K },
+      size: { width, height },
       format: 'rgba32uint',
-      usage: GPUTextureUsage.TEXTURE_BINDING |
-        (format === 'f32' ? GPUTextureUsage.COPY_DST : GPUTextureUsage.STORAGE_BINDING),
+      usage: GPUTextureUsage.TEXTURE_BINDING | usage,
     });
     entry = { texture, view: texture.createView() };
     bySize.set(key, entry);
@@ -68,25 +64,33 @@ function textureFor(gpu: Gpu, K: number, C: number, format: WeightTextureFormat)
   return entry;
 }
 
-/** A view of a texture holding w viewed as (K, C) in this format, filled now, in order with the work. */
-export function weightTexture(gpu: Gpu, w: GpuTensor, K: number, C: number, format: WeightTextureFormat): GPUTextureView {
-  const width = texelsPerRow(C, format);
-  const entry = textureFor(gpu, K, C, format);
-  if (format === 'f32') {
-    gpu.batcher.copyBufferToTexture(w.buffer, 0, C * 4, entry.texture, width, K);
-  } else {
-    const count = width * K;
-    gpu.batcher.dispatch({
-      kernel: gpu.pipelines.get('conv2d_weight_pack_f16', { WG: 64 }),
-      what: `conv2d weights packed to an f16 texture w[${w.shape.join(',')}] as (${K}, ${C})`,
-      params: packParams([['u32', width], ['u32', count]]),
-      buffers: [w.binding, entry.view],
-      workgroups: grid1d(count, 64, gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535),
-    });
-  }
+/** A view of a rows texture holding w viewed as (K, C): K rows of C / 4 texels, filled now, in order with the work. */
+export function weightTexture(gpu: Gpu, w: GpuTensor, K: number, C: number): GPUTextureView {
+  const width = C / 4;
+  const entry = textureFor(gpu, `rows ${width}x${K}`, width, K, GPUTextureUsage.COPY_DST);
+  gpu.batcher.copyBufferToTexture(w.buffer, 0, C * 4, entry.texture, width, K);
   return entry.view;
 }
 
+/**
+ * A view of a blocked texture holding w viewed as (K, C) in this format (conv2d_weight_pack.wgsl's layout: C / 64 *
+ * K / 32 rows of 512 f32 or 256 f16 texels), filled now, in order with the work.
+ */
+export function blockedWeightTexture(gpu: Gpu, w: GpuTensor, K: number, C: number, format: WeightTextureFormat): GPUTextureView {
+  const f16 = format === 'f16';
+  const width = f16 ? 256 : 512;
+  const height = (K / 32) * (C / 64);
+  const entry = textureFor(gpu, `blocked ${format} ${K}x${C}`, width, height, GPUTextureUsage.STORAGE_BINDING);
+  const count = (K * C) / 8;
+  gpu.batcher.dispatch({
+    kernel: gpu.pipelines.get('conv2d_weight_pack', { WG: 64, F16: f16 ? 1 : 0 }),
+    what: `conv2d weights packed (${format}) w[${w.shape.join(',')}] as (${K}, ${C})`,
+    params: packParams([['u32', K], ['u32', C], ['u32', count]]),
+    buffers: [w.binding, entry.view],
+    workgroups: grid1d(count, 64, gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535),
+  });
+  return entry.view;
+}
 
 /** Bytes of x one activation texture holds (at least one image): batches are dispatched in chunks that fit. */
 const ACTIVATION_TEXTURE_BYTES = 16 * 1024 * 1024;

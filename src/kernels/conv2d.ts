@@ -24,7 +24,8 @@ import { expectRank } from './shapes.ts';
 import { grid1d, packParams } from './params.ts';
 import { sumRows } from './reduce.ts';
 import {
-  activationTexture, activationTextureFits, imagesPerActivationTexture, weightTexture, weightTextureFits,
+  activationTexture, activationTextureFits, blockedWeightTexture, blockedWeightTextureFits, imagesPerActivationTexture,
+  weightTexture, weightTextureFits,
   type WeightTextureFormat,
 } from './conv2d-texture.ts';
 
@@ -136,7 +137,7 @@ function octetsAvailable(gpu: Gpu): boolean {
 function forwardKernel(gpu: Gpu, d: Dims): string {
   if (!octetsAvailable(gpu) || d.Cout % 4 !== 0) return 'conv2d_direct';
   if (d.Cin % 32 !== 0) return 'conv2d_small_cin';
-  const textured = forcedPath !== 'storage' && weightTextureFits(gpu, d.KH * d.KW * d.Cin, d.Cout, weightFormat) &&
+  const textured = forcedPath !== 'storage' && blockedWeightTextureFits(gpu, d.KH * d.KW * d.Cin, d.Cout) &&
     activationTextureFits(gpu, d.H, d.W, d.Cin);
   return textured ? 'conv2d_tex' : 'conv2d';
 }
@@ -232,9 +233,9 @@ export function conv2dForward(
   const fast = kernelName !== 'conv2d_direct';
   const packed = kernelName === 'conv2d_tex' && weightFormat === 'f16';
   const kernel = gpu.pipelines.get(kernelName, kernelName === 'conv2d_tex' ? { WG, PACKED_F16: packed ? 1 : 0 } : { WG });
-  // (K rows, Cout / 4 or / 8 texels), refilled from w now: in order with the work, never stale after an optimizer step
+  // blocked (Cout / 64 * K / 32 rows), refilled from w now: in order with the work, never stale after an optimizer step
   const wBinding: Binding = kernelName === 'conv2d_tex'
-    ? weightTexture(gpu, w, d.KH * d.KW * d.Cin, d.Cout, weightFormat)
+    ? blockedWeightTexture(gpu, w, d.KH * d.KW * d.Cin, d.Cout, weightFormat)
     : w.binding;
 
   let chunks = batchChunks(gpu, op, d.N, [d.H * d.W * d.Cin * 4, d.OH * d.OW * d.Cout * 4]);
@@ -300,7 +301,7 @@ export function conv2dGradInput(
   const kernel = gpu.pipelines.get(kernelName, { WG });
   // w as (KH * KW * Cin rows, Cout / 4 texels) for the texture kernel, filled in order before the dispatches
   const wBinding: Binding = textured
-    ? weightTexture(gpu, w, d.KH * d.KW * d.Cin, d.Cout, 'f32')
+    ? weightTexture(gpu, w, d.KH * d.KW * d.Cin, d.Cout)
     : fast ? wT!.binding : w.binding;
   let chunks = batchChunks(gpu, op, d.N, [d.H * d.W * d.Cin * 4, d.OH * d.OW * d.Cout * 4]);
   // The texture kernel reads dy from a bounded texture: chunks of at most that many images (see gradInputKernel).

@@ -1,0 +1,48 @@
+// Packs conv weights, viewed as a K x C matrix (K = KH * KW * Cin rows of C output channels), into the blocked
+// rgba32uint texture that conv2d_tex.wgsl reads. The forward kernel's octets each own 64 output channels and run
+// over all of K, so the texture keeps each 64-channel block's weights contiguous, 32 k at a time:
+//   texture row  b * (K / 32) + k / 32   (b = the 64-channel block), one row per 32 consecutive k of one block;
+//   texel        (k % 32) * T + lane + 8 * t   within the row, for the lane (0..7) that owns channels
+//                c = b * 64 + lane * 4 (.. + 3, t = 0) and c + 32 (.. + 35, t = 1);
+// with F16 false: T = 16 texels per k, each the f32 bits of 4 channels (t = 0 and t = 1 separate texels);
+// with F16 true:  T = 8 texels per k, each 8 half-precision weights (pack2x16float): .xy = c .. c + 3 and
+//                 .zw = c + 32 .. c + 35, so one fetch brings all 8 of a lane's weights for one k.
+// Why blocked: an octet then streams one contiguous range of memory (its block's rows, in k order) instead of a
+// 256-byte piece of every 2 KB row of a (K, C) texture, which the caches and prefetchers of a CPU running a
+// software driver serve far better; on GPUs it is the same bytes in another order. Why f16: on software drivers
+// every texel fetch is a call costing about as much as dozens of FMAs whatever it holds, so 8 weights per fetch
+// halve the forward's weight fetches (and on GPUs halve the bytes). Rounding loses relative 2^-11 per weight;
+// arithmetic stays f32. Needs K % 32 == 0 and C % 64 == 0. One invocation per (k, block, lane).
+
+struct Params {
+  K: u32,
+  C: u32,
+  count: u32,  // K * C / 8 invocations
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> w: array<vec4f>;  // (K, C)
+@group(0) @binding(2) var wTex: texture_storage_2d<rgba32uint, write>;  // (C / 64 * K / 32 rows, 32 * T texels)
+
+override WG: u32 = 64u;
+override F16: bool = false;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = gid.x + gid.y * groups.x * WG;
+  if (i >= params.count) { return; }
+  let lane = i % 8u;
+  let b = (i / 8u) % (params.C / 64u);
+  let k = i / (params.C / 8u);
+  let first = (k * params.C + b * 64u + lane * 4u) / 4u;  // vec4 index of w[k, c]
+  let lo = w[first];
+  let hi = w[first + 8u];  // w[k, c + 32 .. c + 35]
+  let row = b * (params.K / 32u) + k / 32u;
+  if (F16) {
+    textureStore(wTex, vec2u((k % 32u) * 8u + lane, row),
+      vec4u(pack2x16float(lo.xy), pack2x16float(lo.zw), pack2x16float(hi.xy), pack2x16float(hi.zw)));
+  } else {
+    textureStore(wTex, vec2u((k % 32u) * 16u + lane, row), bitcast<vec4u>(lo));
+    textureStore(wTex, vec2u((k % 32u) * 16u + 8u + lane, row), bitcast<vec4u>(hi));
+  }
+}
