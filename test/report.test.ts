@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { STUDY_TABLE, compareWithStudy, writeRunReport, type RunReport } from '../src/train/report.ts';
+import { STUDY_TABLE, checkTargets, compareWithStudy, writeRunReport, type RunReport } from '../src/train/report.ts';
 import { summarizeCamScores } from '../src/train/cam-score.ts';
 import { tempDir } from './helpers/data-images.ts';
 
@@ -78,6 +78,35 @@ test('beating the study needs all three metrics better', () => {
   const s = STUDY_TABLE[3];
   assert.equal(compareWithStudy({ stage: 3, accuracy: s.accuracy, kappa: 1, logLoss: 0, secondsPerEpoch: 1, epochs: 1, bestEpoch: 1 }).all, false, 'a tie is not a win');
   assert.equal(compareWithStudy({ stage: 3, accuracy: 0.81, kappa: 0.79, logLoss: 0.92, secondsPerEpoch: 99, epochs: 1, bestEpoch: 1 }).all, true);
+});
+
+test('targets: each bar met or not (log loss at most, the others at least), a skipped stage never meets one', () => {
+  const dir = tempDir('graft-report-targets-');
+  try {
+    const report: RunReport = {
+      ...sample(dir),
+      backbone: 'ResNet50, ImageNet',
+      targets: { source: 'issue #6', stages: { 2: { accuracy: 0.59, logLoss: 0.3 }, 3: { accuracy: 0.93 } } },
+    };
+    const checks = checkTargets(report.targets!, report.stages);
+    assert.equal(checks.map((c) => [c.stage, c.metric, c.met]), [
+      [2, 'accuracy', true], // 0.59 >= 0.59: a tie meets an "at least" bar
+      [2, 'logLoss', false], // NaN never meets a bar
+      [3, 'accuracy', false], // skipped
+    ]);
+    const { reportPath, resultsPath } = writeRunReport(dir, report);
+    const md = readFileSync(reportPath, 'utf8');
+    assert.match(md, /## Targets\n\nSet by issue #6\./);
+    assert.match(md, /\| 2\. Top model on ResNet50 bottleneck features \| accuracy \| ≥ 59\.0% \| 59\.0% \| yes \|/);
+    assert.match(md, /\| 3\. .* \| accuracy \| ≥ 93\.0% \| not run \| \*\*no\*\* \|/);
+    assert.match(md, /2 of 3 targets were not met\./);
+    const json = JSON.parse(readFileSync(resultsPath, 'utf8'));
+    assert.is(json.targets.checks.length, 3);
+    // Without targets there is no section.
+    assert.not.match(readFileSync(writeRunReport(dir, sample(dir)).reportPath, 'utf8'), /## Targets/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();

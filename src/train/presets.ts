@@ -14,6 +14,8 @@ export interface StagePreset {
 
 export interface Preset {
   name: 'paper' | 'cpu';
+  /** What was changed from the named preset on the command line ("stage 3: lr 0.0001"), if anything. */
+  changes?: string;
   inputSize: number;
   batchSize: number;
   stage1: StagePreset & { widths: [number, number, number, number, number] };
@@ -45,4 +47,31 @@ export const PRESETS: Record<Preset['name'], Preset> = {
 /** The default preset: `cpu` on a software adapter (and it says so), `paper` on a real GPU. */
 export function defaultPreset(isSoftware: boolean): Preset['name'] {
   return isSoftware ? 'cpu' : 'paper';
+}
+
+/** Stage-3 settings a user may change from the preset (`npm run train:kth -- --stage3-lr 1e-4 ...`). */
+export interface Stage3Changes {
+  lr?: number;
+  epochs?: number;
+  patience?: number;
+}
+
+/** The preset with stage 3's learning rate, epochs or patience replaced, and a note saying so. */
+export function withStage3Changes(preset: Preset, changes: Stage3Changes): Preset {
+  const parts: string[] = [];
+  const stage3 = { ...preset.stage3, optimizer: { ...preset.stage3.optimizer } };
+  if (changes.lr !== undefined) {
+    if (!(changes.lr > 0 && Number.isFinite(changes.lr))) throw new Error(`stage-3 learning rate ${changes.lr}: must be a positive number`);
+    stage3.optimizer.lr = changes.lr;
+    parts.push(`lr ${changes.lr}`);
+  }
+  for (const key of ['epochs', 'patience'] as const) {
+    const value = changes[key];
+    if (value === undefined) continue;
+    if (!(Number.isInteger(value) && value >= 1)) throw new Error(`stage-3 ${key} ${value}: must be a whole number of at least 1`);
+    stage3[key] = value;
+    parts.push(`${key} ${value}`);
+  }
+  if (!parts.length) return preset;
+  return { ...preset, stage3, changes: [preset.changes, `stage 3: ${parts.join(', ')}`].filter(Boolean).join('; ') };
 }

@@ -19,6 +19,39 @@ export const STUDY_TABLE: Record<StageNumber, { name: string; secondsPerEpoch: n
   3: { name: 'Fine-tuned (VGG19 block 5 + top)', secondsPerEpoch: 12.5, logLoss: 0.93, accuracy: 0.8, kappa: 0.789 },
 };
 
+/** Bars a stage's test metrics are expected to clear (accuracy and kappa at least, log loss at most). */
+export interface StageTargets {
+  accuracy?: number;
+  kappa?: number;
+  logLoss?: number;
+}
+
+/** Targets set for a backbone on this data, and where they come from (shown in the report, met or not). */
+export interface Targets {
+  source: string;
+  stages: Partial<Record<StageNumber, StageTargets>>;
+}
+
+/** One line per target: the bar, our value, and whether it was met. */
+export function checkTargets(targets: Targets, stages: readonly (StageResult | SkippedStage)[]):
+  Array<{ stage: StageNumber; metric: keyof StageTargets; bar: number; value: number | null; met: boolean }> {
+  const out: Array<{ stage: StageNumber; metric: keyof StageTargets; bar: number; value: number | null; met: boolean }> = [];
+  for (const stage of [1, 2, 3] as StageNumber[]) {
+    const bars = targets.stages[stage];
+    if (!bars) continue;
+    const ours = stages.find((s) => s.stage === stage);
+    const result = ours && !('skipped' in ours) ? ours : null;
+    for (const metric of ['accuracy', 'kappa', 'logLoss'] as const) {
+      const bar = bars[metric];
+      if (bar === undefined) continue;
+      const value = result ? result[metric] : null;
+      const met = value !== null && Number.isFinite(value) && (metric === 'logLoss' ? value <= bar : value >= bar);
+      out.push({ stage, metric, bar, value, met });
+    }
+  }
+  return out;
+}
+
 export interface StageResult {
   stage: StageNumber;
   /** Defaults to the study's name for the stage. */
@@ -77,6 +110,8 @@ export interface RunReport {
   /** Warnings and remarks shown near the top (data warnings, preprocessing mismatch...). */
   notes?: string[];
   cam?: CamReport;
+  /** Targets for this backbone, if any were set: the report says which were met. */
+  targets?: Targets;
 }
 
 export const REPORT_FILE = 'report.md';
@@ -138,6 +173,7 @@ export function resultsObject(report: RunReport): Record<string, unknown> {
     stages,
     study: STUDY_TABLE,
     cam: report.cam ? { model: report.cam.model, baseline: report.cam.baseline } : null,
+    targets: report.targets ? { source: report.targets.source, checks: checkTargets(report.targets, report.stages) } : null,
   };
 }
 
@@ -190,6 +226,18 @@ export function reportMarkdown(runDir: string, report: RunReport): string {
       `Seconds per epoch depend on the machine: the study's were measured on a 2017 GPU, ours on the adapter named above.`,
     '',
   );
+  if (report.targets) {
+    const checks = checkTargets(report.targets, report.stages);
+    const value = (metric: string, v: number | null) => (v === null ? 'not run' : metric === 'logLoss' ? num(v, 3) : metric === 'kappa' ? num(v, 4) : pct(v));
+    const bar = (metric: string, b: number) => (metric === 'logLoss' ? `≤ ${b}` : metric === 'kappa' ? `≥ ${b}` : `≥ ${pct(b)}`);
+    lines.push('## Targets', '', `Set by ${report.targets.source}.`, '');
+    lines.push('| stage | metric | target | ours | met |', '|---|---|---|---|---|');
+    for (const c of checks) {
+      lines.push(`| ${c.stage}. ${STUDY_TABLE[c.stage].name.replace('VGG19', report.backbone?.split(',')[0] ?? 'VGG19')} | ${c.metric === 'logLoss' ? 'log loss' : c.metric} | ${bar(c.metric, c.bar)} | ${value(c.metric, c.value)} | ${c.met ? 'yes' : '**no**'} |`);
+    }
+    const missed = checks.filter((c) => !c.met).length;
+    lines.push('', missed === 0 ? 'Every target was met.' : `${missed} of ${checks.length} targets were not met.`, '');
+  }
 
   for (const s of report.stages) {
     const title = (s as StageResult).name ?? STUDY_TABLE[s.stage].name;

@@ -95,7 +95,7 @@ export async function runStudy(gpu: Gpu, o: StudyOptions): Promise<StudyResult> 
 
   const report: RunReport = {
     adapter: gpu.describe(),
-    preset: o.preset.name,
+    preset: o.preset.changes ? `${o.preset.name} (${o.preset.changes})` : o.preset.name,
     inputSize: size,
     split: { train: data.indices.train.length, val: data.indices.val.length, test: data.indices.test.length },
     seed: o.seed,
@@ -107,6 +107,8 @@ export async function runStudy(gpu: Gpu, o: StudyOptions): Promise<StudyResult> 
     startedAt: started,
     finishedAt: new Date().toISOString(),
     notes,
+    // The targets are for KTH-ANIMALS: shown only when the classes are its 19 (the archive's spelling included).
+    targets: isKthAnimals(classes) ? backbone?.kthTargets : undefined,
   };
   const withMasks = data.indices.test.filter((i) => data.cache.items[i].maskPath);
   const stage3File = join(o.runDir, 'stage3', MODEL_FILE);
@@ -353,4 +355,14 @@ async function finishStage(
 function optimizerText(p: StagePreset): string {
   const opt = p.optimizer;
   return opt.kind === 'sgd' ? `SGD lr ${opt.lr} momentum ${opt.momentum}${opt.nesterov ? ' (Nesterov)' : ''}` : `Adam lr ${opt.lr}`;
+}
+
+/** KTH-ANIMALS's 19 class folders, as the archive spells them. */
+const KTH_CLASSES = [
+  'bear', 'cougar', 'cow', 'coyote', 'deer', 'elephant', 'giraffe', 'goat', 'gorilla', 'horse', 'kangaroo', 'leopard',
+  'lion', 'panda', 'penquin', 'sheep', 'skunk', 'tiger', 'zebra',
+];
+
+function isKthAnimals(classes: readonly string[]): boolean {
+  return classes.length === KTH_CLASSES.length && KTH_CLASSES.every((c) => classes.includes(c));
 }

@@ -6,6 +6,7 @@
 
 import type { Module } from '../../graph/index.ts';
 import type { Preprocess } from '../../kernels/image.ts';
+import type { Targets } from '../report.ts';
 
 export interface Backbone {
   /** 'vgg19', 'resnet50', or the file's family name. */
@@ -24,5 +25,7 @@ export interface Backbone {
   readonly featureChannels: number;
   /** Which layers the tail holds, for the report ("block5.conv1-4", "conv5_x"). */
   readonly tailDescription: string;
+  /** Test-set targets set for this backbone on KTH-ANIMALS, if any (the report shows them, met or not). */
+  readonly kthTargets?: Targets;
   release(): void;
 }
