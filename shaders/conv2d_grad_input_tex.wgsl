@@ -1,7 +1,7 @@
 // 2-D convolution gradient with respect to the input, reading both operands through the texture units:
 // shaders/conv2d_grad_input.wgsl (read its header first), with
-//   w: the forward's f32 weight texture, w (KH, KW, Cin, Cout) viewed as K = KH * KW * Cin rows of Cout / 4 texels
-//     (rgba32uint holding f32 bits, read with bitcast), with no transposed copy. A lane needs, per step of 4 output channels, the
+//   w: w (KH, KW, Cin, Cout) in the blocked rgba32uint texture of conv2d_weight_pack_grad_input.wgsl (f32 bits, read
+//     with bitcast; read its header for the layout: each fetch of the octet reads 128 contiguous bytes). A lane needs, per step of 4 output channels, the
 //     4 x 4 block w[tap, ci..ci+3, co..co+3]: the 4 texels of rows ci..ci+3 bring it, and the transpose into the
 //     vec4s over ci that the FMAs use is a register renaming (free on SoA software drivers, a few moves on GPUs).
 //     Same count of fetches as reading a transposed copy, without the transposing kernel, which cost a third as
@@ -11,7 +11,7 @@
 //     by subgroupShuffle.
 // Why textures: see shaders/conv2d_tex.wgsl (texel fetches are branch-free and cheaper than computed storage
 // loads on llvmpipe, and an ordinary path for read-only operands on GPUs).
-// Needs Cout % 64 == 0, Cin % 4 == 0 and both textures within maxTextureDimension2D (src/kernels/conv2d.ts).
+// Needs Cin % 64 == 0, Cout % 32 == 0 and both textures within maxTextureDimension2D (src/kernels/conv2d.ts).
 
 enable subgroups;
 
@@ -29,7 +29,7 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var dy: texture_2d<f32>;                  // (n * OH rows, OW * Cout / 4 texels) = (n, OH, OW, Cout)
-@group(0) @binding(2) var w: texture_2d<u32>;                   // (K rows, Cout / 4 texels of f32 bits) = (KH, KW, Cin, Cout)
+@group(0) @binding(2) var w: texture_2d<u32>;                   // (KH * KW * Cin / 64 * Cout / 32 rows, 512 texels) = (KH, KW, Cin, Cout)
 @group(0) @binding(3) var<storage, read_write> dx: array<vec4f>; // (N, H, W, Cin)
 
 override WG: u32 = 64u;
@@ -102,8 +102,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
   var acc14_1 = vec4f(0.0);
   var acc15_0 = vec4f(0.0);
   var acc15_1 = vec4f(0.0);
-  let ciLoad0 = min(ci + 0u, params.Cin - 4u) / 4u;  // clamped: lanes past Cin compute garbage, never stored
-  let ciLoad1 = min(ci + 32u, params.Cin - 4u) / 4u;  // clamped: lanes past Cin compute garbage, never stored
 
   for (var kh = 0u; kh < params.KH; kh++) {
     for (var kw = 0u; kw < params.KW; kw++) {
@@ -122,9 +120,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
         base[m] = select(0u, ow * cout4, ok[m]) + lane;
         row[m] = select(0u, nBase[m] + oh, ok[m]);
       }
-      let tapRow = (kh * params.KW + kw) * params.Cin;
-      let row0 = tapRow + ciLoad0 * 4u;
-      let row1 = tapRow + ciLoad1 * 4u;
+      // this octet's rows of w for this tap: one per 32 output channels
+      let wRowTap = ((kh * params.KW + kw) * (params.Cin / 64u) + colBlock) * (params.Cout / 32u);
       for (var c0 = 0u; c0 < params.Cout; c0 += 32u) {
         let c4 = c0 / 4u;
         let a0 = select(vec4f(0.0), textureLoad(dy, vec2u(base[0] + c4, row[0]), 0), ok[0]);
@@ -145,17 +142,17 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
         let a15 = select(vec4f(0.0), textureLoad(dy, vec2u(base[15] + c4, row[15]), 0), ok[15]);
         // The bound is 8 whenever Cout % 32 == 0; written from a uniform so the loop stays rolled (compiles
         // faster on llvmpipe, and runs as fast).
+        let wRow = wRowTap + c0 / 32u;
         for (var j = 0u; j < min(8u, (params.Cout - c0) / 4u); j++) {
           // t{r}_{g}: w[tap, ci + r, co..co+3] for this lane's channel group g; b{i}_{g}: w[tap, ci..ci+3, co + i]
-          let col = c4 + j;
-          let t0_0 = bitcast<vec4f>(textureLoad(w, vec2u(col, row0 + 0u), 0));
-          let t1_0 = bitcast<vec4f>(textureLoad(w, vec2u(col, row0 + 1u), 0));
-          let t2_0 = bitcast<vec4f>(textureLoad(w, vec2u(col, row0 + 2u), 0));
-          let t3_0 = bitcast<vec4f>(textureLoad(w, vec2u(col, row0 + 3u), 0));
-          let t0_1 = bitcast<vec4f>(textureLoad(w, vec2u(col, row1 + 0u), 0));
-          let t1_1 = bitcast<vec4f>(textureLoad(w, vec2u(col, row1 + 1u), 0));
-          let t2_1 = bitcast<vec4f>(textureLoad(w, vec2u(col, row1 + 2u), 0));
-          let t3_1 = bitcast<vec4f>(textureLoad(w, vec2u(col, row1 + 3u), 0));
+          let t0_0 = bitcast<vec4f>(textureLoad(w, vec2u(j * 64u + 0u + lane, wRow), 0));
+          let t1_0 = bitcast<vec4f>(textureLoad(w, vec2u(j * 64u + 8u + lane, wRow), 0));
+          let t2_0 = bitcast<vec4f>(textureLoad(w, vec2u(j * 64u + 16u + lane, wRow), 0));
+          let t3_0 = bitcast<vec4f>(textureLoad(w, vec2u(j * 64u + 24u + lane, wRow), 0));
+          let t0_1 = bitcast<vec4f>(textureLoad(w, vec2u(j * 64u + 32u + lane, wRow), 0));
+          let t1_1 = bitcast<vec4f>(textureLoad(w, vec2u(j * 64u + 40u + lane, wRow), 0));
+          let t2_1 = bitcast<vec4f>(textureLoad(w, vec2u(j * 64u + 48u + lane, wRow), 0));
+          let t3_1 = bitcast<vec4f>(textureLoad(w, vec2u(j * 64u + 56u + lane, wRow), 0));
           let b0_0 = vec4f(t0_0.x, t1_0.x, t2_0.x, t3_0.x);
           let b1_0 = vec4f(t0_0.y, t1_0.y, t2_0.y, t3_0.y);
           let b2_0 = vec4f(t0_0.z, t1_0.z, t2_0.z, t3_0.z);

@@ -3,12 +3,12 @@
 // branch-free and about half the cost of a storage load, and on GPUs the texture path is an ordinary home for a
 // read-only operand.
 //
-// Weights (..., C) are viewed as a K x C matrix (K = the product of the other dimensions), in rgba32uint textures
-// read back with bitcast (or unpack), in one of two layouts:
-//   rows (the grad-input kernel): K rows of C / 4 texels, one texel = the f32 bits of 4 adjacent channels of one
-//     k, filled by a plain copy;
-//   blocked (the forward kernel): conv2d_weight_pack.wgsl's layout (its header says why and how), each 64-channel
-//     block's weights contiguous, as f32 bits or as halves packed 8 to a texel ('f16').
+// Weights go into rgba32uint textures read back with bitcast (or unpack), each laid out in the order its kernel
+// reads them, so that an octet streams contiguous memory (the packing kernels' headers say why and how):
+//   forward: conv2d_weight_pack.wgsl, w viewed as (K, C), each 64-output-channel block's weights contiguous,
+//     as f32 bits or as halves packed 8 to a texel ('f16');
+//   grad input: conv2d_weight_pack_grad_input.wgsl, 4 x 4 blocks (4 input x 4 output channels) in the order the
+//     kernel's lanes take them, always f32.
 // A texture is refilled before every dispatch that reads it, in order with the other work: the optimizer
 // updates weights in place, and a texture cached across steps would go stale. One texture per size and layout
 // per device is kept and refilled; commands run in the order recorded, so a refill for the next layer cannot
@@ -34,10 +34,28 @@ interface Entry {
 
 const textures = new WeakMap<GPUDevice, Map<string, Entry>>();
 
-/** True when (K, C) weights fit a rows texture: rows 256-byte aligned for the copy, both sides within limits. */
-export function weightTextureFits(gpu: Gpu, K: number, C: number): boolean {
+/** True when w (KH, KW, Cin, Cout) fits the grad-input kernel's blocked texture (64-channel blocks of Cin). */
+export function gradInputWeightTextureFits(gpu: Gpu, taps: number, Cin: number, Cout: number): boolean {
   const max = gpu.limits.maxTextureDimension2D ?? 8192;
-  return (C * 4) % 256 === 0 && K <= max && C / 4 <= max;
+  return Cin % 64 === 0 && Cout % 32 === 0 && taps * (Cin / 64) * (Cout / 32) <= max && 512 <= max;
+}
+
+/**
+ * A view of the grad-input kernel's blocked texture holding w (KH, KW, Cin, Cout) (conv2d_weight_pack_grad_input.wgsl's
+ * layout: taps * Cin / 64 * Cout / 32 rows of 512 texels), filled now, in order with the work.
+ */
+export function gradInputWeightTexture(gpu: Gpu, w: GpuTensor, taps: number, Cin: number, Cout: number): GPUTextureView {
+  const height = taps * (Cin / 64) * (Cout / 32);
+  const entry = textureFor(gpu, `grad-input ${taps}x${Cin}x${Cout}`, 512, height, GPUTextureUsage.STORAGE_BINDING);
+  const count = (taps * Cin * Cout) / 4;
+  gpu.batcher.dispatch({
+    kernel: gpu.pipelines.get('conv2d_weight_pack_grad_input', { WG: 64 }),
+    what: `conv2d weights packed for the grad input w[${w.shape.join(',')}]`,
+    params: packParams([['u32', Cin], ['u32', Cout], ['u32', count]]),
+    buffers: [w.binding, entry.view],
+    workgroups: grid1d(count, 64, gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535),
+  });
+  return entry.view;
 }
 
 /** True when (K, C) weights fit a blocked texture: whole 32-k rows and 64-channel blocks, within limits. */
@@ -62,14 +80,6 @@ function textureFor(gpu: Gpu, key: string, width: number, height: number, usage:
     bySize.set(key, entry);
   }
   return entry;
-}
-
-/** A view of a rows texture holding w viewed as (K, C): K rows of C / 4 texels, filled now, in order with the work. */
-export function weightTexture(gpu: Gpu, w: GpuTensor, K: number, C: number): GPUTextureView {
-  const width = C / 4;
-  const entry = textureFor(gpu, `rows ${width}x${K}`, width, K, GPUTextureUsage.COPY_DST);
-  gpu.batcher.copyBufferToTexture(w.buffer, 0, C * 4, entry.texture, width, K);
-  return entry.view;
 }
 
 /**

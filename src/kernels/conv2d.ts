@@ -25,7 +25,7 @@ import { grid1d, packParams } from './params.ts';
 import { sumRows } from './reduce.ts';
 import {
   activationTexture, activationTextureFits, blockedWeightTexture, blockedWeightTextureFits, imagesPerActivationTexture,
-  weightTexture, weightTextureFits,
+  gradInputWeightTexture, gradInputWeightTextureFits,
   type WeightTextureFormat,
 } from './conv2d-texture.ts';
 
@@ -146,7 +146,7 @@ function gradInputKernel(gpu: Gpu, d: Dims): string {
   if (!octetsAvailable(gpu) || d.Cout % 32 !== 0 || d.Cin % 4 !== 0) return 'conv2d_grad_input_direct';
   // dy goes into a bounded texture, so the batch may be split: dx's chunks must then start 256-byte aligned.
   const dxImage = d.H * d.W * d.Cin * 4;
-  const textured = forcedPath !== 'storage' && weightTextureFits(gpu, d.KH * d.KW * d.Cin, d.Cout) &&
+  const textured = forcedPath !== 'storage' && gradInputWeightTextureFits(gpu, d.KH * d.KW, d.Cin, d.Cout) &&
     activationTextureFits(gpu, d.OH, d.OW, d.Cout) &&
     (dxImage % 256 === 0 || d.N <= imagesPerActivationTexture(gpu, d.OH, d.OW, d.Cout));
   return textured ? 'conv2d_grad_input_tex' : 'conv2d_grad_input';
@@ -299,9 +299,9 @@ export function conv2dGradInput(
     });
   }
   const kernel = gpu.pipelines.get(kernelName, { WG });
-  // w as (KH * KW * Cin rows, Cout / 4 texels) for the texture kernel, filled in order before the dispatches
+  // w in the texture kernel's blocked layout, filled in order before the dispatches
   const wBinding: Binding = textured
-    ? weightTexture(gpu, w, d.KH * d.KW * d.Cin, d.Cout)
+    ? gradInputWeightTexture(gpu, w, d.KH * d.KW, d.Cin, d.Cout)
     : fast ? wT!.binding : w.binding;
   let chunks = batchChunks(gpu, op, d.N, [d.H * d.W * d.Cin * 4, d.OH * d.OW * d.Cout * 4]);
   // The texture kernel reads dy from a bounded texture: chunks of at most that many images (see gradInputKernel).
