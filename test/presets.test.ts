@@ -2,7 +2,7 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { PRESETS, withStage3Changes } from '../src/train/presets.ts';
+import { PRESETS, withInputSize, withStage3Changes } from '../src/train/presets.ts';
 
 test('stage-3 changes replace only what was given, and the preset says what changed', () => {
   const cpu = PRESETS.cpu;
@@ -21,6 +21,15 @@ test('stage-3 changes that make no sense are refused', () => {
   assert.throws(() => withStage3Changes(PRESETS.cpu, { lr: Number('abc') }), /learning rate NaN/);
   assert.throws(() => withStage3Changes(PRESETS.cpu, { epochs: 2.5 }), /epochs 2.5: must be a whole number/);
   assert.throws(() => withStage3Changes(PRESETS.cpu, { patience: 0 }), /patience 0/);
+});
+
+test('another input size: a multiple of 32, recorded beside the stage-3 changes', () => {
+  const p = withStage3Changes(withInputSize(PRESETS.cpu, 160), { lr: 1e-4 });
+  assert.is(p.inputSize, 160);
+  assert.is(p.changes, 'input 160x160; stage 3: lr 0.0001');
+  assert.is(withInputSize(PRESETS.cpu, 128), PRESETS.cpu, 'the preset\'s own size changes nothing');
+  assert.is(withInputSize(PRESETS.cpu, undefined), PRESETS.cpu);
+  assert.throws(() => withInputSize(PRESETS.cpu, 150), /input size 150: must be a multiple of 32/);
 });
 
 test.run();

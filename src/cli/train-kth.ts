@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { getGpu } from '../gpu/device.ts';
 import { writeFileAtomic } from '../train/checkpoint-io.ts';
-import { PRESETS, defaultPreset, withStage3Changes } from '../train/presets.ts';
+import { PRESETS, defaultPreset, withInputSize, withStage3Changes } from '../train/presets.ts';
 import { runStudy } from '../train/study.ts';
 import { BACKBONES, loadBackbone } from '../train/backbones/index.ts';
 import type { StageNumber } from '../train/report.ts';
@@ -21,6 +21,7 @@ interface Options {
   out?: string;
   resume?: string;
   seed: string;
+  inputSize?: string;
   stage3Lr?: string;
   stage3Epochs?: string;
   stage3Patience?: string;
@@ -36,6 +37,7 @@ const program = new Command('train:kth')
   .option('--out <dir>', 'run folder (default runs/<date>-<backbone>-<preset>)')
   .option('--resume <dir>', 'continue a killed run from its folder, with its saved settings')
   .option('--seed <n>', 'seed of the split, initialisation, shuffles and augmentation', '2017')
+  .option('--input-size <n>', "image side in pixels, a multiple of 32 (default: the preset's, 224 or 128)")
   .option('--stage3-lr <x>', "fine-tuning learning rate (default: the preset's)")
   .option('--stage3-epochs <n>', "most fine-tuning epochs (default: the preset's)")
   .option('--stage3-patience <n>', "fine-tuning epochs without a better validation loss before stopping (default: the preset's)");
@@ -54,7 +56,7 @@ runCli(async () => {
     process.stderr.write(`preset '${presetName}' (${gpu.adapter.isSoftware ? 'software adapter: the CPU preset' : 'hardware adapter'}); --preset paper|cpu to choose\n`);
   }
   const number = (v: string | undefined) => (v === undefined ? undefined : Number(v));
-  const preset = withStage3Changes(PRESETS[presetName], {
+  const preset = withStage3Changes(withInputSize(PRESETS[presetName], number(o.inputSize)), {
     lr: number(o.stage3Lr), epochs: number(o.stage3Epochs), patience: number(o.stage3Patience),
   });
   const dataDir = resolve(o.data ?? process.env.KTH_ANIMALS_DIR ?? 'data/kth-animals');

@@ -75,3 +75,12 @@ export function withStage3Changes(preset: Preset, changes: Stage3Changes): Prese
   if (!parts.length) return preset;
   return { ...preset, stage3, changes: [preset.changes, `stage 3: ${parts.join(', ')}`].filter(Boolean).join('; ') };
 }
+
+/** The preset at another input size (a multiple of 32: the backbones halve the image five times). */
+export function withInputSize(preset: Preset, size: number | undefined): Preset {
+  if (size === undefined || size === preset.inputSize) return preset;
+  if (!(Number.isInteger(size) && size >= 32 && size % 32 === 0)) {
+    throw new Error(`input size ${size}: must be a multiple of 32, at least 32 (the backbones halve the image five times)`);
+  }
+  return { ...preset, inputSize: size, changes: [preset.changes, `input ${size}x${size}`].filter(Boolean).join('; ') };
+}
