@@ -86,6 +86,7 @@ test('targets: each bar met or not (log loss at most, the others at least), a sk
     const report: RunReport = {
       ...sample(dir),
       backbone: 'ResNet50, ImageNet',
+      stages: sample(dir).stages.map((st) => (st.stage === 2 ? { ...st, name: 'Top model on ResNet50 bottleneck features' } : st)),
       targets: { source: 'issue #6', stages: { 2: { accuracy: 0.59, logLoss: 0.3 }, 3: { accuracy: 0.93 } } },
     };
     const checks = checkTargets(report.targets!, report.stages);

@@ -233,7 +233,9 @@ export function reportMarkdown(runDir: string, report: RunReport): string {
     lines.push('## Targets', '', `Set by ${report.targets.source}.`, '');
     lines.push('| stage | metric | target | ours | met |', '|---|---|---|---|---|');
     for (const c of checks) {
-      lines.push(`| ${c.stage}. ${STUDY_TABLE[c.stage].name.replace('VGG19', report.backbone?.split(',')[0] ?? 'VGG19')} | ${c.metric === 'logLoss' ? 'log loss' : c.metric} | ${bar(c.metric, c.bar)} | ${value(c.metric, c.value)} | ${c.met ? 'yes' : '**no**'} |`);
+      const ours = report.stages.find((s) => s.stage === c.stage && !isSkipped(s)) as StageResult | undefined;
+      const name = ours?.name ?? STUDY_TABLE[c.stage].name;
+      lines.push(`| ${c.stage}. ${name} | ${c.metric === 'logLoss' ? 'log loss' : c.metric} | ${bar(c.metric, c.bar)} | ${value(c.metric, c.value)} | ${c.met ? 'yes' : '**no**'} |`);
     }
     const missed = checks.filter((c) => !c.met).length;
     lines.push('', missed === 0 ? 'Every target was met.' : `${missed} of ${checks.length} targets were not met.`, '');
