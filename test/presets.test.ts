@@ -24,10 +24,10 @@ test('stage-3 changes that make no sense are refused', () => {
 });
 
 test('another input size: a multiple of 32, recorded beside the stage-3 changes', () => {
-  const p = withStage3Changes(withInputSize(PRESETS.cpu, 160), { lr: 1e-4 });
-  assert.is(p.inputSize, 160);
-  assert.is(p.changes, 'input 160x160; stage 3: lr 0.0001');
-  assert.is(withInputSize(PRESETS.cpu, 128), PRESETS.cpu, 'the preset\'s own size changes nothing');
+  const p = withStage3Changes(withInputSize(PRESETS.cpu, 128), { lr: 1e-4 });
+  assert.is(p.inputSize, 128);
+  assert.is(p.changes, 'input 128x128; stage 3: lr 0.0001');
+  assert.is(withInputSize(PRESETS.cpu, PRESETS.cpu.inputSize), PRESETS.cpu, 'the preset\'s own size changes nothing');
   assert.is(withInputSize(PRESETS.cpu, undefined), PRESETS.cpu);
   assert.throws(() => withInputSize(PRESETS.cpu, 150), /input size 150: must be a multiple of 32/);
 });
