@@ -286,7 +286,7 @@ export function conv2dGradInput(
   const desc = what(op, { dy: dy.shape, w: w.shape, x: inputShape }, o);
   const kernelName = gradInputKernel(gpu, d);
   const fast = kernelName !== 'conv2d_grad_input_direct';
-  // The texture kernel reads the forward's weight texture as it is; the storage kernel reads a transposed copy.
+  // The texture kernel reads w packed in its own blocked layout; the storage kernel reads a transposed copy.
   const textured = kernelName === 'conv2d_grad_input_tex';
   let wT: GpuTensor | undefined;
   if (fast && !textured) {
