@@ -2,6 +2,9 @@
 // the process (Mesa's on-disk shader cache is off on the machines we target, and compiling a tiled kernel costs
 // 7-130 ms). Shader text comes from `shaders/<name>.wgsl`; only what changes the compiled code (tile sizes,
 // flags) goes into `constants` as WGSL `override`s. Sizes travel in a uniform, never in the key.
+// WGSL has no includes, so a line `// #include parts/<file>.wgsl` is replaced by that file (relative to shaders/,
+// indented like the line): kernels that share a written-out block (the octet kernels' accumulators and FMA step)
+// keep one copy of it.
 //
 // Pipelines are created with createComputePipeline: the async variant never resolves in Dawn's Node binding.
 
@@ -37,15 +40,11 @@ export class PipelineCache {
     this.errors = errors;
   }
 
-  /** The WGSL text of `shaders/<name>.wgsl`. */
+  /** The WGSL text of `shaders/<name>.wgsl`, its `// #include` lines replaced. */
   source(name: string): string {
     let text = this.sources.get(name);
     if (text === undefined) {
-      try {
-        text = readFileSync(join(SHADER_DIR, `${name}.wgsl`), 'utf8');
-      } catch {
-        throw new GraftError(`shader '${name}' not found: expected ${join(SHADER_DIR, `${name}.wgsl`)}`);
-      }
+      text = expandIncludes(`${name}.wgsl`, readShaderFile);
       this.sources.set(name, text);
     }
     return text;
@@ -93,4 +92,36 @@ export class PipelineCache {
   get size(): number {
     return this.kernels.size;
   }
+}
+
+function readShaderFile(file: string): string {
+  try {
+    return readFileSync(join(SHADER_DIR, file), 'utf8');
+  } catch {
+    throw new GraftError(`shader '${file.replace(/\.wgsl$/, '')}' not found: expected ${join(SHADER_DIR, file)}`);
+  }
+}
+
+const INCLUDE = /^(\s*)\/\/ #include (\S+)\s*$/;
+
+/**
+ * `file`'s text with every line `// #include <other file>` replaced by that file's (expanded) text, each line
+ * indented like the directive. `read` gives a file's text by its path under shaders/. A missing included file is
+ * an error naming the file that includes it; an include cycle, one naming the chain.
+ */
+export function expandIncludes(file: string, read: (file: string) => string, chain: readonly string[] = []): string {
+  if (chain.includes(file)) throw new GraftError(`shader include cycle: ${[...chain, file].join(' -> ')}`);
+  let text: string;
+  try {
+    text = read(file);
+  } catch (err) {
+    if (!chain.length) throw err;
+    throw new GraftError(`${(err as Error).message} (included by ${chain[chain.length - 1]})`);
+  }
+  return text.split('\n').map((line) => {
+    const m = INCLUDE.exec(line);
+    if (!m) return line;
+    const inner = expandIncludes(m[2], read, [...chain, file]);
+    return inner.split('\n').map((l) => (l ? m[1] + l : l)).join('\n');
+  }).join('\n');
 }

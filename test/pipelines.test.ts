@@ -1,0 +1,45 @@
+// Shader text: `// #include` lines (src/gpu/pipelines.ts expandIncludes), on made-up files and on the real
+// octet kernels, which share their accumulators and FMA step through shaders/parts/.
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { expandIncludes } from '../src/gpu/pipelines.ts';
+import { GraftError } from '../src/gpu/errors.ts';
+import { testGpu } from './helpers/gpu.ts';
+
+function reader(files: Record<string, string>): (file: string) => string {
+  return (file) => {
+    if (!(file in files)) throw new GraftError(`shader '${file}' not found`);
+    return files[file];
+  };
+}
+
+test('an include line is replaced by the file, nested includes too, each line indented like the directive', () => {
+  const read = reader({
+    'main.wgsl': 'fn main() {\n  // #include parts/a.wgsl\n}',
+    'parts/a.wgsl': 'let x = 1;\n\n// #include parts/b.wgsl',
+    'parts/b.wgsl': 'let y = 2;',
+  });
+  assert.is(expandIncludes('main.wgsl', read), 'fn main() {\n  let x = 1;\n\n  let y = 2;\n}');
+  // A comment that merely mentions includes is left alone.
+  assert.is(expandIncludes('parts/x.wgsl', reader({ 'parts/x.wgsl': '// see #include parts/a.wgsl' })), '// see #include parts/a.wgsl');
+});
+
+test('a missing included file names the file that includes it; a cycle names the chain', () => {
+  assert.throws(() => expandIncludes('main.wgsl', reader({ 'main.wgsl': '// #include parts/gone.wgsl' })),
+    (e: Error) => e instanceof GraftError && /'parts\/gone.wgsl' not found \(included by main.wgsl\)/.test(e.message));
+  const cyclic = reader({ 'a.wgsl': '// #include b.wgsl', 'b.wgsl': '// #include a.wgsl' });
+  assert.throws(() => expandIncludes('a.wgsl', cyclic), (e: Error) => /include cycle: a.wgsl -> b.wgsl -> a.wgsl/.test(e.message));
+});
+
+test('the four octet kernels get the shared accumulators and FMA step exactly once each', async () => {
+  const gpu = await testGpu();
+  for (const name of ['conv2d', 'conv2d_tex', 'conv2d_grad_input', 'conv2d_grad_input_tex']) {
+    const text = gpu.pipelines.source(name);
+    assert.not.match(text, /^\s*\/\/ #include /m, `${name}: an include left unexpanded`);
+    assert.is(text.split('var acc15_1 = vec4f(0.0);').length, 2, `${name}: accumulators`);
+    assert.is(text.split('acc15_1 += s15.x * b0_1').length, 2, `${name}: FMA step`);
+  }
+});
+
+test.run();
