@@ -1,7 +1,8 @@
 // Measures the adapter's arithmetic ceiling with an FMA-only kernel (bench/shaders/fma_peak.wgsl): no loads,
-// so on a software adapter it is what the driver's generated code can reach on these cores (70-75 GFLOPS through
-// llvmpipe on the 2-core machine; platform.md quotes 163-168 for an FMA loop, which this kernel has not reproduced). The bench reports each WebGPU engine's GFLOPS as a
-// share of it. Best of several dispatches, since the figure is a ceiling and noise only lowers it.
+// so on a software adapter it is what the driver's generated code can reach on these cores (70-88 GFLOPS through
+// llvmpipe on the 2-core machine; platform.md quotes 163-168 for an FMA loop, which this kernel has not
+// reproduced). The bench reports each WebGPU engine's GFLOPS as a share of it. Best of several dispatches, since
+// the figure is a ceiling and noise only lowers it.
 
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -137,7 +137,6 @@ export function graftEngine(gpu: Gpu, version: string): Engine {
   };
 }
 
-
 /**
  * graft with the forward's conv weights stored as packed halves (arithmetic f32; gradients read f32 weights).
  * Its outputs may differ from graft's by the rounding of every weight to 11 significant bits: 1e-2 of the output's

@@ -25,8 +25,9 @@ function graftVersion(): string {
 }
 
 export async function createEngines(gpu: Gpu, wanted: ReadonlySet<string>): Promise<EngineSet> {
-  const engines: Engine[] = [graftEngine(gpu, graftVersion())];
-  if (wanted.has('graft-f16')) engines.push(graftF16Engine(gpu, graftVersion()));
+  const version = graftVersion();
+  const engines: Engine[] = [graftEngine(gpu, version)];
+  if (wanted.has('graft-f16')) engines.push(graftF16Engine(gpu, version));
   const failed: EngineSet['failed'] = [];
   const attempt = async (ids: string[], make: () => Promise<Engine[]>) => {
     if (!ids.some((id) => wanted.has(id))) return;

@@ -37,7 +37,7 @@ const program = new Command('train:kth')
   .option('--out <dir>', 'run folder (default runs/<date>-<backbone>-<preset>)')
   .option('--resume <dir>', 'continue a killed run from its folder, with its saved settings')
   .option('--seed <n>', 'seed of the split, initialisation, shuffles and augmentation', '2017')
-  .option('--input-size <n>', "image side in pixels, a multiple of 32 (default: the preset's, 224 or 128)")
+  .option('--input-size <n>', "image side in pixels, a multiple of 32 (default: the preset's, 224 or 160)")
   .option('--stage3-lr <x>', "fine-tuning learning rate (default: the preset's)")
   .option('--stage3-epochs <n>', "most fine-tuning epochs (default: the preset's)")
   .option('--stage3-patience <n>', "fine-tuning epochs without a better validation loss before stopping (default: the preset's)");

@@ -48,14 +48,22 @@ export function gradInputWeightTexture(gpu: Gpu, w: GpuTensor, taps: number, Cin
   const height = taps * (Cin / 64) * (Cout / 32);
   const entry = textureFor(gpu, `grad-input ${taps}x${Cin}x${Cout}`, 512, height, GPUTextureUsage.STORAGE_BINDING);
   const count = (taps * Cin * Cout) / 4;
+  pack(gpu, 'conv2d_weight_pack_grad_input', {}, `for the grad input w[${w.shape.join(',')}]`, [Cin, Cout, count], w, entry);
+  return entry.view;
+}
+
+/** Dispatches a packing kernel (one invocation per texel; its last parameter is the count) from w into entry. */
+function pack(
+  gpu: Gpu, kernel: string, constants: Record<string, number>, what: string, params: number[], w: GpuTensor, entry: Entry,
+): void {
+  const count = params[params.length - 1];
   gpu.batcher.dispatch({
-    kernel: gpu.pipelines.get('conv2d_weight_pack_grad_input', { WG: 64 }),
-    what: `conv2d weights packed for the grad input w[${w.shape.join(',')}]`,
-    params: packParams([['u32', Cin], ['u32', Cout], ['u32', count]]),
+    kernel: gpu.pipelines.get(kernel, { WG: 64, ...constants }),
+    what: `conv2d weights packed ${what}`,
+    params: packParams(params.map((v) => ['u32', v] as ['u32', number])),
     buffers: [w.binding, entry.view],
     workgroups: grid1d(count, 64, gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535),
   });
-  return entry.view;
 }
 
 /** True when (K, C) weights fit a blocked texture: whole 32-k rows and 64-channel blocks, within limits. */
@@ -92,13 +100,7 @@ export function blockedWeightTexture(gpu: Gpu, w: GpuTensor, K: number, C: numbe
   const height = (K / 32) * (C / 64);
   const entry = textureFor(gpu, `blocked ${format} ${K}x${C}`, width, height, GPUTextureUsage.STORAGE_BINDING);
   const count = (K * C) / 8;
-  gpu.batcher.dispatch({
-    kernel: gpu.pipelines.get('conv2d_weight_pack', { WG: 64, F16: f16 ? 1 : 0 }),
-    what: `conv2d weights packed (${format}) w[${w.shape.join(',')}] as (${K}, ${C})`,
-    params: packParams([['u32', K], ['u32', C], ['u32', count]]),
-    buffers: [w.binding, entry.view],
-    workgroups: grid1d(count, 64, gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535),
-  });
+  pack(gpu, 'conv2d_weight_pack', { F16: f16 ? 1 : 0 }, `(${format}) w[${w.shape.join(',')}] as (${K}, ${C})`, [K, C, count], w, entry);
   return entry.view;
 }
 

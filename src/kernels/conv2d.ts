@@ -68,7 +68,7 @@ function weightFormatFromEnv(): WeightTextureFormat {
   return value;
 }
 
-/** Sets how the texture kernels store weights; returns the previous setting. */
+/** Sets how the forward texture kernel stores weights; returns the previous setting. */
 export function setConv2dWeightFormat(format: WeightTextureFormat): WeightTextureFormat {
   const previous = weightFormat;
   weightFormat = format;
@@ -233,23 +233,21 @@ export function conv2dForward(
   const biasBinding = bias ? bias.binding : w.binding; // never read when hasBias is 0
   const kernelName = forwardKernel(gpu, d);
   const fast = kernelName !== 'conv2d_direct';
-  const packed = kernelName === 'conv2d_tex' && weightFormat === 'f16';
-  const kernel = gpu.pipelines.get(kernelName, kernelName === 'conv2d_tex' ? { WG, PACKED_F16: packed ? 1 : 0 } : { WG });
+  const textured = kernelName === 'conv2d_tex';
+  const kernel = gpu.pipelines.get(kernelName, textured ? { WG, PACKED_F16: weightFormat === 'f16' ? 1 : 0 } : { WG });
   // blocked (Cout / 64 * K / 32 rows), refilled from w now: in order with the work, never stale after an optimizer step
-  const wBinding: Binding = kernelName === 'conv2d_tex'
-    ? blockedWeightTexture(gpu, w, d.KH * d.KW * d.Cin, d.Cout, weightFormat)
-    : w.binding;
+  const wBinding: Binding = textured ? blockedWeightTexture(gpu, w, d.KH * d.KW * d.Cin, d.Cout, weightFormat) : w.binding;
 
   let chunks = batchChunks(gpu, op, d.N, [d.H * d.W * d.Cin * 4, d.OH * d.OW * d.Cout * 4]);
   // The texture kernel reads x from a bounded texture: chunks of at most that many images (offsets stay aligned:
   // an image of x or y is a multiple of 256 bytes when Cin and Cout are multiples of 64 and 32).
-  if (kernelName === 'conv2d_tex') chunks = splitChunks(chunks, imagesPerActivationTexture(gpu, d.H, d.W, d.Cin));
+  if (textured) chunks = splitChunks(chunks, imagesPerActivationTexture(gpu, d.H, d.W, d.Cin));
 
   for (const [n0, count] of chunks) {
     const M = count * d.OH * d.OW;
     const common = commonParams(d, o);
     // (count * H rows, W * Cin / 4 texels) for the texture kernel, filled now, in order with the work
-    const xBinding: Binding = kernelName === 'conv2d_tex' ? activationTexture(gpu, x, n0, count) : imageRange(x, n0, count);
+    const xBinding: Binding = textured ? activationTexture(gpu, x, n0, count) : imageRange(x, n0, count);
     const buffers = [xBinding, wBinding, biasBinding, imageRange(y, n0, count)];
     if (fast) {
       const [tm, cols] = kernelName === 'conv2d_small_cin' ? [TM_SMALL, 32] : [TM, COLS];

@@ -75,7 +75,7 @@ export function withStage3Changes(preset: Preset, changes: Stage3Changes): Prese
     parts.push(`${key} ${value}`);
   }
   if (!parts.length) return preset;
-  return { ...preset, stage3, changes: [preset.changes, `stage 3: ${parts.join(', ')}`].filter(Boolean).join('; ') };
+  return { ...preset, stage3, changes: withChange(preset, `stage 3: ${parts.join(', ')}`) };
 }
 
 /** The preset at another input size (a multiple of 32: the backbones halve the image five times). */
@@ -84,5 +84,10 @@ export function withInputSize(preset: Preset, size: number | undefined): Preset 
   if (!(Number.isInteger(size) && size >= 32 && size % 32 === 0)) {
     throw new Error(`input size ${size}: must be a multiple of 32, at least 32 (the backbones halve the image five times)`);
   }
-  return { ...preset, inputSize: size, changes: [preset.changes, `input ${size}x${size}`].filter(Boolean).join('; ') };
+  return { ...preset, inputSize: size, changes: withChange(preset, `input ${size}x${size}`) };
+}
+
+/** The preset's `changes` note with one more change. */
+function withChange(preset: Preset, change: string): string {
+  return preset.changes ? `${preset.changes}; ${change}` : change;
 }

@@ -32,15 +32,23 @@ export interface Targets {
   stages: Partial<Record<StageNumber, StageTargets>>;
 }
 
-/** One line per target: the bar, our value, and whether it was met. */
-export function checkTargets(targets: Targets, stages: readonly (StageResult | SkippedStage)[]):
-  Array<{ stage: StageNumber; metric: keyof StageTargets; bar: number; value: number | null; met: boolean }> {
-  const out: Array<{ stage: StageNumber; metric: keyof StageTargets; bar: number; value: number | null; met: boolean }> = [];
+/** One target: the bar, our value (null when the stage did not run), and whether it was met. */
+export interface TargetCheck {
+  stage: StageNumber;
+  metric: keyof StageTargets;
+  bar: number;
+  value: number | null;
+  met: boolean;
+}
+
+/** One line per target, in stage order. */
+export function checkTargets(targets: Targets, stages: readonly (StageResult | SkippedStage)[]): TargetCheck[] {
+  const out: TargetCheck[] = [];
   for (const stage of [1, 2, 3] as StageNumber[]) {
     const bars = targets.stages[stage];
     if (!bars) continue;
     const ours = stages.find((s) => s.stage === stage);
-    const result = ours && !('skipped' in ours) ? ours : null;
+    const result = ours && !isSkipped(ours) ? ours : null;
     for (const metric of ['accuracy', 'kappa', 'logLoss'] as const) {
       const bar = bars[metric];
       if (bar === undefined) continue;
