@@ -11,9 +11,9 @@
 //
 // Why textures: on llvmpipe a storage-buffer load with a computed offset becomes a per-lane loop with bounds
 // checks (the weight loads were about half of conv2d.wgsl's time, the x loads a quarter); a texel fetch is a call
-// into a per-format fetch function, about 190 cycles per 8-lane texel against about 290 for a vec4 storage load
-// (measured here; the README's kernel section has the rest). Fetches still dominate this kernel (two thirds of
-// its time), hence the packed weight layouts. On real GPUs reading read-only operands through the texture path is
+// into a per-format fetch function, about 160 cycles per 8-lane texel against about 250 for a vec4 storage load
+// (`npm run bench:loads`; the README's kernel section has the rest). Fetches still dominate this kernel (two
+// thirds of its time), hence the packed weight layouts. On real GPUs reading read-only operands through the texture path is
 // an ordinary choice too (its own cache, no bounds-check code).
 // Needs Cin % 32 == 0 (so K % 32 == 0), Cout % 64 == 0, and both textures within maxTextureDimension2D
 // (src/kernels/conv2d-texture.ts fills the textures; conv2d.ts picks the kernel).

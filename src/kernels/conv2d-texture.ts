@@ -1,7 +1,7 @@
 // Conv weights and inputs as textures, for the kernels that read them through the texture units
 // (shaders/conv2d_tex.wgsl, shaders/conv2d_grad_input_tex.wgsl): on software drivers a texel fetch costs about
-// two thirds of a vec4 storage load (190 against 290 cycles per 8 lanes, measured on llvmpipe), and on GPUs the
-// texture path is an ordinary home for a read-only operand.
+// two thirds of a vec4 storage load (about 160 against 250 cycles per 8 lanes on llvmpipe: `npm run bench:loads`),
+// and on GPUs the texture path is an ordinary home for a read-only operand.
 //
 // Weights go into rgba32uint textures read back with bitcast (or unpack), each laid out in the order its kernel
 // reads them, so that an octet streams contiguous memory (the packing kernels' headers say why and how):
