@@ -32,13 +32,20 @@ test('a missing included file names the file that includes it; a cycle names the
   assert.throws(() => expandIncludes('a.wgsl', cyclic), (e: Error) => /include cycle: a.wgsl -> b.wgsl -> a.wgsl/.test(e.message));
 });
 
-test('the four octet kernels get the shared accumulators and FMA step exactly once each', async () => {
+test('the four octet kernels get the shared accumulators, FMA step and epilogue exactly once each', async () => {
   const gpu = await testGpu();
-  for (const name of ['conv2d', 'conv2d_tex', 'conv2d_grad_input', 'conv2d_grad_input_tex']) {
+  const epilogue: Record<string, string> = {
+    conv2d: 'store(rowBase + 15u, col, cout4, acc15_1 + bv);',
+    conv2d_tex: 'store(rowBase + 15u, col, cout4, acc15_1 + bv);',
+    conv2d_grad_input: 'store(rowBase + 15u, col, cin4, acc15_1);',
+    conv2d_grad_input_tex: 'store(rowBase + 15u, col, cin4, acc15_1);',
+  };
+  for (const [name, lastStore] of Object.entries(epilogue)) {
     const text = gpu.pipelines.source(name);
     assert.not.match(text, /^\s*\/\/ #include /m, `${name}: an include left unexpanded`);
     assert.is(text.split('var acc15_1 = vec4f(0.0);').length, 2, `${name}: accumulators`);
     assert.is(text.split('acc15_1 += s15.x * b0_1').length, 2, `${name}: FMA step`);
+    assert.is(text.split(lastStore).length, 2, `${name}: epilogue`);
   }
 });
 

@@ -3,8 +3,8 @@
 // 7-130 ms). Shader text comes from `shaders/<name>.wgsl`; only what changes the compiled code (tile sizes,
 // flags) goes into `constants` as WGSL `override`s. Sizes travel in a uniform, never in the key.
 // WGSL has no includes, so a line `// #include parts/<file>.wgsl` is replaced by that file (relative to shaders/,
-// indented like the line): kernels that share a written-out block (the octet kernels' accumulators and FMA step)
-// keep one copy of it.
+// indented like the line): kernels that share a written-out block (the octet kernels' accumulators, FMA step and
+// epilogues) keep one copy of it.
 //
 // Pipelines are created with createComputePipeline: the async variant never resolves in Dawn's Node binding.
 
