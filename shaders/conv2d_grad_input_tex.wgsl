@@ -1,4 +1,4 @@
-// 2-D convolution gradient with respect to the input, reading both operands through the texture units:
+// 2-D convolution gradient with respect to the input, reading both operands from read-only storage textures:
 // shaders/conv2d_grad_input.wgsl (read its header first), with
 //   w: w (KH, KW, Cin, Cout) in the blocked rgba32uint texture of conv2d_weight_pack_grad_input.wgsl (f32 bits, read
 //     with bitcast; read its header for the layout: each fetch of the octet reads 128 contiguous bytes). A lane needs, per step of 4 output channels, the
@@ -9,8 +9,8 @@
 //   dy (n, OH, OW, Cout) for the images of this dispatch in an rgba32float texture of OW * Cout / 4 texels by
 //     n * OH rows (the forward's x layout, see shaders/conv2d_tex.wgsl), loaded by one lane per pixel and shared
 //     by subgroupShuffle.
-// Why textures: see shaders/conv2d_tex.wgsl (texel fetches are branch-free and cheaper than computed storage
-// loads on llvmpipe, and an ordinary path for read-only operands on GPUs).
+// Why storage textures: see shaders/conv2d_tex.wgsl (the cheapest lane-varying load on llvmpipe, and an ordinary
+// path for read-only operands on GPUs).
 // Needs Cin % 64 == 0, Cout % 32 == 0 and both textures within maxTextureDimension2D (src/kernels/conv2d.ts).
 
 enable subgroups;
@@ -28,8 +28,8 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var dy: texture_2d<f32>;                  // (n * OH rows, OW * Cout / 4 texels) = (n, OH, OW, Cout)
-@group(0) @binding(2) var w: texture_2d<u32>;                   // (KH * KW * Cin / 64 * Cout / 32 rows, 512 texels) = (KH, KW, Cin, Cout)
+@group(0) @binding(1) var dy: texture_storage_2d<rgba32float, read>;                  // (n * OH rows, OW * Cout / 4 texels) = (n, OH, OW, Cout)
+@group(0) @binding(2) var w: texture_storage_2d<rgba32uint, read>;                 // (KH * KW * Cin / 64 * Cout / 32 rows, 512 texels) = (KH, KW, Cin, Cout)
 @group(0) @binding(3) var<storage, read_write> dx: array<vec4f>; // (N, H, W, Cin)
 
 override WG: u32 = 64u;
@@ -93,35 +93,35 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
       let wRowTap = ((kh * params.KW + kw) * (params.Cin / 64u) + colBlock) * (params.Cout / 32u);
       for (var c0 = 0u; c0 < params.Cout; c0 += 32u) {
         let c4 = c0 / 4u;
-        let a0 = select(vec4f(0.0), textureLoad(dy, vec2u(base[0] + c4, row[0]), 0), ok[0]);
-        let a1 = select(vec4f(0.0), textureLoad(dy, vec2u(base[1] + c4, row[1]), 0), ok[1]);
-        let a2 = select(vec4f(0.0), textureLoad(dy, vec2u(base[2] + c4, row[2]), 0), ok[2]);
-        let a3 = select(vec4f(0.0), textureLoad(dy, vec2u(base[3] + c4, row[3]), 0), ok[3]);
-        let a4 = select(vec4f(0.0), textureLoad(dy, vec2u(base[4] + c4, row[4]), 0), ok[4]);
-        let a5 = select(vec4f(0.0), textureLoad(dy, vec2u(base[5] + c4, row[5]), 0), ok[5]);
-        let a6 = select(vec4f(0.0), textureLoad(dy, vec2u(base[6] + c4, row[6]), 0), ok[6]);
-        let a7 = select(vec4f(0.0), textureLoad(dy, vec2u(base[7] + c4, row[7]), 0), ok[7]);
-        let a8 = select(vec4f(0.0), textureLoad(dy, vec2u(base[8] + c4, row[8]), 0), ok[8]);
-        let a9 = select(vec4f(0.0), textureLoad(dy, vec2u(base[9] + c4, row[9]), 0), ok[9]);
-        let a10 = select(vec4f(0.0), textureLoad(dy, vec2u(base[10] + c4, row[10]), 0), ok[10]);
-        let a11 = select(vec4f(0.0), textureLoad(dy, vec2u(base[11] + c4, row[11]), 0), ok[11]);
-        let a12 = select(vec4f(0.0), textureLoad(dy, vec2u(base[12] + c4, row[12]), 0), ok[12]);
-        let a13 = select(vec4f(0.0), textureLoad(dy, vec2u(base[13] + c4, row[13]), 0), ok[13]);
-        let a14 = select(vec4f(0.0), textureLoad(dy, vec2u(base[14] + c4, row[14]), 0), ok[14]);
-        let a15 = select(vec4f(0.0), textureLoad(dy, vec2u(base[15] + c4, row[15]), 0), ok[15]);
+        let a0 = select(vec4f(0.0), textureLoad(dy, vec2u(base[0] + c4, row[0])), ok[0]);
+        let a1 = select(vec4f(0.0), textureLoad(dy, vec2u(base[1] + c4, row[1])), ok[1]);
+        let a2 = select(vec4f(0.0), textureLoad(dy, vec2u(base[2] + c4, row[2])), ok[2]);
+        let a3 = select(vec4f(0.0), textureLoad(dy, vec2u(base[3] + c4, row[3])), ok[3]);
+        let a4 = select(vec4f(0.0), textureLoad(dy, vec2u(base[4] + c4, row[4])), ok[4]);
+        let a5 = select(vec4f(0.0), textureLoad(dy, vec2u(base[5] + c4, row[5])), ok[5]);
+        let a6 = select(vec4f(0.0), textureLoad(dy, vec2u(base[6] + c4, row[6])), ok[6]);
+        let a7 = select(vec4f(0.0), textureLoad(dy, vec2u(base[7] + c4, row[7])), ok[7]);
+        let a8 = select(vec4f(0.0), textureLoad(dy, vec2u(base[8] + c4, row[8])), ok[8]);
+        let a9 = select(vec4f(0.0), textureLoad(dy, vec2u(base[9] + c4, row[9])), ok[9]);
+        let a10 = select(vec4f(0.0), textureLoad(dy, vec2u(base[10] + c4, row[10])), ok[10]);
+        let a11 = select(vec4f(0.0), textureLoad(dy, vec2u(base[11] + c4, row[11])), ok[11]);
+        let a12 = select(vec4f(0.0), textureLoad(dy, vec2u(base[12] + c4, row[12])), ok[12]);
+        let a13 = select(vec4f(0.0), textureLoad(dy, vec2u(base[13] + c4, row[13])), ok[13]);
+        let a14 = select(vec4f(0.0), textureLoad(dy, vec2u(base[14] + c4, row[14])), ok[14]);
+        let a15 = select(vec4f(0.0), textureLoad(dy, vec2u(base[15] + c4, row[15])), ok[15]);
         // The bound is 8 whenever Cout % 32 == 0; written from a uniform so the loop stays rolled (compiles
         // faster on llvmpipe, and runs as fast).
         let wRow = wRowTap + c0 / 32u;
         for (var j = 0u; j < min(8u, (params.Cout - c0) / 4u); j++) {
           // t{r}_{g}: w[tap, ci + r, co..co+3] for this lane's channel group g; b{i}_{g}: w[tap, ci..ci+3, co + i]
-          let t0_0 = bitcast<vec4f>(textureLoad(w, vec2u(j * 64u + 0u + lane, wRow), 0));
-          let t1_0 = bitcast<vec4f>(textureLoad(w, vec2u(j * 64u + 8u + lane, wRow), 0));
-          let t2_0 = bitcast<vec4f>(textureLoad(w, vec2u(j * 64u + 16u + lane, wRow), 0));
-          let t3_0 = bitcast<vec4f>(textureLoad(w, vec2u(j * 64u + 24u + lane, wRow), 0));
-          let t0_1 = bitcast<vec4f>(textureLoad(w, vec2u(j * 64u + 32u + lane, wRow), 0));
-          let t1_1 = bitcast<vec4f>(textureLoad(w, vec2u(j * 64u + 40u + lane, wRow), 0));
-          let t2_1 = bitcast<vec4f>(textureLoad(w, vec2u(j * 64u + 48u + lane, wRow), 0));
-          let t3_1 = bitcast<vec4f>(textureLoad(w, vec2u(j * 64u + 56u + lane, wRow), 0));
+          let t0_0 = bitcast<vec4f>(textureLoad(w, vec2u(j * 64u + 0u + lane, wRow)));
+          let t1_0 = bitcast<vec4f>(textureLoad(w, vec2u(j * 64u + 8u + lane, wRow)));
+          let t2_0 = bitcast<vec4f>(textureLoad(w, vec2u(j * 64u + 16u + lane, wRow)));
+          let t3_0 = bitcast<vec4f>(textureLoad(w, vec2u(j * 64u + 24u + lane, wRow)));
+          let t0_1 = bitcast<vec4f>(textureLoad(w, vec2u(j * 64u + 32u + lane, wRow)));
+          let t1_1 = bitcast<vec4f>(textureLoad(w, vec2u(j * 64u + 40u + lane, wRow)));
+          let t2_1 = bitcast<vec4f>(textureLoad(w, vec2u(j * 64u + 48u + lane, wRow)));
+          let t3_1 = bitcast<vec4f>(textureLoad(w, vec2u(j * 64u + 56u + lane, wRow)));
           let b0_0 = vec4f(t0_0.x, t1_0.x, t2_0.x, t3_0.x);
           let b1_0 = vec4f(t0_0.y, t1_0.y, t2_0.y, t3_0.y);
           let b2_0 = vec4f(t0_0.z, t1_0.z, t2_0.z, t3_0.z);

@@ -1,5 +1,5 @@
-// 2-D convolution forward as an NHWC implicit GEMM, reading both operands through the texture units: the same
-// work split as shaders/conv2d.wgsl (read its header first), with
+// 2-D convolution forward as an NHWC implicit GEMM, reading both operands from read-only storage textures: the
+// same work split as shaders/conv2d.wgsl (read its header first), with
 //   w (KH, KW, Cin, Cout) viewed as a K x Cout matrix (K = KH * KW * Cin) in the blocked rgba32uint texture of
 //     conv2d_weight_pack.wgsl (read its header): one row per 64-channel block and 32 consecutive k, holding either
 //     f32 bits (16 texels per k: a lane's 4 + 4 channels in texels lane and lane + 8, read with bitcast) or, when
@@ -9,12 +9,13 @@
 //     rows, one row = one image row, so texel (iw * Cin / 4 + c, n * H + ih) = x[n, ih, iw, 4c..4c+3].
 // x is still loaded by one lane per pixel and handed to the octet by subgroupShuffle.
 //
-// Why textures: on llvmpipe a storage-buffer load with a computed offset becomes a per-lane loop with bounds
-// checks (the weight loads were about half of conv2d.wgsl's time, the x loads a quarter); a texel fetch is a call
-// into a per-format fetch function, about 160 cycles per 8-lane texel against about 250 for a vec4 storage load
-// (`npm run bench:loads`; the README's kernel section has the rest). Fetches still dominate this kernel (two
-// thirds of its time), hence the packed weight layouts. On real GPUs reading read-only operands through the texture path is
-// an ordinary choice too (its own cache, no bounds-check code).
+// Why storage textures: on llvmpipe a storage-buffer load with a computed offset becomes a per-lane loop with
+// bounds checks (the weight loads were about half of conv2d.wgsl's time, the x loads a quarter); a sampled-texture
+// fetch is a call into a per-format fetch function; a read-only storage-texture read is cheaper than either: about
+// 100 cycles per 8-lane texel, against 150-210 for a sampled texel and 260-280 for a vec4 storage load
+// (`npm run bench:loads`). Reading w and x this way rather than as sampled textures made this kernel about 1.45x
+// faster; the loads still take most of its time, hence the packed weight layouts. On real GPUs a read-only
+// texture is an ordinary home for a read-only operand (its own cache, no bounds-check code).
 // Needs Cin % 32 == 0 (so K % 32 == 0), Cout % 64 == 0, and both textures within maxTextureDimension2D
 // (src/kernels/conv2d-texture.ts fills the textures; conv2d.ts picks the kernel).
 
@@ -35,8 +36,8 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var x: texture_2d<f32>;                 // (n * H rows, W * Cin / 4 texels) = (n, H, W, Cin)
-@group(0) @binding(2) var w: texture_2d<u32>;                 // (Cout / 64 * K / 32 rows, 512 or 256 texels) = (KH, KW, Cin, Cout)
+@group(0) @binding(1) var x: texture_storage_2d<rgba32float, read>;                 // (n * H rows, W * Cin / 4 texels) = (n, H, W, Cin)
+@group(0) @binding(2) var w: texture_storage_2d<rgba32uint, read>;                 // (Cout / 64 * K / 32 rows, 512 or 256 texels) = (KH, KW, Cin, Cout)
 @group(0) @binding(3) var<storage, read> bias: array<vec4f>;  // (Cout), or any buffer when !HAS_BIAS
 @group(0) @binding(4) var<storage, read_write> y: array<vec4f>; // (N, OH, OW, Cout)
 
@@ -101,22 +102,22 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
       let kRow = (kh * params.KW + kw) * params.Cin;
       for (var c0 = 0u; c0 < params.Cin; c0 += 32u) {
         let c4 = c0 / 4u;
-        let a0 = select(vec4f(0.0), textureLoad(x, vec2u(base[0] + c4, row[0]), 0), ok[0]);
-        let a1 = select(vec4f(0.0), textureLoad(x, vec2u(base[1] + c4, row[1]), 0), ok[1]);
-        let a2 = select(vec4f(0.0), textureLoad(x, vec2u(base[2] + c4, row[2]), 0), ok[2]);
-        let a3 = select(vec4f(0.0), textureLoad(x, vec2u(base[3] + c4, row[3]), 0), ok[3]);
-        let a4 = select(vec4f(0.0), textureLoad(x, vec2u(base[4] + c4, row[4]), 0), ok[4]);
-        let a5 = select(vec4f(0.0), textureLoad(x, vec2u(base[5] + c4, row[5]), 0), ok[5]);
-        let a6 = select(vec4f(0.0), textureLoad(x, vec2u(base[6] + c4, row[6]), 0), ok[6]);
-        let a7 = select(vec4f(0.0), textureLoad(x, vec2u(base[7] + c4, row[7]), 0), ok[7]);
-        let a8 = select(vec4f(0.0), textureLoad(x, vec2u(base[8] + c4, row[8]), 0), ok[8]);
-        let a9 = select(vec4f(0.0), textureLoad(x, vec2u(base[9] + c4, row[9]), 0), ok[9]);
-        let a10 = select(vec4f(0.0), textureLoad(x, vec2u(base[10] + c4, row[10]), 0), ok[10]);
-        let a11 = select(vec4f(0.0), textureLoad(x, vec2u(base[11] + c4, row[11]), 0), ok[11]);
-        let a12 = select(vec4f(0.0), textureLoad(x, vec2u(base[12] + c4, row[12]), 0), ok[12]);
-        let a13 = select(vec4f(0.0), textureLoad(x, vec2u(base[13] + c4, row[13]), 0), ok[13]);
-        let a14 = select(vec4f(0.0), textureLoad(x, vec2u(base[14] + c4, row[14]), 0), ok[14]);
-        let a15 = select(vec4f(0.0), textureLoad(x, vec2u(base[15] + c4, row[15]), 0), ok[15]);
+        let a0 = select(vec4f(0.0), textureLoad(x, vec2u(base[0] + c4, row[0])), ok[0]);
+        let a1 = select(vec4f(0.0), textureLoad(x, vec2u(base[1] + c4, row[1])), ok[1]);
+        let a2 = select(vec4f(0.0), textureLoad(x, vec2u(base[2] + c4, row[2])), ok[2]);
+        let a3 = select(vec4f(0.0), textureLoad(x, vec2u(base[3] + c4, row[3])), ok[3]);
+        let a4 = select(vec4f(0.0), textureLoad(x, vec2u(base[4] + c4, row[4])), ok[4]);
+        let a5 = select(vec4f(0.0), textureLoad(x, vec2u(base[5] + c4, row[5])), ok[5]);
+        let a6 = select(vec4f(0.0), textureLoad(x, vec2u(base[6] + c4, row[6])), ok[6]);
+        let a7 = select(vec4f(0.0), textureLoad(x, vec2u(base[7] + c4, row[7])), ok[7]);
+        let a8 = select(vec4f(0.0), textureLoad(x, vec2u(base[8] + c4, row[8])), ok[8]);
+        let a9 = select(vec4f(0.0), textureLoad(x, vec2u(base[9] + c4, row[9])), ok[9]);
+        let a10 = select(vec4f(0.0), textureLoad(x, vec2u(base[10] + c4, row[10])), ok[10]);
+        let a11 = select(vec4f(0.0), textureLoad(x, vec2u(base[11] + c4, row[11])), ok[11]);
+        let a12 = select(vec4f(0.0), textureLoad(x, vec2u(base[12] + c4, row[12])), ok[12]);
+        let a13 = select(vec4f(0.0), textureLoad(x, vec2u(base[13] + c4, row[13])), ok[13]);
+        let a14 = select(vec4f(0.0), textureLoad(x, vec2u(base[14] + c4, row[14])), ok[14]);
+        let a15 = select(vec4f(0.0), textureLoad(x, vec2u(base[15] + c4, row[15])), ok[15]);
         // The bound is 8 whenever Cin % 32 == 0; written from a uniform so the loop stays rolled (compiles
         // faster on llvmpipe, and runs as fast).
         let wRow = wRow0 + (kRow + c0) / 32u;  // k = kRow + c0 + 4 j + q, q < 4, all in this row
@@ -125,10 +126,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
           var b0_1: vec4f; var b1_1: vec4f; var b2_1: vec4f; var b3_1: vec4f;
           if (PACKED_F16) {
             // one texel: this lane's channels co .. co + 3 (.xy) and co + 32 .. co + 35 (.zw)
-            let u0 = textureLoad(w, vec2u((j * 4u + 0u) * 8u + lane, wRow), 0);
-            let u1 = textureLoad(w, vec2u((j * 4u + 1u) * 8u + lane, wRow), 0);
-            let u2 = textureLoad(w, vec2u((j * 4u + 2u) * 8u + lane, wRow), 0);
-            let u3 = textureLoad(w, vec2u((j * 4u + 3u) * 8u + lane, wRow), 0);
+            let u0 = textureLoad(w, vec2u((j * 4u + 0u) * 8u + lane, wRow));
+            let u1 = textureLoad(w, vec2u((j * 4u + 1u) * 8u + lane, wRow));
+            let u2 = textureLoad(w, vec2u((j * 4u + 2u) * 8u + lane, wRow));
+            let u3 = textureLoad(w, vec2u((j * 4u + 3u) * 8u + lane, wRow));
             b0_0 = vec4f(unpack2x16float(u0.x), unpack2x16float(u0.y));
             b0_1 = vec4f(unpack2x16float(u0.z), unpack2x16float(u0.w));
             b1_0 = vec4f(unpack2x16float(u1.x), unpack2x16float(u1.y));
@@ -138,14 +139,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
             b3_0 = vec4f(unpack2x16float(u3.x), unpack2x16float(u3.y));
             b3_1 = vec4f(unpack2x16float(u3.z), unpack2x16float(u3.w));
           } else {
-            b0_0 = bitcast<vec4f>(textureLoad(w, vec2u((j * 4u + 0u) * 16u + lane, wRow), 0));
-            b1_0 = bitcast<vec4f>(textureLoad(w, vec2u((j * 4u + 1u) * 16u + lane, wRow), 0));
-            b2_0 = bitcast<vec4f>(textureLoad(w, vec2u((j * 4u + 2u) * 16u + lane, wRow), 0));
-            b3_0 = bitcast<vec4f>(textureLoad(w, vec2u((j * 4u + 3u) * 16u + lane, wRow), 0));
-            b0_1 = bitcast<vec4f>(textureLoad(w, vec2u((j * 4u + 0u) * 16u + 8u + lane, wRow), 0));
-            b1_1 = bitcast<vec4f>(textureLoad(w, vec2u((j * 4u + 1u) * 16u + 8u + lane, wRow), 0));
-            b2_1 = bitcast<vec4f>(textureLoad(w, vec2u((j * 4u + 2u) * 16u + 8u + lane, wRow), 0));
-            b3_1 = bitcast<vec4f>(textureLoad(w, vec2u((j * 4u + 3u) * 16u + 8u + lane, wRow), 0));
+            b0_0 = bitcast<vec4f>(textureLoad(w, vec2u((j * 4u + 0u) * 16u + lane, wRow)));
+            b1_0 = bitcast<vec4f>(textureLoad(w, vec2u((j * 4u + 1u) * 16u + lane, wRow)));
+            b2_0 = bitcast<vec4f>(textureLoad(w, vec2u((j * 4u + 2u) * 16u + lane, wRow)));
+            b3_0 = bitcast<vec4f>(textureLoad(w, vec2u((j * 4u + 3u) * 16u + lane, wRow)));
+            b0_1 = bitcast<vec4f>(textureLoad(w, vec2u((j * 4u + 0u) * 16u + 8u + lane, wRow)));
+            b1_1 = bitcast<vec4f>(textureLoad(w, vec2u((j * 4u + 1u) * 16u + 8u + lane, wRow)));
+            b2_1 = bitcast<vec4f>(textureLoad(w, vec2u((j * 4u + 2u) * 16u + 8u + lane, wRow)));
+            b3_1 = bitcast<vec4f>(textureLoad(w, vec2u((j * 4u + 3u) * 16u + 8u + lane, wRow)));
           }
           // #include parts/octet_step_16x2.wgsl
         }

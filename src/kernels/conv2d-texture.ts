@@ -1,7 +1,7 @@
-// Conv weights and inputs as textures, for the kernels that read them through the texture units
-// (shaders/conv2d_tex.wgsl, shaders/conv2d_grad_input_tex.wgsl): on software drivers a texel fetch costs about
-// two thirds of a vec4 storage load (about 160 against 250 cycles per 8 lanes on llvmpipe: `npm run bench:loads`),
-// and on GPUs the texture path is an ordinary home for a read-only operand.
+// Conv weights and inputs as textures, for the kernels that read them as read-only storage textures
+// (shaders/conv2d_tex.wgsl, shaders/conv2d_grad_input_tex.wgsl): on llvmpipe a storage-texture read is the cheapest
+// lane-varying load there is, about half a sampled-texture fetch and a third of a vec4 storage-buffer load
+// (`npm run bench:loads`), and on GPUs a read-only texture is an ordinary home for a read-only operand.
 //
 // Weights go into rgba32uint textures read back with bitcast (or unpack), each laid out in the order its kernel
 // reads them, so that an octet streams contiguous memory (the packing kernels' headers say why and how):
@@ -46,7 +46,7 @@ export function gradInputWeightTextureFits(gpu: Gpu, taps: number, Cin: number, 
  */
 export function gradInputWeightTexture(gpu: Gpu, w: GpuTensor, taps: number, Cin: number, Cout: number): GPUTextureView {
   const height = taps * (Cin / 64) * (Cout / 32);
-  const entry = textureFor(gpu, `grad-input ${taps}x${Cin}x${Cout}`, 512, height, GPUTextureUsage.STORAGE_BINDING);
+  const entry = textureFor(gpu, `grad-input ${taps}x${Cin}x${Cout}`, 512, height);
   const count = (taps * Cin * Cout) / 4;
   pack(gpu, 'conv2d_weight_pack_grad_input', {}, `for the grad input w[${w.shape.join(',')}]`, [Cin, Cout, count], w, entry);
   return entry.view;
@@ -73,7 +73,7 @@ export function blockedWeightTextureFits(gpu: Gpu, K: number, C: number): boolea
 }
 
 /** The device's rgba32uint texture of this size and role, created on first use. */
-function textureFor(gpu: Gpu, key: string, width: number, height: number, usage: number): Entry {
+function textureFor(gpu: Gpu, key: string, width: number, height: number): Entry {
   let bySize = textures.get(gpu.device);
   if (!bySize) textures.set(gpu.device, (bySize = new Map()));
   let entry = bySize.get(key);
@@ -82,7 +82,7 @@ function textureFor(gpu: Gpu, key: string, width: number, height: number, usage:
       label: `conv2d.wTexture ${key}`,
       size: { width, height },
       format: 'rgba32uint',
-      usage: GPUTextureUsage.TEXTURE_BINDING | usage,
+      usage: GPUTextureUsage.STORAGE_BINDING, // written by a packing kernel, read by a conv kernel
     });
     entry = { texture, view: texture.createView() };
     bySize.set(key, entry);
@@ -98,7 +98,7 @@ export function blockedWeightTexture(gpu: Gpu, w: GpuTensor, K: number, C: numbe
   const f16 = format === 'f16';
   const width = f16 ? 256 : 512;
   const height = (K / 32) * (C / 64);
-  const entry = textureFor(gpu, `blocked ${format} ${K}x${C}`, width, height, GPUTextureUsage.STORAGE_BINDING);
+  const entry = textureFor(gpu, `blocked ${format} ${K}x${C}`, width, height);
   const count = (K * C) / 8;
   pack(gpu, 'conv2d_weight_pack', { F16: f16 ? 1 : 0 }, `(${format}) w[${w.shape.join(',')}] as (${K}, ${C})`, [K, C, count], w, entry);
   return entry.view;
@@ -141,7 +141,7 @@ export function activationTexture(gpu: Gpu, x: GpuTensor, n0: number, count: num
       label: `conv2d.xTexture ${width}x${height}`,
       size: { width, height },
       format: 'rgba32float',
-      usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST,
+      usage: GPUTextureUsage.COPY_DST | GPUTextureUsage.STORAGE_BINDING,
     });
     entry = { texture, view: texture.createView(), rows: height };
     byWidth.set(width, entry);
