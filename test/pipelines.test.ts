@@ -3,7 +3,7 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { expandIncludes } from '../src/gpu/pipelines.ts';
+import { expandIncludes, writableBindings } from '../src/gpu/pipelines.ts';
 import { GraftError } from '../src/gpu/errors.ts';
 import { testGpu } from './helpers/gpu.ts';
 
@@ -30,6 +30,33 @@ test('a missing included file names the file that includes it; a cycle names the
     (e: Error) => e instanceof GraftError && /'parts\/gone.wgsl' not found \(included by main.wgsl\)/.test(e.message));
   const cyclic = reader({ 'a.wgsl': '// #include b.wgsl', 'b.wgsl': '// #include a.wgsl' });
   assert.throws(() => expandIncludes('a.wgsl', cyclic), (e: Error) => /include cycle: a.wgsl -> b.wgsl -> a.wgsl/.test(e.message));
+});
+
+test('a kernel\'s writable bindings are its read_write storage buffers, and dispatches stamp those buffers only', async () => {
+  const code = `@group(0) @binding(0) var<uniform> params: P;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage,read_write> y: array<f32>;
+@group(0) @binding(3) var t: texture_storage_2d<rgba32uint, write>;
+@group(0) @binding(4)
+  var<storage, read_write> z: array<f32>;`;
+  assert.equal([...writableBindings(code)].sort(), [2, 4]);
+  const gpu = await testGpu();
+  const kernel = gpu.pipelines.fromCode('stamp_test', `@group(0) @binding(0) var<uniform> n: vec4u;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read_write> b: array<f32>;
+@compute @workgroup_size(1) fn main() { b[0] = a[0] + f32(n.x); }`);
+  const a = gpu.device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+  const b = gpu.device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE });
+  gpu.batcher.write(a, 0, new Float32Array(4));
+  const [aStamp, bStamp] = [gpu.batcher.lastWrite(a), gpu.batcher.lastWrite(b)];
+  assert.ok(aStamp > 0, 'an upload stamps its buffer');
+  assert.is(bStamp, 0, 'a buffer never written has no stamp');
+  gpu.batcher.dispatch({ kernel, what: 'stamp test', params: new Uint32Array(4), buffers: [a, b], workgroups: [1] });
+  assert.is(gpu.batcher.lastWrite(a), aStamp, 'a read-only binding is not stamped');
+  assert.ok(gpu.batcher.lastWrite(b) > aStamp, 'the written binding gets a newer stamp');
+  await gpu.sync();
+  a.destroy();
+  b.destroy();
 });
 
 test('the four octet kernels get the shared accumulators, FMA step and epilogue exactly once each', async () => {

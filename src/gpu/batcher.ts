@@ -44,6 +44,13 @@ export class CommandBatcher {
   private batchKernels: string[] = [];
   private dispatchesInBatch = 0;
   readonly errors: ErrorTracker;
+  /**
+   * The last write recorded into each buffer, as a stamp from a counter that only grows: every dispatch that binds a
+   * buffer to a writable binding, every copy, clear and upload into it, takes a new stamp. Caches of data derived
+   * from a buffer (the conv kernels' packed weight textures) compare stamps to know they are still current.
+   */
+  private readonly writeStamps = new WeakMap<GPUBuffer, number>();
+  private nextStamp = 1;
   /** Counters for tests and the bench: how many dispatches and submits were made, per kernel name. */
   readonly counts = { dispatches: 0, submits: 0, byKernel: new Map<string, number>() };
 
@@ -93,6 +100,7 @@ export class CommandBatcher {
         );
       }
       entries.push({ binding: i + 1, resource });
+      if (d.kernel.writes.has(i + 1)) this.stamp(resource.buffer);
     });
 
     const pass = this.openPass();
@@ -113,6 +121,7 @@ export class CommandBatcher {
     this.openEncoder();
     this.endPass();
     this.encoder!.copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+    this.stamp(dst);
   }
 
   /**
@@ -130,6 +139,7 @@ export class CommandBatcher {
     this.openEncoder();
     this.endPass();
     this.encoder!.clearBuffer(buffer, offset, Math.ceil(bytes / 4) * 4);
+    this.stamp(buffer);
   }
 
   /** Uploads bytes. Recorded work is submitted first, so the write cannot overtake it in the queue. */
@@ -137,6 +147,16 @@ export class CommandBatcher {
     this.assertAlive();
     if (this.encoder) this.flush();
     this.device.queue.writeBuffer(buffer, offset, asBytes(data));
+    this.stamp(buffer);
+  }
+
+  /** The stamp of the last write recorded into this buffer (0: none recorded). */
+  lastWrite(buffer: GPUBuffer): number {
+    return this.writeStamps.get(buffer) ?? 0;
+  }
+
+  private stamp(buffer: GPUBuffer): void {
+    this.writeStamps.set(buffer, this.nextStamp++);
   }
 
   /** Submits the recorded work, if any. */

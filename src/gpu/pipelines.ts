@@ -22,6 +22,8 @@ export interface Kernel {
   readonly name: string;
   readonly pipeline: GPUComputePipeline;
   readonly layout: GPUBindGroupLayout;
+  /** Binding indices the kernel may write (`var<storage, read_write>`): the batcher stamps those buffers. */
+  readonly writes: ReadonlySet<number>;
 }
 
 export class PipelineCache {
@@ -84,7 +86,7 @@ export class PipelineCache {
     });
     done(() => `creating the pipeline for kernel '${name}'${keys.length ? ` (${constantText})` : ''}`);
     this.compileMs += performance.now() - started;
-    kernel = { name, pipeline, layout: pipeline.getBindGroupLayout(0) };
+    kernel = { name, pipeline, layout: pipeline.getBindGroupLayout(0), writes: writableBindings(code) };
     this.kernels.set(key, kernel);
     return kernel;
   }
@@ -92,6 +94,13 @@ export class PipelineCache {
   get size(): number {
     return this.kernels.size;
   }
+}
+
+/** The @binding indices of a shader's `var<storage, read_write>` declarations (all kernels use group 0). */
+export function writableBindings(code: string): Set<number> {
+  const out = new Set<number>();
+  for (const m of code.matchAll(/@binding\((\d+)\)\s*var\s*<\s*storage\s*,\s*read_write\s*>/g)) out.add(Number(m[1]));
+  return out;
 }
 
 function readShaderFile(file: string): string {

@@ -9,17 +9,18 @@
 //     as f32 bits or as halves packed 8 to a texel ('f16');
 //   grad input: conv2d_weight_pack_grad_input.wgsl, 4 x 4 blocks (4 input x 4 output channels) in the order the
 //     kernel's lanes take them, always f32.
-// A texture is refilled before every dispatch that reads it, in order with the other work: the optimizer
-// updates weights in place, and a texture cached across steps would go stale. One texture per size and layout
-// per device is kept and refilled; commands run in the order recorded, so a refill for the next layer cannot
-// overtake a dispatch still reading the previous one. The refill streams the weights once (9.4 MB for
-// 3x3x512x512 in f32), small next to the convolution that reads them 14 * 14 / 16 times or more.
+// Each weight buffer gets its own packed texture per layout, kept while the weights stay as they were: the batcher
+// stamps every buffer a dispatch, copy or upload writes (CommandBatcher.lastWrite), and a texture packed from an
+// older stamp is packed again, in order with the other work, so an optimizer step that updates weights in place is
+// never missed. Inference and frozen layers pack once; packing 3x3x512x512 took about a fifth of a batch-1
+// forward at 14x14. Textures of weights not used lately are dropped past PACKED_WEIGHT_BYTES.
 //
 // Activations x (N, H, W, C) go into an rgba32float texture of W * C / 4 texels by n * H rows for the n images of
 // one dispatch. The texture is bounded (ACTIVATION_TEXTURE_BYTES, at least one image) and the caller dispatches
 // the batch in chunks of images that fit, so the copy costs a bounded amount of memory; one texture per row width
 // per device is kept (VGG19 has two widths), refilled in order like the weights.
 
+import { LRUCache } from 'lru-cache';
 import type { Gpu } from '../gpu/device.ts';
 import type { GpuTensor } from '../gpu/tensor.ts';
 import { grid1d, packParams } from './params.ts';
@@ -31,8 +32,6 @@ interface Entry {
   texture: GPUTexture;
   view: GPUTextureView;
 }
-
-const textures = new WeakMap<GPUDevice, Map<string, Entry>>();
 
 /** True when w (KH, KW, Cin, Cout) fits the grad-input kernel's blocked texture (64-channel blocks of Cin). */
 export function gradInputWeightTextureFits(gpu: Gpu, taps: number, Cin: number, Cout: number): boolean {
@@ -46,10 +45,9 @@ export function gradInputWeightTextureFits(gpu: Gpu, taps: number, Cin: number, 
  */
 export function gradInputWeightTexture(gpu: Gpu, w: GpuTensor, taps: number, Cin: number, Cout: number): GPUTextureView {
   const height = taps * (Cin / 64) * (Cout / 32);
-  const entry = textureFor(gpu, `grad-input ${taps}x${Cin}x${Cout}`, 512, height);
   const count = (taps * Cin * Cout) / 4;
-  pack(gpu, 'conv2d_weight_pack_grad_input', {}, `for the grad input w[${w.shape.join(',')}]`, [Cin, Cout, count], w, entry);
-  return entry.view;
+  return packedWeights(gpu, w, `grad-input ${taps}x${Cin}x${Cout}`, 512, height, (entry) =>
+    pack(gpu, 'conv2d_weight_pack_grad_input', {}, `for the grad input w[${w.shape.join(',')}]`, [Cin, Cout, count], w, entry));
 }
 
 /** Dispatches a packing kernel (one invocation per texel; its last parameter is the count) from w into entry. */
@@ -72,22 +70,53 @@ export function blockedWeightTextureFits(gpu: Gpu, K: number, C: number): boolea
   return K % 32 === 0 && C % 64 === 0 && (K / 32) * (C / 64) <= max && 512 <= max;
 }
 
-/** The device's rgba32uint texture of this size and role, created on first use. */
-function textureFor(gpu: Gpu, key: string, width: number, height: number): Entry {
-  let bySize = textures.get(gpu.device);
-  if (!bySize) textures.set(gpu.device, (bySize = new Map()));
-  let entry = bySize.get(key);
+/** Bytes of packed weight textures kept per device; past it, those of the weights least recently used are dropped. */
+const PACKED_WEIGHT_BYTES = 256 * 1024 * 1024;
+
+interface Packed extends Entry {
+  /** CommandBatcher.lastWrite of the weights when they were packed. */
+  stamp: number;
+}
+
+const packedByDevice = new WeakMap<GPUDevice, LRUCache<GPUBuffer, Map<string, Packed>>>();
+
+/**
+ * A view of w's rgba32uint texture in one layout (`layout` names it and its size), packed by `fill` unless the
+ * texture already holds w as it is now. Dropped textures are left to the garbage collector rather than destroyed:
+ * work already recorded may still read them.
+ */
+function packedWeights(gpu: Gpu, w: GpuTensor, layout: string, width: number, height: number, fill: (e: Entry) => void): GPUTextureView {
+  let cache = packedByDevice.get(gpu.device);
+  if (!cache) {
+    cache = new LRUCache<GPUBuffer, Map<string, Packed>>({
+      maxSize: PACKED_WEIGHT_BYTES,
+      sizeCalculation: (layouts) => Math.max(1, [...layouts.values()].reduce((n, e) => n + bytesOf(e.texture), 0)),
+    });
+    packedByDevice.set(gpu.device, cache);
+  }
+  const layouts = cache.get(w.buffer) ?? new Map<string, Packed>();
+  const stamp = gpu.batcher.lastWrite(w.buffer);
+  const key = `${layout} ${w.byteLength}`;
+  let entry = layouts.get(key);
+  if (entry && entry.stamp === stamp) return entry.view;
   if (!entry) {
     const texture = gpu.device.createTexture({
-      label: `conv2d.wTexture ${key}`,
+      label: `conv2d.wTexture ${layout} of ${w.label}`,
       size: { width, height },
       format: 'rgba32uint',
       usage: GPUTextureUsage.STORAGE_BINDING, // written by a packing kernel, read by a conv kernel
     });
-    entry = { texture, view: texture.createView() };
-    bySize.set(key, entry);
+    entry = { texture, view: texture.createView(), stamp };
+    layouts.set(key, entry);
   }
-  return entry;
+  fill(entry);
+  entry.stamp = stamp;
+  cache.set(w.buffer, layouts); // (re)counts its bytes and marks it most recently used
+  return entry.view;
+}
+
+function bytesOf(t: GPUTexture): number {
+  return t.width * t.height * 16;
 }
 
 /**
@@ -98,10 +127,9 @@ export function blockedWeightTexture(gpu: Gpu, w: GpuTensor, K: number, C: numbe
   const f16 = format === 'f16';
   const width = f16 ? 256 : 512;
   const height = (K / 32) * (C / 64);
-  const entry = textureFor(gpu, `blocked ${format} ${K}x${C}`, width, height);
   const count = (K * C) / 8;
-  pack(gpu, 'conv2d_weight_pack', { F16: f16 ? 1 : 0 }, `(${format}) w[${w.shape.join(',')}] as (${K}, ${C})`, [K, C, count], w, entry);
-  return entry.view;
+  return packedWeights(gpu, w, `blocked ${format} ${K}x${C}`, width, height, (entry) =>
+    pack(gpu, 'conv2d_weight_pack', { F16: f16 ? 1 : 0 }, `(${format}) w[${w.shape.join(',')}] as (${K}, ${C})`, [K, C, count], w, entry));
 }
 
 /** Bytes of x one activation texture holds (at least one image): batches are dispatched in chunks that fit. */
