@@ -68,39 +68,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
     dwo[c] = i32(tap % params.KW) - i32(params.padLeft);
   }
 
-  // The 32 rows' accumulators are written out rather than kept in an indexed array, which compilers put in memory.
-  var acc0 = vec4f(0.0);
-  var acc1 = vec4f(0.0);
-  var acc2 = vec4f(0.0);
-  var acc3 = vec4f(0.0);
-  var acc4 = vec4f(0.0);
-  var acc5 = vec4f(0.0);
-  var acc6 = vec4f(0.0);
-  var acc7 = vec4f(0.0);
-  var acc8 = vec4f(0.0);
-  var acc9 = vec4f(0.0);
-  var acc10 = vec4f(0.0);
-  var acc11 = vec4f(0.0);
-  var acc12 = vec4f(0.0);
-  var acc13 = vec4f(0.0);
-  var acc14 = vec4f(0.0);
-  var acc15 = vec4f(0.0);
-  var acc16 = vec4f(0.0);
-  var acc17 = vec4f(0.0);
-  var acc18 = vec4f(0.0);
-  var acc19 = vec4f(0.0);
-  var acc20 = vec4f(0.0);
-  var acc21 = vec4f(0.0);
-  var acc22 = vec4f(0.0);
-  var acc23 = vec4f(0.0);
-  var acc24 = vec4f(0.0);
-  var acc25 = vec4f(0.0);
-  var acc26 = vec4f(0.0);
-  var acc27 = vec4f(0.0);
-  var acc28 = vec4f(0.0);
-  var acc29 = vec4f(0.0);
-  var acc30 = vec4f(0.0);
-  var acc31 = vec4f(0.0);
+  // #include parts/grad_weight_acc_32.wgsl
 
   let r0 = slice * params.rowsPerSlice;
   let r1 = min(r0 + params.rowsPerSlice, params.imageRows);
@@ -164,38 +132,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
 
   if (!live || co >= params.Cout) { return; }
   let out = slice * params.K * cout4 + co / 4u;
-  store(out, rowBase + 0u, cout4, acc0);
-  store(out, rowBase + 1u, cout4, acc1);
-  store(out, rowBase + 2u, cout4, acc2);
-  store(out, rowBase + 3u, cout4, acc3);
-  store(out, rowBase + 4u, cout4, acc4);
-  store(out, rowBase + 5u, cout4, acc5);
-  store(out, rowBase + 6u, cout4, acc6);
-  store(out, rowBase + 7u, cout4, acc7);
-  store(out, rowBase + 8u, cout4, acc8);
-  store(out, rowBase + 9u, cout4, acc9);
-  store(out, rowBase + 10u, cout4, acc10);
-  store(out, rowBase + 11u, cout4, acc11);
-  store(out, rowBase + 12u, cout4, acc12);
-  store(out, rowBase + 13u, cout4, acc13);
-  store(out, rowBase + 14u, cout4, acc14);
-  store(out, rowBase + 15u, cout4, acc15);
-  store(out, rowBase + 16u, cout4, acc16);
-  store(out, rowBase + 17u, cout4, acc17);
-  store(out, rowBase + 18u, cout4, acc18);
-  store(out, rowBase + 19u, cout4, acc19);
-  store(out, rowBase + 20u, cout4, acc20);
-  store(out, rowBase + 21u, cout4, acc21);
-  store(out, rowBase + 22u, cout4, acc22);
-  store(out, rowBase + 23u, cout4, acc23);
-  store(out, rowBase + 24u, cout4, acc24);
-  store(out, rowBase + 25u, cout4, acc25);
-  store(out, rowBase + 26u, cout4, acc26);
-  store(out, rowBase + 27u, cout4, acc27);
-  store(out, rowBase + 28u, cout4, acc28);
-  store(out, rowBase + 29u, cout4, acc29);
-  store(out, rowBase + 30u, cout4, acc30);
-  store(out, rowBase + 31u, cout4, acc31);
+  // #include parts/grad_weight_store_32.wgsl
 }
 
 fn store(out: u32, r: u32, cout4: u32, v: vec4f) {

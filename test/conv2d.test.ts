@@ -156,6 +156,14 @@ test('the texture kernels are the ones picked where the shapes allow', async () 
   assert.is(names('storage', [2, 6, 5, 64], [1, 1, 64, 64]).gradInput, 'conv2d_grad_input');
   // Cout 36: texture rows would not be 256-byte aligned, so the storage kernel
   assert.is(names('auto', [3, 9, 8, 32], [3, 3, 32, 36]).forward, 'conv2d');
+  // Grad weight: textures when both x's and dy's rows are 256-byte aligned (CASES[2], [5], [6], [7]), with odd
+  // widths (5, 21) for its 2-pixel steps; storage kernels otherwise (dy rows of 3 * 32 floats) and for 3 channels
+  assert.is(names('auto', [2, 6, 5, 64], [1, 1, 64, 64]).gradWeight, 'conv2d_grad_weight_tex');
+  assert.is(names('auto', [1, 3, 5, 64], [3, 3, 64, 512]).gradWeight, 'conv2d_grad_weight_tex');
+  assert.is(names('auto', [2, 23, 21, 64], [3, 3, 64, 64]).gradWeight, 'conv2d_grad_weight_tex');
+  assert.is(names('auto', [2, 4, 3, 512], [3, 3, 512, 32]).gradWeight, 'conv2d_grad_weight');
+  assert.is(names('auto', [2, 9, 7, 3], [3, 3, 3, 8]).gradWeight, 'conv2d_grad_weight');
+  assert.is(names('storage', [2, 6, 5, 64], [1, 1, 64, 64]).gradWeight, 'conv2d_grad_weight');
 });
 
 test('packed weight textures are reused while the weights stay the same and repacked after any write to them', async () => {
@@ -314,7 +322,7 @@ test('batches past the storage-binding limit are split into chunks of images', a
   }
 });
 
-test('the texture forward and grad input split batches into chunks that fit their activation textures', async () => {
+test('the texture forward, grad input and grad weight split batches into chunks that fit their activation textures', async () => {
   const real = await testGpu();
   if (!real.hasSubgroups) return; // no texture kernels on this adapter
   // The same device, seen through a 512-texel texture limit (the blocked weight texture's row is 512 texels wide):
@@ -343,7 +351,14 @@ test('the texture forward and grad input split batches into chunks that fit thei
   const dxt = conv2dGradInput(gpu, gt, wt, xs, o);
   assert.is(real.batcher.counts.dispatches - before, 1 + 3, 'grad input packed its weights, then ran in 3 chunks');
   assertClose(await dxt.read(), conv2dGradInputRef(g, w, xs, ws, o), { atol: 1e-3, rtol: 1e-3 }, 'dx');
-  for (const t of [xt, wt, bt, yt, gt, dxt]) t.release();
+  // Grad weight reads x and dy, of the same row width here, from two textures at once.
+  assert.is(conv2dKernelNames(gpu, xs, ws, o).gradWeight, 'conv2d_grad_weight_tex');
+  const runs = () => real.batcher.counts.byKernel.get('conv2d_grad_weight_tex') ?? 0;
+  const runsBefore = runs();
+  const dwt = conv2dGradWeight(gpu, xt, gt, ws, o);
+  assert.is(runs() - runsBefore, 3, 'grad weight ran in 3 chunks');
+  assertClose(await dwt.read(), conv2dGradWeightRef(x, g, xs, ws, o), { atol: 1e-3, rtol: 1e-3 }, 'dw');
+  for (const t of [xt, wt, bt, yt, gt, dxt, dwt]) t.release();
 });
 
 test('a channel mismatch is refused, naming the op and both shapes', async () => {

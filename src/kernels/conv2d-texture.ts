@@ -17,8 +17,9 @@
 //
 // Activations x (N, H, W, C) go into an rgba32float texture of W * C / 4 texels by n * H rows for the n images of
 // one dispatch. The texture is bounded (ACTIVATION_TEXTURE_BYTES, at least one image) and the caller dispatches
-// the batch in chunks of images that fit, so the copy costs a bounded amount of memory; one texture per row width
-// per device is kept (VGG19 has two widths), refilled in order like the weights.
+// the batch in chunks of images that fit, so the copy costs a bounded amount of memory; one texture per role (x or
+// dy: grad weight reads both at once) and row width is kept per device, refilled in order with the work. Besides
+// the forward and grad input, shaders/conv2d_grad_weight_tex.wgsl reads its x and dy this way.
 
 import { LRUCache } from 'lru-cache';
 import type { Gpu } from '../gpu/device.ts';
@@ -135,7 +136,7 @@ export function blockedWeightTexture(gpu: Gpu, w: GpuTensor, K: number, C: numbe
 /** Bytes of x one activation texture holds (at least one image): batches are dispatched in chunks that fit. */
 const ACTIVATION_TEXTURE_BYTES = 16 * 1024 * 1024;
 
-const activationTextures = new WeakMap<GPUDevice, Map<number, Entry & { rows: number }>>();
+const activationTextures = new WeakMap<GPUDevice, Map<string, Entry & { rows: number }>>();
 
 /** True when images of x (N, H, W, C) can go into an activation texture: rows 256-byte aligned, within limits. */
 export function activationTextureFits(gpu: Gpu, H: number, W: number, C: number): boolean {
@@ -150,16 +151,19 @@ export function imagesPerActivationTexture(gpu: Gpu, H: number, W: number, C: nu
 }
 
 /**
- * A view of a texture holding images [n0, n0 + count) of x (N, H, W, C) as count * H rows of W * C / 4 texels
+ * A view of a texture holding images [n0, n0 + count) of x (N, H, W, C) as count * H rows of W * C / 4 texels,
+ * the one kept for this role (a kernel's first or second activation operand) and row width
  * (and maybe more rows, left from earlier use and never read), filled now, in order with the work.
  */
-export function activationTexture(gpu: Gpu, x: GpuTensor, n0: number, count: number): GPUTextureView {
+export function activationTexture(gpu: Gpu, x: GpuTensor, n0: number, count: number, role: 'x' | 'dy'): GPUTextureView {
   const [, H, W, C] = x.shape;
   const width = (W * C) / 4;
   const rows = count * H;
   let byWidth = activationTextures.get(gpu.device);
   if (!byWidth) activationTextures.set(gpu.device, (byWidth = new Map()));
-  let entry = byWidth.get(width);
+  // One per role and width: grad weight reads x and dy in one dispatch, and they may have the same width.
+  const key = `${role} ${width}`;
+  let entry = byWidth.get(key);
   if (!entry || entry.rows < rows) {
     // Tall enough for ACTIVATION_TEXTURE_BYTES of rows of this width, and for this chunk. A texture replaced here
     // may still be used by recorded work: it is dropped, not destroyed, and freed once collected.
@@ -172,7 +176,7 @@ export function activationTexture(gpu: Gpu, x: GpuTensor, n0: number, count: num
       usage: GPUTextureUsage.COPY_DST | GPUTextureUsage.STORAGE_BINDING,
     });
     entry = { texture, view: texture.createView(), rows: height };
-    byWidth.set(width, entry);
+    byWidth.set(key, entry);
   }
   gpu.batcher.copyBufferToTexture(x.buffer, n0 * H * W * C * 4, W * C * 4, entry.texture, width, rows);
   return entry.view;

@@ -155,7 +155,10 @@ function gradInputKernel(gpu: Gpu, d: Dims): string {
 }
 
 function gradWeightKernel(gpu: Gpu, d: Dims): string {
-  return octetsAvailable(gpu) && d.Cout % 4 === 0 ? 'conv2d_grad_weight' : 'conv2d_grad_weight_direct';
+  if (!octetsAvailable(gpu) || d.Cout % 4 !== 0) return 'conv2d_grad_weight_direct';
+  const textured = forcedPath !== 'storage' && d.Cin % 4 === 0 &&
+    activationTextureFits(gpu, d.H, d.W, d.Cin) && activationTextureFits(gpu, d.OH, d.OW, d.Cout);
+  return textured ? 'conv2d_grad_weight_tex' : 'conv2d_grad_weight';
 }
 
 /** The shader each direction would use for these shapes on this GPU (the bench prints it). */
@@ -247,7 +250,7 @@ export function conv2dForward(
     const M = count * d.OH * d.OW;
     const common = commonParams(d, o);
     // (count * H rows, W * Cin / 4 texels) for the texture kernel, filled now, in order with the work
-    const xBinding: Binding = textured ? activationTexture(gpu, x, n0, count) : imageRange(x, n0, count);
+    const xBinding: Binding = textured ? activationTexture(gpu, x, n0, count, 'x') : imageRange(x, n0, count);
     const buffers = [xBinding, wBinding, biasBinding, imageRange(y, n0, count)];
     if (fast) {
       const [tm, cols] = kernelName === 'conv2d_small_cin' ? [TM_SMALL, 32] : [TM, COLS];
@@ -310,7 +313,7 @@ export function conv2dGradInput(
     const M = count * d.H * d.W;
     const common = commonParams(d, o);
     // (count * OH rows, OW * Cout / 4 texels) for the texture kernel, filled now, in order with the work
-    const dyBinding: Binding = textured ? activationTexture(gpu, dy, n0, count) : imageRange(dy, n0, count);
+    const dyBinding: Binding = textured ? activationTexture(gpu, dy, n0, count, 'dy') : imageRange(dy, n0, count);
     const buffers = [dyBinding, wBinding, imageRange(dx, n0, count)];
     if (fast) {
       const colBlocks = Math.ceil(d.Cin / COLS);
@@ -346,8 +349,14 @@ export function conv2dGradWeight(
   expectDy(op, dy, d, { x: x.shape, w: weightShape });
   const desc = what(op, { x: x.shape, dy: dy.shape, w: weightShape }, o);
   const K = d.KH * d.KW * d.Cin;
-  const fast = gradWeightKernel(gpu, d) === 'conv2d_grad_weight';
-  const chunks = batchChunks(gpu, op, d.N, [d.H * d.W * d.Cin * 4, d.OH * d.OW * d.Cout * 4]);
+  const kernelName = gradWeightKernel(gpu, d);
+  const fast = kernelName !== 'conv2d_grad_weight_direct';
+  const textured = kernelName === 'conv2d_grad_weight_tex';
+  let chunks = batchChunks(gpu, op, d.N, [d.H * d.W * d.Cin * 4, d.OH * d.OW * d.Cout * 4]);
+  // The texture kernel reads x and dy from bounded textures: chunks of at most that many images.
+  if (textured) {
+    chunks = splitChunks(chunks, Math.min(imagesPerActivationTexture(gpu, d.H, d.W, d.Cin), imagesPerActivationTexture(gpu, d.OH, d.OW, d.Cout)));
+  }
   const colBlocks = Math.ceil(d.Cout / 32);
   const rowBlocks = Math.ceil(K / 32);
   // Slices per chunk: enough octets to keep every core (or GPU unit) busy, at least 4 image rows each.
@@ -360,7 +369,7 @@ export function conv2dGradWeight(
   // (totalSlices, K, Cout) partial sums, or dw itself when there is a single slice
   const partial = GpuTensor.empty(gpu, totalSlices === 1 ? weightShape : [totalSlices, K, d.Cout], 'f32',
     totalSlices === 1 ? 'conv2d.dw' : 'conv2d.dw.partial');
-  const kernel = gpu.pipelines.get(fast ? 'conv2d_grad_weight' : 'conv2d_grad_weight_direct', { WG });
+  const kernel = gpu.pipelines.get(kernelName, { WG });
   let slice0 = 0;
   for (const [n0, count] of chunks) {
     const slices = slicesFor(count);
@@ -377,7 +386,9 @@ export function conv2dGradWeight(
         kernel, what: desc, workgroups: groups,
         params: packParams([...common, ['u32', K], ['u32', Math.ceil(imageRows / slices)], ['u32', imageRows],
           ['u32', colBlocks], ['u32', rowBlocks], ['u32', groupsPerSlice], ['u32', groups[0]], ['u32', slices]]),
-        buffers: [imageRange(x, n0, count), imageRange(dy, n0, count), out],
+        buffers: textured
+          ? [activationTexture(gpu, x, n0, count, 'x'), activationTexture(gpu, dy, n0, count, 'dy'), out]
+          : [imageRange(x, n0, count), imageRange(dy, n0, count), out],
       });
     } else {
       const total = K * d.Cout;

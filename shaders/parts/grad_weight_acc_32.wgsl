@@ -1,0 +1,35 @@
+// Part of the grad-weight kernels (conv2d_grad_weight.wgsl, conv2d_grad_weight_tex.wgsl), pasted in where they say
+// `// #include parts/grad_weight_acc_32.wgsl` (src/gpu/pipelines.ts): a lane's accumulators for its 4 output
+// channels in each of the octet's 32 rows of dw, acc{r}, written out because compilers put indexed arrays in memory.
+var acc0 = vec4f(0.0);
+var acc1 = vec4f(0.0);
+var acc2 = vec4f(0.0);
+var acc3 = vec4f(0.0);
+var acc4 = vec4f(0.0);
+var acc5 = vec4f(0.0);
+var acc6 = vec4f(0.0);
+var acc7 = vec4f(0.0);
+var acc8 = vec4f(0.0);
+var acc9 = vec4f(0.0);
+var acc10 = vec4f(0.0);
+var acc11 = vec4f(0.0);
+var acc12 = vec4f(0.0);
+var acc13 = vec4f(0.0);
+var acc14 = vec4f(0.0);
+var acc15 = vec4f(0.0);
+var acc16 = vec4f(0.0);
+var acc17 = vec4f(0.0);
+var acc18 = vec4f(0.0);
+var acc19 = vec4f(0.0);
+var acc20 = vec4f(0.0);
+var acc21 = vec4f(0.0);
+var acc22 = vec4f(0.0);
+var acc23 = vec4f(0.0);
+var acc24 = vec4f(0.0);
+var acc25 = vec4f(0.0);
+var acc26 = vec4f(0.0);
+var acc27 = vec4f(0.0);
+var acc28 = vec4f(0.0);
+var acc29 = vec4f(0.0);
+var acc30 = vec4f(0.0);
+var acc31 = vec4f(0.0);
