@@ -59,7 +59,7 @@ test('a kernel\'s writable bindings are its read_write storage buffers, and disp
   b.destroy();
 });
 
-test('the four octet kernels get the shared accumulators, FMA step and epilogue exactly once each', async () => {
+test('the octet and grad-weight kernels get their shared accumulators, FMA steps and epilogues exactly once each', async () => {
   const gpu = await testGpu();
   const epilogue: Record<string, string> = {
     conv2d: 'store(rowBase + 15u, col, cout4, acc15_1 + bv);',
@@ -74,6 +74,14 @@ test('the four octet kernels get the shared accumulators, FMA step and epilogue 
     assert.is(text.split('acc15_1 += s15.x * b0_1').length, 2, `${name}: FMA step`);
     assert.is(text.split(lastStore).length, 2, `${name}: epilogue`);
   }
+  for (const name of ['conv2d_grad_weight', 'conv2d_grad_weight_tex']) {
+    const text = gpu.pipelines.source(name);
+    assert.not.match(text, /^\s*\/\/ #include /m, `${name}: an include left unexpanded`);
+    assert.is(text.split('var acc31 = vec4f(0.0);').length, 2, `${name}: accumulators`);
+    assert.is(text.split('store(out, rowBase + 31u, cout4, acc31);').length, 2, `${name}: epilogue`);
+  }
+  assert.is(gpu.pipelines.source('conv2d_grad_weight_tex').split('let s7_3 = subgroupShuffle(a3, octetBase + 7u);').length, 2,
+    'grad weight texture kernel: its 4-pixel step');
 });
 
 test.run();
