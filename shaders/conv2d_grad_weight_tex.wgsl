@@ -40,22 +40,8 @@ override WG: u32 = 64u;
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: u32,
         @builtin(subgroup_invocation_id) sgLane: u32) {
-  let lane = li & 7u;
-  let octetBase = sgLane & ~7u;
-  // The slice comes from the workgroup alone, so the pixel loop's bounds are uniform (the shuffles need it).
-  let group = wid.x + wid.y * params.groupsX;
-  let slice = group / params.groupsPerSlice;
-  let perSlice = params.colBlocks * params.rowBlocks;
-  let octet = (group % params.groupsPerSlice) * (WG / 8u) + li / 8u;
-  let live = octet < perSlice && slice < params.slices;
-  let o = min(octet, perSlice - 1u);
-  let colBlock = o % params.colBlocks;
-  let rowBlock = o / params.colBlocks;
-  let co = colBlock * 32u + lane * 4u;
-  let coLoad = min(co, params.Cout - 4u) / 4u;  // clamped: lanes past Cout compute garbage, never stored
-  let cout4 = params.Cout / 4u;
+  // #include parts/grad_weight_octet_32.wgsl
   let cin4 = params.Cin / 4u;
-  let rowBase = rowBlock * 32u;
 
   // This lane's 4 rows rowBase + 4 lane .. + 3: one tap (kh, kw) and channels 4 c4 .. 4 c4 + 3. Rows past K read
   // nothing (dh so negative that every pixel is masked).
@@ -65,7 +51,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
   let dh = select(-100000000, i32(tap / params.KW) - i32(params.padTop), r < params.K);
   let dwo = i32(tap % params.KW) - i32(params.padLeft);
 
-  // #include parts/grad_weight_acc_32.wgsl
+  // #include parts/acc_32.wgsl
 
   let r0 = slice * params.rowsPerSlice;
   let r1 = min(r0 + params.rowsPerSlice, params.imageRows);
