@@ -9,9 +9,9 @@
 //                 .zw = c + 32 .. c + 35, so one fetch brings all 8 of a lane's weights for one k.
 // Why blocked: an octet then streams one contiguous range of memory (its block's rows, in k order) instead of a
 // 256-byte piece of every 2 KB row of a (K, C) texture, which the caches and prefetchers of a CPU running a
-// software driver serve far better; on GPUs it is the same bytes in another order. Why f16: on software drivers
-// every texel fetch is a call costing about as much as dozens of FMAs whatever it holds, so 8 weights per fetch
-// halve the forward's weight fetches (and on GPUs halve the bytes). Rounding loses relative 2^-11 per weight;
+// software driver serve far better; on GPUs it is the same bytes in another order. Why f16: 8 weights per texel
+// halve the forward's weight reads and bytes (on llvmpipe that gained about 1.4x while the weights were sampled
+// textures; read as storage textures they cost little enough that it no longer shows). Rounding loses 2^-11 per weight;
 // arithmetic stays f32. Needs K % 32 == 0 and C % 64 == 0. One invocation per (k, block, lane).
 
 struct Params {

@@ -19,8 +19,8 @@ const MAX_DISPATCHES_PER_SUBMIT = 48;
 
 /**
  * A whole buffer, a byte range of one (tensors bind exactly their own bytes, not their pooled size class), or a
- * texture view (kernels that read weights through the texture units, which are cheaper than storage loads on
- * software drivers).
+ * texture view (the conv kernels read weights and activations as read-only storage textures, which are cheaper
+ * than storage-buffer loads on software drivers).
  */
 export type Binding = GPUBuffer | { buffer: GPUBuffer; size: number; offset?: number } | GPUTextureView;
 
