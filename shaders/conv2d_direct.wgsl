@@ -3,11 +3,7 @@
 // the fast kernels are compared with in tests.
 
 struct Params {
-  H: u32, W: u32, Cin: u32,
-  OH: u32, OW: u32, Cout: u32,
-  KH: u32, KW: u32,
-  strideH: u32, strideW: u32,
-  padTop: u32, padLeft: u32,
+  // #include parts/conv_params.wgsl
   count: u32,    // N * OH * OW * Cout
   hasBias: u32,  // 1: add bias (else the bias binding is any buffer, never read)
   relu: u32,     // 1: max(y, 0)

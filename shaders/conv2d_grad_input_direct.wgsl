@@ -4,11 +4,7 @@
 // whole and in range (same for ow) of dy[n, oh, ow, :] . w[kh, kw, ci, :].
 
 struct Params {
-  H: u32, W: u32, Cin: u32,
-  OH: u32, OW: u32, Cout: u32,
-  KH: u32, KW: u32,
-  strideH: u32, strideW: u32,
-  padTop: u32, padLeft: u32,
+  // #include parts/conv_params.wgsl
   count: u32,    // N * H * W * Cin
 }
 

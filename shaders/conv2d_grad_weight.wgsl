@@ -14,11 +14,7 @@
 enable subgroups;
 
 struct Params {
-  H: u32, W: u32, Cin: u32,
-  OH: u32, OW: u32, Cout: u32,
-  KH: u32, KW: u32,
-  strideH: u32, strideW: u32,
-  padTop: u32, padLeft: u32,
+  // #include parts/conv_params.wgsl
   K: u32,            // KH * KW * Cin rows of dw
   rowsPerSlice: u32, // image rows (n, oh) per slice
   imageRows: u32,    // N * OH

@@ -3,11 +3,7 @@
 // fast kernel (conv2d_grad_weight.wgsl) and its oracle in tests.
 
 struct Params {
-  H: u32, W: u32, Cin: u32,
-  OH: u32, OW: u32, Cout: u32,
-  KH: u32, KW: u32,
-  strideH: u32, strideW: u32,
-  padTop: u32, padLeft: u32,
+  // #include parts/conv_params.wgsl
   N: u32,
   count: u32,    // KH * KW * Cin * Cout
 }

@@ -22,11 +22,7 @@
 enable subgroups;
 
 struct Params {
-  H: u32, W: u32, Cin: u32,
-  OH: u32, OW: u32, Cout: u32,
-  KH: u32, KW: u32,
-  strideH: u32, strideW: u32,
-  padTop: u32, padLeft: u32,
+  // #include parts/conv_params.wgsl
   M: u32,          // N * OH * OW output pixels
   colBlocks: u32,  // ceil(Cout / 32)
   octets: u32,     // colBlocks * ceil(M / TM)

@@ -427,6 +427,7 @@ export function conv2dGradBias(gpu: Gpu, dy: GpuTensor): GpuTensor {
 
 // --- helpers -------------------------------------------------------------------------------------------
 
+/** The 12 sizes every conv kernel's Params starts with (shaders/parts/conv_params.wgsl), in its order. */
 function commonParams(d: Dims, o: Conv2dOptions): Array<['u32', number]> {
   return [
     ['u32', d.H], ['u32', d.W], ['u32', d.Cin], ['u32', d.OH], ['u32', d.OW], ['u32', d.Cout],
