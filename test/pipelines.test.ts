@@ -84,6 +84,13 @@ test('the octet and grad-weight kernels get their shared accumulators, FMA steps
   }
   assert.is(gpu.pipelines.source('conv2d_grad_weight_tex').split('let s7_3 = subgroupShuffle(a3, octetBase + 7u);').length, 2,
     'grad weight texture kernel: its 4-pixel step');
+  // Every conv kernel's Params starts with the shared sizes, in commonParams' order.
+  const convKernels = ['conv2d', 'conv2d_tex', 'conv2d_direct', 'conv2d_small_cin', 'conv2d_grad_input', 'conv2d_grad_input_tex',
+    'conv2d_grad_input_direct', 'conv2d_grad_weight', 'conv2d_grad_weight_tex', 'conv2d_grad_weight_direct'];
+  for (const name of convKernels) {
+    assert.match(gpu.pipelines.source(name), /struct Params \{\n(\s*\/\/.*\n)*\s*H: u32, W: u32, Cin: u32,\n\s*OH: u32, OW: u32, Cout: u32,/,
+      `${name}: Params starts with the shared sizes`);
+  }
 });
 
 test.run();
