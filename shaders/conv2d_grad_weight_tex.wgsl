@@ -14,17 +14,7 @@
 
 enable subgroups;
 
-struct Params {
-  // #include parts/conv_params.wgsl
-  K: u32,            // KH * KW * Cin rows of dw
-  rowsPerSlice: u32, // image rows (n, oh) per slice
-  imageRows: u32,    // n * OH
-  colBlocks: u32,    // ceil(Cout / 32)
-  rowBlocks: u32,    // ceil(K / 32)
-  groupsPerSlice: u32, // ceil(colBlocks * rowBlocks / (WG / 8)): a workgroup never spans two slices
-  groupsX: u32,      // workgroups along x (the grid is folded into y past 65535)
-  slices: u32,       // groups past slices * groupsPerSlice only pad the folded grid
-}
+// #include parts/grad_weight_params.wgsl
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var x: texture_storage_2d<rgba32float, read>;   // (n * H rows, W * Cin / 4 texels) = (n, H, W, Cin)
