@@ -11,10 +11,11 @@
 //   grad input   conv2d_grad_input_tex.wgsl (dy and w in textures; Cin % 64 == 0, Cout % 32 == 0), else
 //                conv2d_grad_input.wgsl (Cout % 32 == 0) on weights transposed by conv2d_weight_transpose.wgsl;
 //                fallback conv2d_grad_input_direct.wgsl
-//   grad weight  conv2d_grad_weight.wgsl (any Cin; the pixels split into slices whose partial sums are added
-//                by sumRows), fallback conv2d_grad_weight_direct.wgsl. (A version reading x and dy through
-//                textures, one texel per lane and pixel, measured 1.5-2.3x slower on llvmpipe than these storage
-//                loads, and was dropped.)
+//   grad weight  conv2d_grad_weight_tex.wgsl (x and dy in textures, 4 pixels per accumulator write; Cin % 4 == 0),
+//                else conv2d_grad_weight.wgsl (any Cin); both split the pixels into slices whose partial sums
+//                are added by sumRows; fallback conv2d_grad_weight_direct.wgsl. (A first texture version, reading
+//                sampled textures one pixel at a time, was 1.5-2.3x slower than the storage kernel.)
+// The texture kernels read read-only storage textures (src/kernels/conv2d-texture.ts fills them).
 //   grad bias    sumRows (src/kernels/reduce.ts) over dy viewed as (N * OH * OW, Cout)
 // Batches whose tensors would pass maxStorageBufferBindingSize are processed in chunks of images.
 
