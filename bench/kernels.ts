@@ -7,8 +7,8 @@
 //
 //   npm run bench:kernels [-- --quick] [-- --only 14x14x512] [-- --batch 8] [-- --path storage] [-- --weights f16]
 // --quick: batch 1, three shapes; --only: shapes whose label contains the text; --batch: that batch size only;
-// --path: 'auto' (default: weights read through textures where the shapes allow), 'storage' (the same kernels
-// reading weights from storage buffers) or 'direct' (the plain kernels), for A/B comparisons;
+// --path: 'auto' (default: operands read from textures where the shapes allow), 'storage' (the octet kernels
+// reading everything from storage buffers) or 'direct' (the plain kernels), for A/B comparisons;
 // --weights f16: the forward texture kernel stores weights as packed halves (f32 arithmetic; the gradient kernels
 // read f32 weights); the check then allows the rounding of the weights (atol 2e-2 rather than 2e-3).
 

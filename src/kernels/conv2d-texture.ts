@@ -82,8 +82,8 @@ interface Packed extends Entry {
 const packedByDevice = new WeakMap<GPUDevice, LRUCache<GPUBuffer, Map<string, Packed>>>();
 
 /**
- * A view of w's rgba32uint texture in one layout (`layout` names it and its size), packed by `fill` unless the
- * texture already holds w as it is now. Dropped textures are left to the garbage collector rather than destroyed:
+ * A view of w's rgba32uint texture in one layout (`layout` names it and its sizes, hence w's), packed by `fill`
+ * unless the texture already holds w as it is now. Dropped textures are left to the garbage collector rather than destroyed:
  * work already recorded may still read them.
  */
 function packedWeights(gpu: Gpu, w: GpuTensor, layout: string, width: number, height: number, fill: (e: Entry) => void): GPUTextureView {
@@ -97,8 +97,7 @@ function packedWeights(gpu: Gpu, w: GpuTensor, layout: string, width: number, he
   }
   const layouts = cache.get(w.buffer) ?? new Map<string, Packed>();
   const stamp = gpu.batcher.lastWrite(w.buffer);
-  const key = `${layout} ${w.byteLength}`;
-  let entry = layouts.get(key);
+  let entry = layouts.get(layout);
   if (entry && entry.stamp === stamp) return entry.view;
   if (!entry) {
     const texture = gpu.device.createTexture({
@@ -108,7 +107,7 @@ function packedWeights(gpu: Gpu, w: GpuTensor, layout: string, width: number, he
       usage: GPUTextureUsage.STORAGE_BINDING, // written by a packing kernel, read by a conv kernel
     });
     entry = { texture, view: texture.createView(), stamp };
-    layouts.set(key, entry);
+    layouts.set(layout, entry);
   }
   fill(entry);
   entry.stamp = stamp;

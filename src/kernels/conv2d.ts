@@ -40,8 +40,8 @@ export interface Conv2dOptions {
 
 /**
  * Which kernels to use: 'auto' picks the fast ones where they apply; 'direct' forces the plain ones (tests);
- * 'storage' uses the fast kernels but has forward and grad input read weights from storage buffers rather than a
- * texture (tests, A/B bench).
+ * 'storage' uses the fast kernels that read everything from storage buffers rather than textures (the forward's
+ * and grad input's weights and activations, grad weight's x and dy: tests, A/B bench).
  */
 export type Conv2dPath = 'auto' | 'direct' | 'storage';
 let forcedPath: Conv2dPath = 'auto';
