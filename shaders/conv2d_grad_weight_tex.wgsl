@@ -6,10 +6,11 @@
 //     the storage kernel makes 4 scalar loads;
 //   4 pixels per step, so each accumulator is written once per 4 FMAs.
 // Why: on llvmpipe a storage-texture read costs about 100 cycles per 8 lanes against about 100 per scalar and 260
-// per vec4 storage load (`npm run bench:loads`), and each write of a loop-carried accumulator costs about as much as
-// 3 FMAs. Measured 1.2-1.25x the storage kernel at VGG19's deep shapes (batch 8), 1 to 8 pixels per step tried:
-// 4 was best. The loads still take about two thirds of the time: in place they cost 2-3 times what bench:loads
-// measures, and without them this kernel runs 2.5-3.5x faster.
+// per vec4 storage load (`npm run bench:loads`), and in llvmpipe's code every write of a loop-carried accumulator
+// is a masked blend plus, for a spilled one, a load and a store. Measured 1.2-1.25x the storage kernel at VGG19's
+// deep shapes (batch 8) in interleaved A/B runs; 1 to 8 pixels per step tried, 4 was best. The loads cost 2-3 times
+// in place what bench:loads measures; without them (a wrong kernel, for measurement only) it runs 2.5-3.5x faster,
+// which overstates their cost, since that also drops the spills of the loaded values.
 // Needs Cin % 4 == 0, Cout % 4 == 0 and both textures within limits (src/kernels/conv2d.ts).
 
 enable subgroups;
