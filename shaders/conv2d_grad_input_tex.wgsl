@@ -133,7 +133,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
   }
 
   if (!live) { return; }
-  // #include parts/octet_store_grad_input_16x2.wgsl
+  let c0 = ci;
+  let channels = params.Cin;
+  let stride4 = cin4;
+  // #include parts/octet_store_16x2.wgsl
 }
 
 fn store(p: u32, col: u32, cin4: u32, v: vec4f) {

@@ -23,7 +23,7 @@
 
 import { LRUCache } from 'lru-cache';
 import type { Gpu } from '../gpu/device.ts';
-import type { GpuTensor } from '../gpu/tensor.ts';
+import { GpuTensor } from '../gpu/tensor.ts';
 import { grid1d, packParams } from './params.ts';
 
 /** How weight textures store values: 'f32' exactly, or 'f16' (half the bytes, rounded; arithmetic stays f32). */
@@ -130,6 +130,32 @@ export function blockedWeightTexture(gpu: Gpu, w: GpuTensor, K: number, C: numbe
   const count = (K * C) / 8;
   return packedWeights(gpu, w, `blocked ${format} ${K}x${C}`, width, height, (entry) =>
     pack(gpu, 'conv2d_weight_pack', { F16: f16 ? 1 : 0 }, `(${format}) w[${w.shape.join(',')}] as (${K}, ${C})`, [K, C, count], w, entry));
+}
+
+/**
+ * A view of a blocked texture holding the Winograd F(4x4, 3x3) transform of 3x3 weights w, U (36, K, N) packed as
+ * a (36 * K, N) matrix in this format (shaders/winograd_weights.wgsl, then conv2d_weight_pack.wgsl's layout), for
+ * the forward (w is (3, 3, K, N)) or the grad input (`flip`: w is (3, 3, N, K), turned 180 degrees with its
+ * channel axes swapped), filled now unless the texture already holds w as it is.
+ */
+export function winogradWeightTexture(
+  gpu: Gpu, w: GpuTensor, K: number, N: number, flip: boolean, format: WeightTextureFormat,
+): GPUTextureView {
+  const f16 = format === 'f16';
+  const rows = 36 * K;
+  return packedWeights(gpu, w, `winograd${flip ? ' flipped' : ''} ${format} ${K}x${N}`, f16 ? 256 : 512, (rows / 32) * (N / 64), (entry) => {
+    const u = GpuTensor.empty(gpu, [36, K, N], 'f32', 'conv2d.winograd.u'); // (36, K, N)
+    const count = (K * N) / 4;
+    gpu.batcher.dispatch({
+      kernel: gpu.pipelines.get('winograd_weights', { WG: 64, FLIP: flip ? 1 : 0 }),
+      what: `conv2d winograd weight transform w[${w.shape.join(',')}]${flip ? ' (flipped, for grad input)' : ''}`,
+      params: packParams([['u32', K], ['u32', N], ['u32', count]]),
+      buffers: [w.binding, u.binding],
+      workgroups: grid1d(count, 64, gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535),
+    });
+    pack(gpu, 'conv2d_weight_pack', { F16: f16 ? 1 : 0 }, `(${format}) winograd U[36,${K},${N}] as (${rows}, ${N})`, [rows, N, (rows * N) / 8], u, entry);
+    u.release(); // its next owner's work is recorded after the packing
+  });
 }
 
 /** Bytes of x one activation texture holds (at least one image): batches are dispatched in chunks that fit. */

@@ -22,13 +22,15 @@
 import type { Gpu } from '../gpu/device.ts';
 import type { Binding } from '../gpu/batcher.ts';
 import { GpuTensor } from '../gpu/tensor.ts';
-import { GpuLimitError, GraftError, ShapeError, fmtShape } from '../gpu/errors.ts';
+import { GraftError, ShapeError, fmtShape } from '../gpu/errors.ts';
 import { expectRank } from './shapes.ts';
 import { grid1d, packParams } from './params.ts';
 import { sumRows } from './reduce.ts';
+import { batchChunks, imageRange, splitChunks } from './conv2d-chunks.ts';
+import { winogradChunks, winogradConv, type WinogradShape } from './conv2d-winograd.ts';
 import {
   activationTexture, activationTextureFits, blockedWeightTexture, blockedWeightTextureFits, imagesPerActivationTexture,
-  gradInputWeightTexture, gradInputWeightTextureFits,
+  gradInputWeightTexture, gradInputWeightTextureFits, winogradWeightTexture,
   type WeightTextureFormat,
 } from './conv2d-texture.ts';
 
@@ -39,11 +41,12 @@ export interface Conv2dOptions {
 }
 
 /**
- * Which kernels to use: 'auto' picks the fast ones where they apply; 'direct' forces the plain ones (tests);
- * 'storage' uses the fast kernels that read everything from storage buffers rather than textures (the forward's
- * and grad input's weights and activations, grad weight's x and dy: tests, A/B bench).
+ * Which kernels to use: 'auto' picks the fast ones where they apply, Winograd's for 3x3 stride-1 forward and grad
+ * input; 'gemm' the same but never Winograd (the implicit-GEMM texture kernels: tests, A/B bench); 'direct' forces
+ * the plain ones (tests); 'storage' uses the fast kernels that read everything from storage buffers rather than
+ * textures (the forward's and grad input's weights and activations, grad weight's x and dy: tests, A/B bench).
  */
-export type Conv2dPath = 'auto' | 'direct' | 'storage';
+export type Conv2dPath = 'auto' | 'gemm' | 'direct' | 'storage';
 let forcedPath: Conv2dPath = 'auto';
 
 /** Forces a choice of kernels (for tests and the bench's cross-checks); returns the previous setting. */
@@ -137,7 +140,24 @@ function octetsAvailable(gpu: Gpu): boolean {
 
 // --- kernel choice -------------------------------------------------------------------------------------
 
-function forwardKernel(gpu: Gpu, d: Dims): string {
+/** The Winograd shapes of the forward (x to y) and the grad input (dy to dx), for 3x3 stride-1 convolutions. */
+function winogradForward(d: Dims, o: Conv2dOptions): WinogradShape {
+  return { N: d.N, H: d.H, W: d.W, K: d.Cin, OH: d.OH, OW: d.OW, C: d.Cout, padTop: o.pad[0], padLeft: o.pad[1] };
+}
+function winogradGradInput(d: Dims, o: Conv2dOptions): WinogradShape {
+  // dx = dy correlated with w turned 180 degrees: the padding becomes 2 - pad (negative: dy's edge is skipped)
+  return { N: d.N, H: d.OH, W: d.OW, K: d.Cout, OH: d.H, OW: d.W, C: d.Cin, padTop: 2 - o.pad[0], padLeft: 2 - o.pad[1] };
+}
+
+/** The chunks to run a direction by Winograd (conv2d-winograd.ts), or null when it does not apply. */
+function winogradPlan(gpu: Gpu, op: string, d: Dims, o: Conv2dOptions, shape: WinogradShape): Array<[number, number]> | null {
+  if (forcedPath !== 'auto' || !octetsAvailable(gpu)) return null;
+  if (d.KH !== 3 || d.KW !== 3 || o.stride[0] !== 1 || o.stride[1] !== 1) return null;
+  return winogradChunks(gpu, op, shape);
+}
+
+function forwardKernel(gpu: Gpu, d: Dims, o: Conv2dOptions): string {
+  if (winogradPlan(gpu, 'conv2d', d, o, winogradForward(d, o))) return 'winograd';
   if (!octetsAvailable(gpu) || d.Cout % 4 !== 0) return 'conv2d_direct';
   if (d.Cin % 32 !== 0) return 'conv2d_small_cin';
   const textured = forcedPath !== 'storage' && blockedWeightTextureFits(gpu, d.KH * d.KW * d.Cin, d.Cout) &&
@@ -145,7 +165,8 @@ function forwardKernel(gpu: Gpu, d: Dims): string {
   return textured ? 'conv2d_tex' : 'conv2d';
 }
 
-function gradInputKernel(gpu: Gpu, d: Dims): string {
+function gradInputKernel(gpu: Gpu, d: Dims, o: Conv2dOptions): string {
+  if (winogradPlan(gpu, 'conv2d grad input', d, o, winogradGradInput(d, o))) return 'winograd';
   if (!octetsAvailable(gpu) || d.Cout % 32 !== 0 || d.Cin % 4 !== 0) return 'conv2d_grad_input_direct';
   // dy goes into a bounded texture, so the batch may be split: dx's chunks must then start 256-byte aligned.
   const dxImage = d.H * d.W * d.Cin * 4;
@@ -167,7 +188,7 @@ export function conv2dKernelNames(
   gpu: Gpu, xShape: readonly number[], wShape: readonly number[], o: Conv2dOptions,
 ): { forward: string; gradInput: string; gradWeight: string } {
   const d = dims('conv2d', xShape, wShape, o);
-  return { forward: forwardKernel(gpu, d), gradInput: gradInputKernel(gpu, d), gradWeight: gradWeightKernel(gpu, d) };
+  return { forward: forwardKernel(gpu, d, o), gradInput: gradInputKernel(gpu, d, o), gradWeight: gradWeightKernel(gpu, d) };
 }
 
 /** Workgroups for `groups` total, folded into y past this adapter's per-dimension limit. */
@@ -178,46 +199,6 @@ function fold(gpu: Gpu, groups: number): [number, number, number] {
 /** Workgroups of WG invocations for `threads`, folded the same way. */
 function grid(gpu: Gpu, threads: number): [number, number, number] {
   return grid1d(threads, WG, gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535);
-}
-
-// --- batch chunking ------------------------------------------------------------------------------------
-
-/** The byte range of images [n0, n0 + count) of a tensor whose first dimension is the batch. */
-function imageRange(t: GpuTensor, n0: number, count: number): Binding {
-  const perImage = t.byteLength / t.shape[0];
-  return { buffer: t.buffer, offset: n0 * perImage, size: Math.max(4, count * perImage) };
-}
-
-/**
- * Splits a batch into chunks whose per-chunk bindings fit maxStorageBufferBindingSize and whose offsets respect
- * minStorageBufferOffsetAlignment. `bytesPerImage` lists every batch-sized tensor's bytes per image.
- */
-function batchChunks(gpu: Gpu, op: string, N: number, bytesPerImage: number[]): Array<[number, number]> {
-  const maxBinding = gpu.limits.maxStorageBufferBindingSize ?? 134217728;
-  const align = gpu.limits.minStorageBufferOffsetAlignment ?? 256;
-  const largest = Math.max(...bytesPerImage);
-  let per = Math.max(1, Math.floor(maxBinding / largest));
-  if (per >= N) return [[0, N]];
-  if (largest > maxBinding) {
-    throw new GpuLimitError(`${op}: one image needs ${largest} bytes, past this adapter's maxStorageBufferBindingSize of ${maxBinding}`);
-  }
-  // Chunk offsets are multiples of `per` images: make every tensor's chunk start aligned.
-  while (per > 1 && bytesPerImage.some((b) => (b * per) % align !== 0)) per--;
-  if (bytesPerImage.some((b) => (b * per) % align !== 0)) {
-    throw new GpuLimitError(`${op}: the batch must be split to fit maxStorageBufferBindingSize, but image sizes (${bytesPerImage.join(', ')} bytes) do not allow aligned chunks`);
-  }
-  const chunks: Array<[number, number]> = [];
-  for (let n0 = 0; n0 < N; n0 += per) chunks.push([n0, Math.min(per, N - n0)]);
-  return chunks;
-}
-
-/** Splits each [n0, count] chunk into chunks of at most `most` images. */
-function splitChunks(chunks: Array<[number, number]>, most: number): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  for (const [n0, count] of chunks) {
-    for (let i = 0; i < count; i += most) out.push([n0 + i, Math.min(most, count - i)]);
-  }
-  return out;
 }
 
 // --- forward -------------------------------------------------------------------------------------------
@@ -234,8 +215,15 @@ export function conv2dForward(
   const y = GpuTensor.empty(gpu, [d.N, d.OH, d.OW, d.Cout], 'f32', 'conv2d.y'); // (N, OH, OW, Cout)
   const desc = what(op, { x: x.shape, w: w.shape }, o);
   const flags: Array<['u32', number]> = [['u32', bias ? 1 : 0], ['u32', o.relu ? 1 : 0]];
+  const kernelName = forwardKernel(gpu, d, o);
+  if (kernelName === 'winograd') {
+    const shape = winogradForward(d, o);
+    // U (36 * Cin, Cout) packed, refilled from w now unless it still holds these weights
+    const u = winogradWeightTexture(gpu, w, d.Cin, d.Cout, false, weightFormat);
+    winogradConv(gpu, desc, shape, winogradPlan(gpu, op, d, o, shape)!, x, u, weightFormat === 'f16', bias, !!o.relu, y);
+    return y;
+  }
   const biasBinding = bias ? bias.binding : w.binding; // never read when hasBias is 0
-  const kernelName = forwardKernel(gpu, d);
   const fast = kernelName !== 'conv2d_direct';
   const textured = kernelName === 'conv2d_tex';
   const kernel = gpu.pipelines.get(kernelName, textured ? { WG, PACKED_F16: weightFormat === 'f16' ? 1 : 0 } : { WG });
@@ -286,7 +274,15 @@ export function conv2dGradInput(
   expectDy(op, dy, d, { x: inputShape, w: w.shape });
   const dx = GpuTensor.empty(gpu, [d.N, d.H, d.W, d.Cin], 'f32', 'conv2d.dx'); // (N, H, W, Cin)
   const desc = what(op, { dy: dy.shape, w: w.shape, x: inputShape }, o);
-  const kernelName = gradInputKernel(gpu, d);
+  const kernelName = gradInputKernel(gpu, d, o);
+  if (kernelName === 'winograd') {
+    const shape = winogradGradInput(d, o);
+    // U of w turned 180 degrees with its channel axes swapped, (36 * Cout, Cin), always f32 like the other
+    // gradient kernels' weights
+    const u = winogradWeightTexture(gpu, w, d.Cout, d.Cin, true, 'f32');
+    winogradConv(gpu, desc, shape, winogradPlan(gpu, op, d, o, shape)!, dy, u, false, null, false, dx);
+    return dx;
+  }
   const fast = kernelName !== 'conv2d_grad_input_direct';
   // The texture kernel reads w packed in its own blocked layout; the storage kernel reads a transposed copy.
   const textured = kernelName === 'conv2d_grad_input_tex';

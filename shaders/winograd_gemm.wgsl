@@ -1,0 +1,143 @@
+// The 36 matrix products of a Winograd F(4x4, 3x3) convolution (src/kernels/conv2d-winograd.ts explains the
+// whole scheme): for each of the 36 points xi of the 6x6 transformed tile,
+//   M[xi] (T, N) = V[xi] (T, K) U[xi] (K, N)
+// over the T tiles of this dispatch's images, K input channels and N output channels, with
+//   V in an rgba32float texture of T rows by 36 * K / 4 texels: texel (xi * K / 4 + k / 4, t) = V[xi][t][k..k+3]
+//     (written by winograd_input.wgsl);
+//   U packed by conv2d_weight_pack.wgsl as a (36 * K, N) matrix, row xi * K + k holding U[xi][k][*] (read that
+//     file's header: one texture row per 64-channel block and 32 consecutive rows of the matrix), f32 bits or
+//     halves packed 8 to a texel when PACKED_F16;
+//   M in an rgba32float texture of T rows by 36 * N / 4 texels, laid out like V (read by winograd_output.wgsl).
+// The work split is conv2d_tex.wgsl's (read its header) for a 1x1 convolution: octets of 8 lanes own 16 rows
+// (tiles) x 64 columns, lane j loads row m's channels 4j..4j+3 of each 32-channel step and subgroupShuffle hands
+// them to the octet, each lane's weights are its 2 x 4 columns. The point xi is one more coordinate of the octet.
+// Needs K % 32 == 0 and N % 64 == 0.
+
+enable subgroups;
+
+struct Params {
+  T: u32,          // tiles (rows of V and M)
+  K: u32,          // input channels (the reduction)
+  N: u32,          // output channels
+  rowBlocks: u32,  // ceil(T / TM)
+  colBlocks: u32,  // N / 64
+  octets: u32,     // 36 * colBlocks * rowBlocks
+  groupsX: u32,    // workgroups along x (the grid is folded into y past 65535)
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var v: texture_storage_2d<rgba32float, read>;   // (T rows, 36 * K / 4 texels) = (36, T, K)
+@group(0) @binding(2) var u: texture_storage_2d<rgba32uint, read>;    // (N / 64 * 36 * K / 32 rows, 512 or 256 texels)
+@group(0) @binding(3) var m: texture_storage_2d<rgba32float, write>;  // (T rows, 36 * N / 4 texels) = (36, T, N)
+
+override WG: u32 = 64u;
+// Weights stored as packed halves (8 per texel) rather than f32 bits (4 per texel); arithmetic is f32 either way.
+override PACKED_F16: bool = false;
+
+const TM: u32 = 16u;
+
+var<private> pointCol: u32;  // xi * N / 4: the first texel of this octet's point in each row of M
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: u32,
+        @builtin(subgroup_invocation_id) sgLane: u32) {
+  let lane = li & 7u;
+  let octetBase = sgLane & ~7u;  // first lane of this octet within the subgroup
+  let octet = (wid.x + wid.y * params.groupsX) * (WG / 8u) + li / 8u;
+  let live = octet < params.octets;
+  let o = min(octet, params.octets - 1u);
+  // Point-major, then column-block-major order: consecutive octets (and the workgroups a CPU thread of a software
+  // driver takes in turn) read the same slice of U, which then stays in cache.
+  let perPoint = params.colBlocks * params.rowBlocks;
+  let xi = o / perPoint;
+  let colBlock = (o % perPoint) / params.rowBlocks;
+  let rowBase = (o % params.rowBlocks) * TM;
+  let k4 = params.K / 4u;
+  let n4 = params.N / 4u;
+  // Rows past T read the last tile (their results are never stored).
+  let last = params.T - 1u;
+  let r0 = min(rowBase + 0u, last);
+  let r1 = min(rowBase + 1u, last);
+  let r2 = min(rowBase + 2u, last);
+  let r3 = min(rowBase + 3u, last);
+  let r4 = min(rowBase + 4u, last);
+  let r5 = min(rowBase + 5u, last);
+  let r6 = min(rowBase + 6u, last);
+  let r7 = min(rowBase + 7u, last);
+  let r8 = min(rowBase + 8u, last);
+  let r9 = min(rowBase + 9u, last);
+  let r10 = min(rowBase + 10u, last);
+  let r11 = min(rowBase + 11u, last);
+  let r12 = min(rowBase + 12u, last);
+  let r13 = min(rowBase + 13u, last);
+  let r14 = min(rowBase + 14u, last);
+  let r15 = min(rowBase + 15u, last);
+
+  // #include parts/octet_acc_16x2.wgsl
+  // This octet's rows of U: its 64-column block's, from matrix row xi * K on.
+  let wRow0 = colBlock * (36u * params.K / 32u) + xi * (params.K / 32u);
+  let vCol0 = xi * k4 + lane;
+
+  for (var c0 = 0u; c0 < params.K; c0 += 32u) {
+    let c = vCol0 + c0 / 4u;
+    let a0 = textureLoad(v, vec2u(c, r0));
+    let a1 = textureLoad(v, vec2u(c, r1));
+    let a2 = textureLoad(v, vec2u(c, r2));
+    let a3 = textureLoad(v, vec2u(c, r3));
+    let a4 = textureLoad(v, vec2u(c, r4));
+    let a5 = textureLoad(v, vec2u(c, r5));
+    let a6 = textureLoad(v, vec2u(c, r6));
+    let a7 = textureLoad(v, vec2u(c, r7));
+    let a8 = textureLoad(v, vec2u(c, r8));
+    let a9 = textureLoad(v, vec2u(c, r9));
+    let a10 = textureLoad(v, vec2u(c, r10));
+    let a11 = textureLoad(v, vec2u(c, r11));
+    let a12 = textureLoad(v, vec2u(c, r12));
+    let a13 = textureLoad(v, vec2u(c, r13));
+    let a14 = textureLoad(v, vec2u(c, r14));
+    let a15 = textureLoad(v, vec2u(c, r15));
+    let wRow = wRow0 + c0 / 32u;  // matrix rows xi * K + c0 + 4 j + q, q < 4, all in this texture row
+    // The bound is 8; written from a uniform so the loop stays rolled (compiles faster on llvmpipe, runs as fast).
+    for (var j = 0u; j < min(8u, (params.K - c0) / 4u); j++) {
+      var b0_0: vec4f; var b1_0: vec4f; var b2_0: vec4f; var b3_0: vec4f;
+      var b0_1: vec4f; var b1_1: vec4f; var b2_1: vec4f; var b3_1: vec4f;
+      if (PACKED_F16) {
+        // one texel: this lane's columns co .. co + 3 (.xy) and co + 32 .. co + 35 (.zw)
+        let u0 = textureLoad(u, vec2u((j * 4u + 0u) * 8u + lane, wRow));
+        let u1 = textureLoad(u, vec2u((j * 4u + 1u) * 8u + lane, wRow));
+        let u2 = textureLoad(u, vec2u((j * 4u + 2u) * 8u + lane, wRow));
+        let u3 = textureLoad(u, vec2u((j * 4u + 3u) * 8u + lane, wRow));
+        b0_0 = vec4f(unpack2x16float(u0.x), unpack2x16float(u0.y));
+        b0_1 = vec4f(unpack2x16float(u0.z), unpack2x16float(u0.w));
+        b1_0 = vec4f(unpack2x16float(u1.x), unpack2x16float(u1.y));
+        b1_1 = vec4f(unpack2x16float(u1.z), unpack2x16float(u1.w));
+        b2_0 = vec4f(unpack2x16float(u2.x), unpack2x16float(u2.y));
+        b2_1 = vec4f(unpack2x16float(u2.z), unpack2x16float(u2.w));
+        b3_0 = vec4f(unpack2x16float(u3.x), unpack2x16float(u3.y));
+        b3_1 = vec4f(unpack2x16float(u3.z), unpack2x16float(u3.w));
+      } else {
+        b0_0 = bitcast<vec4f>(textureLoad(u, vec2u((j * 4u + 0u) * 16u + lane, wRow)));
+        b1_0 = bitcast<vec4f>(textureLoad(u, vec2u((j * 4u + 1u) * 16u + lane, wRow)));
+        b2_0 = bitcast<vec4f>(textureLoad(u, vec2u((j * 4u + 2u) * 16u + lane, wRow)));
+        b3_0 = bitcast<vec4f>(textureLoad(u, vec2u((j * 4u + 3u) * 16u + lane, wRow)));
+        b0_1 = bitcast<vec4f>(textureLoad(u, vec2u((j * 4u + 0u) * 16u + 8u + lane, wRow)));
+        b1_1 = bitcast<vec4f>(textureLoad(u, vec2u((j * 4u + 1u) * 16u + 8u + lane, wRow)));
+        b2_1 = bitcast<vec4f>(textureLoad(u, vec2u((j * 4u + 2u) * 16u + 8u + lane, wRow)));
+        b3_1 = bitcast<vec4f>(textureLoad(u, vec2u((j * 4u + 3u) * 16u + 8u + lane, wRow)));
+      }
+      // #include parts/octet_step_16x2.wgsl
+    }
+  }
+
+  if (!live) { return; }
+  let c0 = colBlock * 64u + lane * 4u;  // this lane's columns: c0 .. c0 + 3 and c0 + 32 .. c0 + 35
+  let channels = params.N;
+  let stride4 = n4;
+  pointCol = xi * n4;
+  // #include parts/octet_store_16x2.wgsl
+}
+
+// Texel (xi * N / 4 + col, row) of M (stride4 is N / 4, so pointCol = xi * stride4); rows past T are skipped.
+fn store(row: u32, col: u32, stride4: u32, value: vec4f) {
+  if (row < params.T) { textureStore(m, vec2u(pointCol + col, row), value); }
+}

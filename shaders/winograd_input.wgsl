@@ -1,0 +1,67 @@
+// Winograd F(4x4, 3x3) input transform (src/kernels/conv2d-winograd.ts explains the scheme): for each 4x4 tile of
+// the output, the 6x6 patch d of x under it (zeros outside the image: the padding) becomes V = B^T d B, 36
+// values per channel, written where winograd_gemm.wgsl reads them: texel (xi * C / 4 + c / 4, t) of the V texture
+// holds V[xi][t][c..c+3], xi = 6 * row + column of the transformed tile.
+// B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
+// (Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks", 2015). One invocation per (tile, 4
+// channels): consecutive invocations read consecutive channels of one pixel.
+
+struct Params {
+  H: u32, W: u32, C: u32,      // x's image size and channels
+  padTop: i32, padLeft: i32,   // x row and column of the tiles' first patch: -pad
+  tilesH: u32, tilesW: u32,    // tiles per image: ceil(OH / 4) x ceil(OW / 4)
+  count: u32,                  // tiles of this dispatch's images * C / 4 invocations
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<vec4f>;           // (n, H, W, C) for this dispatch's images
+@group(0) @binding(2) var v: texture_storage_2d<rgba32float, write>;  // (tiles rows, 36 * C / 4 texels)
+
+override WG: u32 = 64u;
+
+// B^T z for one column (or row) z of the patch.
+fn bt(z: array<vec4f, 6>) -> array<vec4f, 6> {
+  return array<vec4f, 6>(
+    4.0 * z[0] - 5.0 * z[2] + z[4],
+    -4.0 * (z[1] + z[2]) + z[3] + z[4],
+    4.0 * (z[1] - z[2]) - z[3] + z[4],
+    2.0 * (z[3] - z[1]) - z[2] + z[4],
+    2.0 * (z[1] - z[3]) - z[2] + z[4],
+    4.0 * z[1] - 5.0 * z[3] + z[5],
+  );
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = gid.x + gid.y * groups.x * WG;
+  if (i >= params.count) { return; }
+  let c4 = params.C / 4u;
+  let c = i % c4;
+  let t = i / c4;
+  let tw = t % params.tilesW;
+  let th = (t / params.tilesW) % params.tilesH;
+  let n = t / (params.tilesW * params.tilesH);
+  let ih0 = i32(th * 4u) - params.padTop;
+  let iw0 = i32(tw * 4u) - params.padLeft;
+
+  // Rows of the patch, each transformed along its columns: r[row][column'] = (d B)[row][column'].
+  var r: array<array<vec4f, 6>, 6>;
+  for (var a = 0u; a < 6u; a++) {
+    let ih = ih0 + i32(a);
+    var z: array<vec4f, 6>;
+    for (var b = 0u; b < 6u; b++) {
+      let iw = iw0 + i32(b);
+      let inside = ih >= 0 && ih < i32(params.H) && iw >= 0 && iw < i32(params.W);
+      let at = ((n * params.H + u32(max(ih, 0))) * params.W + u32(max(iw, 0))) * c4 + c;
+      z[b] = select(vec4f(0.0), x[min(at, arrayLength(&x) - 1u)], inside);
+    }
+    r[a] = bt(z);
+  }
+  // Then along the rows: V[a'][b'] = (B^T (d B))[a'][b'].
+  for (var b = 0u; b < 6u; b++) {
+    let col = bt(array<vec4f, 6>(r[0][b], r[1][b], r[2][b], r[3][b], r[4][b], r[5][b]));
+    for (var a = 0u; a < 6u; a++) {
+      textureStore(v, vec2u((a * 6u + b) * c4 + c, t), col[a]);
+    }
+  }
+}

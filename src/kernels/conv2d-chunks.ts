@@ -1,0 +1,46 @@
+// Splitting a convolution's batch into chunks of images: each chunk's tensors must fit one storage binding
+// (maxStorageBufferBindingSize) and start at an aligned offset, and kernels that copy images into bounded
+// textures take fewer images at a time. Shared by src/kernels/conv2d.ts and src/kernels/conv2d-winograd.ts.
+
+import type { Gpu } from '../gpu/device.ts';
+import type { Binding } from '../gpu/batcher.ts';
+import type { GpuTensor } from '../gpu/tensor.ts';
+import { GpuLimitError } from '../gpu/errors.ts';
+
+/** The byte range of images [n0, n0 + count) of a tensor whose first dimension is the batch. */
+export function imageRange(t: GpuTensor, n0: number, count: number): Binding {
+  const perImage = t.byteLength / t.shape[0];
+  return { buffer: t.buffer, offset: n0 * perImage, size: Math.max(4, count * perImage) };
+}
+
+/**
+ * Splits a batch into chunks whose per-chunk bindings fit maxStorageBufferBindingSize and whose offsets respect
+ * minStorageBufferOffsetAlignment. `bytesPerImage` lists every batch-sized tensor's bytes per image.
+ */
+export function batchChunks(gpu: Gpu, op: string, N: number, bytesPerImage: number[]): Array<[number, number]> {
+  const maxBinding = gpu.limits.maxStorageBufferBindingSize ?? 134217728;
+  const align = gpu.limits.minStorageBufferOffsetAlignment ?? 256;
+  const largest = Math.max(...bytesPerImage);
+  let per = Math.max(1, Math.floor(maxBinding / largest));
+  if (per >= N) return [[0, N]];
+  if (largest > maxBinding) {
+    throw new GpuLimitError(`${op}: one image needs ${largest} bytes, past this adapter's maxStorageBufferBindingSize of ${maxBinding}`);
+  }
+  // Chunk offsets are multiples of `per` images: make every tensor's chunk start aligned.
+  while (per > 1 && bytesPerImage.some((b) => (b * per) % align !== 0)) per--;
+  if (bytesPerImage.some((b) => (b * per) % align !== 0)) {
+    throw new GpuLimitError(`${op}: the batch must be split to fit maxStorageBufferBindingSize, but image sizes (${bytesPerImage.join(', ')} bytes) do not allow aligned chunks`);
+  }
+  const chunks: Array<[number, number]> = [];
+  for (let n0 = 0; n0 < N; n0 += per) chunks.push([n0, Math.min(per, N - n0)]);
+  return chunks;
+}
+
+/** Splits each [n0, count] chunk into chunks of at most `most` images. */
+export function splitChunks(chunks: Array<[number, number]>, most: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const [n0, count] of chunks) {
+    for (let i = 0; i < count; i += most) out.push([n0 + i, Math.min(most, count - i)]);
+  }
+  return out;
+}

@@ -1,0 +1,150 @@
+// 3x3 stride-1 convolutions by Winograd's minimal filtering, F(4x4, 3x3) (Lavin and Gray, "Fast Algorithms for
+// Convolutional Neural Networks", 2015): each 4x4 tile of the output comes from the 6x6 patch of the input under it,
+//   Y = A^T [ (G g G^T) (.) (B^T d B) ] A          ((.) is the elementwise product, per channel pair),
+// and summing over input channels turns the elementwise products into 36 independent matrix products,
+//   M[xi] (tiles, Cout) = V[xi] (tiles, Cin) U[xi] (Cin, Cout),   xi < 36.
+// Those products do 36 multiply-adds per 16 outputs of a channel pair, 2.25 per output, where the direct
+// convolution does 9: a quarter of the arithmetic (tiles that overhang the output's edge waste some of it, e.g.
+// 14x14 takes 4x4 tiles of 16x16). The transforms around them are additions and scalings, linear in the data
+// size, so for the deep layers of VGG19 (256-512 channels) nearly all the time is the products. The GFLOPS the bench prints for a Winograd layer are therefore effective figures: the direct
+// convolution's FLOPs divided by the time taken.
+//
+// Four kernels, run in order for each chunk of images:
+//   winograd_weights + conv2d_weight_pack   U from w, packed like the forward's weights (cached per weight
+//                                            tensor and version: src/kernels/conv2d-texture.ts)
+//   winograd_input                          V = B^T d B for every tile and channel, into an rgba32float texture
+//   winograd_gemm                           the 36 products (the octet scheme of conv2d_tex.wgsl), into a texture
+//   winograd_output                         Y = A^T M A, bias, ReLU, stored into y
+// The grad input of a 3x3 stride-1 convolution is a 3x3 stride-1 convolution of dy with w turned 180 degrees and
+// its channel axes swapped, so it runs the same way with flipped weights.
+//
+// Rounding: the transforms scale by up to 5 (B), 1/24 (G) and 8 (A), so results differ from the direct
+// convolution's by a few float32 roundings more: about 1e-6 of the output's scale (the tests bound it).
+
+import type { Gpu } from '../gpu/device.ts';
+import type { GpuTensor } from '../gpu/tensor.ts';
+import { grid1d, packParams } from './params.ts';
+import { batchChunks, imageRange, splitChunks } from './conv2d-chunks.ts';
+
+const WG = 64;
+/** Tiles per octet in winograd_gemm.wgsl (its `const TM`). */
+const TM = 16;
+/** Bytes of V or M one scratch texture holds (at least one image's): batches run in chunks of images that fit. */
+const SCRATCH_TEXTURE_BYTES = 16 * 1024 * 1024;
+
+/** A Winograd convolution's sizes: x (N, H, W, K) to y (N, OH, OW, C), 3x3, stride 1. */
+export interface WinogradShape {
+  N: number; H: number; W: number; K: number;
+  OH: number; OW: number; C: number;
+  /** x row and column under the first output's filter: the padding (top, left) */
+  padTop: number; padLeft: number;
+}
+
+function tilesPerImage(s: WinogradShape): number {
+  return Math.ceil(s.OH / 4) * Math.ceil(s.OW / 4);
+}
+
+/** Images per chunk: as many as the scratch textures hold (at least one), within the texture height limit. */
+function imagesPerChunk(gpu: Gpu, s: WinogradShape): number {
+  const max = gpu.limits.maxTextureDimension2D ?? 8192;
+  const tiles = tilesPerImage(s);
+  const bytes = tiles * 36 * Math.max(s.K, s.C) * 4;
+  return Math.max(1, Math.min(Math.floor(SCRATCH_TEXTURE_BYTES / bytes), Math.floor(max / tiles)));
+}
+
+/**
+ * The chunks of images to run, or null when this shape cannot take the Winograd path on this adapter: channels
+ * must suit the product kernel (K % 32, C % 64), the textures fit maxTextureDimension2D, and chunks of x and y
+ * start at aligned offsets.
+ */
+export function winogradChunks(gpu: Gpu, op: string, s: WinogradShape): Array<[number, number]> | null {
+  const max = gpu.limits.maxTextureDimension2D ?? 8192;
+  const align = gpu.limits.minStorageBufferOffsetAlignment ?? 256;
+  if (s.K % 32 !== 0 || s.C % 64 !== 0) return null;
+  if (9 * s.K > max || 9 * s.C > max || (36 * s.K / 32) * (s.C / 64) > max || 512 > max || tilesPerImage(s) > max) return null;
+  const xImage = s.H * s.W * s.K * 4;
+  const yImage = s.OH * s.OW * s.C * 4;
+  let chunks: Array<[number, number]>;
+  try {
+    chunks = splitChunks(batchChunks(gpu, op, s.N, [xImage, yImage]), imagesPerChunk(gpu, s));
+  } catch {
+    return null; // the plain kernels give the error, if any
+  }
+  const aligned = chunks.every(([n0]) => (n0 * xImage) % align === 0 && (n0 * yImage) % align === 0);
+  return aligned ? chunks : null;
+}
+
+const scratchTextures = new WeakMap<GPUDevice, Map<string, { texture: GPUTexture; view: GPUTextureView; rows: number }>>();
+
+/**
+ * A view of the device's scratch texture for this role and width, at least `rows` tall. A texture replaced here
+ * may still be used by recorded work: it is dropped, not destroyed, and freed once collected.
+ */
+function scratchTexture(gpu: Gpu, role: 'v' | 'm', width: number, rows: number): GPUTextureView {
+  let byKey = scratchTextures.get(gpu.device);
+  if (!byKey) scratchTextures.set(gpu.device, (byKey = new Map()));
+  const key = `${role} ${width}`;
+  let entry = byKey.get(key);
+  if (!entry || entry.rows < rows) {
+    const texture = gpu.device.createTexture({
+      label: `conv2d.winograd.${role} ${width}x${rows}`,
+      size: { width, height: rows },
+      format: 'rgba32float',
+      usage: GPUTextureUsage.STORAGE_BINDING, // written by one kernel, read by the next
+    });
+    entry = { texture, view: texture.createView(), rows };
+    byKey.set(key, entry);
+  }
+  return entry.view;
+}
+
+/**
+ * y (N, OH, OW, C) = conv(x (N, H, W, K), the 3x3 weights in `u` (winogradWeightTexture's view)) + bias, ReLU
+ * when `relu`, over the chunks winogradChunks gave. `f16` says how u is packed.
+ */
+export function winogradConv(
+  gpu: Gpu, what: string, s: WinogradShape, chunks: Array<[number, number]>,
+  x: GpuTensor, u: GPUTextureView, f16: boolean, bias: GpuTensor | null, relu: boolean, y: GpuTensor,
+): void {
+  const tiles = tilesPerImage(s);
+  const tilesH = Math.ceil(s.OH / 4);
+  const tilesW = Math.ceil(s.OW / 4);
+  const maxGroups = gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535;
+  const input = gpu.pipelines.get('winograd_input', { WG });
+  const gemm = gpu.pipelines.get('winograd_gemm', { WG, PACKED_F16: f16 ? 1 : 0 });
+  const output = gpu.pipelines.get('winograd_output', { WG });
+  const mostRows = Math.min(s.N, imagesPerChunk(gpu, s)) * tiles;
+  for (const [n0, count] of chunks) {
+    const T = count * tiles;
+    // (T rows, 36 * K / 4 texels) and (T rows, 36 * C / 4 texels): V[xi][t][k] and M[xi][t][c]
+    const v = scratchTexture(gpu, 'v', 9 * s.K, mostRows);
+    const m = scratchTexture(gpu, 'm', 9 * s.C, mostRows);
+    const inCount = (T * s.K) / 4;
+    gpu.batcher.dispatch({
+      kernel: input, what: `${what}: winograd input transform`,
+      params: packParams([['u32', s.H], ['u32', s.W], ['u32', s.K], ['i32', s.padTop], ['i32', s.padLeft],
+        ['u32', tilesH], ['u32', tilesW], ['u32', inCount]]),
+      buffers: [imageRange(x, n0, count), v],
+      workgroups: grid1d(inCount, WG, maxGroups),
+    });
+    const rowBlocks = Math.ceil(T / TM);
+    const colBlocks = s.C / 64;
+    const octets = 36 * colBlocks * rowBlocks;
+    const groups = grid1d(Math.ceil(octets / (WG / 8)), 1, maxGroups);
+    gpu.batcher.dispatch({
+      kernel: gemm, what: `${what}: winograd products`,
+      params: packParams([['u32', T], ['u32', s.K], ['u32', s.C], ['u32', rowBlocks], ['u32', colBlocks],
+        ['u32', octets], ['u32', groups[0]]]),
+      buffers: [v, u, m],
+      workgroups: groups,
+    });
+    const outCount = (T * s.C) / 4;
+    gpu.batcher.dispatch({
+      kernel: output, what: `${what}: winograd output transform`,
+      params: packParams([['u32', s.OH], ['u32', s.OW], ['u32', s.C], ['u32', tilesH], ['u32', tilesW],
+        ['u32', outCount], ['u32', bias ? 1 : 0], ['u32', relu ? 1 : 0]]),
+      buffers: [m, bias ? bias.binding : x.binding, imageRange(y, n0, count)], // x: any buffer but y, never read
+      workgroups: grid1d(outCount, WG, maxGroups),
+    });
+  }
+}
