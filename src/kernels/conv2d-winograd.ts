@@ -22,7 +22,7 @@
 // convolution's by a few float32 roundings more: about 1e-6 of the output's scale (the tests bound it).
 
 import type { Gpu } from '../gpu/device.ts';
-import type { GpuTensor } from '../gpu/tensor.ts';
+import { GpuTensor } from '../gpu/tensor.ts';
 import { grid1d, packParams } from './params.ts';
 import { batchChunks, imageRange, splitChunks } from './conv2d-chunks.ts';
 
@@ -147,4 +147,86 @@ export function winogradConv(
       workgroups: grid1d(outCount, WG, maxGroups),
     });
   }
+}
+
+/** Octets of work below which the grad weight splits the tiles into slices (more, smaller products). */
+const TARGET_OCTETS = 1024;
+
+/**
+ * dw (3, 3, K, C) of the convolution of x (N, H, W, K) giving dy (N, OH, OW, C), over the chunks winogradChunks
+ * gave, into `dw`. Needs C % 64 == 0 (winogradChunks checks it) and 36 * K * C floats within one storage binding.
+ */
+export function winogradGradWeight(
+  gpu: Gpu, what: string, s: WinogradShape, chunks: Array<[number, number]>, x: GpuTensor, dy: GpuTensor, dw: GpuTensor,
+): void {
+  const tiles = tilesPerImage(s);
+  const tilesH = Math.ceil(s.OH / 4);
+  const tilesW = Math.ceil(s.OW / 4);
+  const maxGroups = gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535;
+  const maxBinding = gpu.limits.maxStorageBufferBindingSize ?? 134217728;
+  const sliceBytes = 36 * s.K * s.C * 4; // one tile slice's 36 products
+  const colBlocks = s.C / 32;
+  const rowBlocks = s.K / 32;
+  const perSlice = colBlocks * rowBlocks;
+  const groupsPerSlice = Math.ceil(perSlice / (WG / 8));
+  const mostRows = Math.min(s.N, imagesPerChunk(gpu, s)) * tiles;
+  // Tile slices per chunk: enough octets for every core (or GPU unit), at least 16 tiles each.
+  const slicesFor = (T: number) => Math.max(1, Math.min(Math.ceil(TARGET_OCTETS / (36 * perSlice)), Math.floor(T / 16)));
+  const capacity = Math.max(1, Math.min(Math.floor(maxBinding / sliceBytes),
+    chunks.reduce((n, [, count]) => n + slicesFor(count * tiles), 0)));
+  // (capacity, 36, K, C): [tile slice][xi][k][c], flushed into dw whenever the next chunk would not fit
+  const partial = GpuTensor.empty(gpu, [capacity, 36, s.K, s.C], 'f32', 'conv2d.winograd.partial');
+  let filled = 0;
+  let flushed = false;
+  const flush = () => {
+    const count = (s.K * s.C) / 4;
+    gpu.batcher.dispatch({
+      kernel: gpu.pipelines.get('winograd_grad_weight_output', { WG }),
+      what: `${what}: winograd output transform of ${filled} slices`,
+      params: packParams([['u32', s.K], ['u32', s.C], ['u32', filled], ['u32', count], ['u32', flushed ? 1 : 0]]),
+      buffers: [{ buffer: partial.buffer, offset: 0, size: filled * sliceBytes }, dw.binding],
+      workgroups: grid1d(count, WG, maxGroups),
+    });
+    filled = 0;
+    flushed = true;
+  };
+  const input = gpu.pipelines.get('winograd_input', { WG });
+  const dyTransform = gpu.pipelines.get('winograd_dy', { WG });
+  const products = gpu.pipelines.get('winograd_grad_weight', { WG });
+  for (const [n0, count] of chunks) {
+    const T = count * tiles;
+    const slices = Math.min(capacity, slicesFor(T));
+    const tilesPerSlice = Math.ceil(Math.ceil(T / slices) / 4) * 4;
+    const used = Math.ceil(T / tilesPerSlice);
+    if (filled + used > capacity) flush();
+    // (T rows, 36 * K / 4 texels) and (T rows, 36 * C / 4 texels): V[xi][t][k] from x, D[xi][t][c] from dy
+    const v = scratchTexture(gpu, 'v', 9 * s.K, mostRows);
+    const d = scratchTexture(gpu, 'm', 9 * s.C, mostRows);
+    const inCount = (T * s.K) / 4;
+    gpu.batcher.dispatch({
+      kernel: input, what: `${what}: winograd input transform`,
+      params: packParams([['u32', s.H], ['u32', s.W], ['u32', s.K], ['i32', s.padTop], ['i32', s.padLeft],
+        ['u32', tilesH], ['u32', tilesW], ['u32', inCount]]),
+      buffers: [imageRange(x, n0, count), v],
+      workgroups: grid1d(inCount, WG, maxGroups),
+    });
+    const dyCount = (T * s.C) / 4;
+    gpu.batcher.dispatch({
+      kernel: dyTransform, what: `${what}: winograd dy transform`,
+      params: packParams([['u32', s.OH], ['u32', s.OW], ['u32', s.C], ['u32', tilesH], ['u32', tilesW], ['u32', dyCount]]),
+      buffers: [imageRange(dy, n0, count), d],
+      workgroups: grid1d(dyCount, WG, maxGroups),
+    });
+    const groups = grid1d(groupsPerSlice * 36 * used, 1, maxGroups);
+    gpu.batcher.dispatch({
+      kernel: products, what: `${what}: winograd products`,
+      params: packParams([['u32', T], ['u32', s.K], ['u32', s.C], ['u32', tilesPerSlice], ['u32', colBlocks],
+        ['u32', rowBlocks], ['u32', groupsPerSlice], ['u32', groups[0]], ['u32', 36 * used]]),
+      buffers: [v, d, { buffer: partial.buffer, offset: filled * sliceBytes, size: used * sliceBytes }],
+      workgroups: groups,
+    });
+    filled += used;
+  }
+  flush();
+  partial.release(); // its next owner's work is recorded after the dispatches above
 }

@@ -27,7 +27,7 @@ import { expectRank } from './shapes.ts';
 import { grid1d, packParams } from './params.ts';
 import { sumRows } from './reduce.ts';
 import { batchChunks, imageRange, splitChunks } from './conv2d-chunks.ts';
-import { winogradChunks, winogradConv, type WinogradShape } from './conv2d-winograd.ts';
+import { winogradChunks, winogradConv, winogradGradWeight, type WinogradShape } from './conv2d-winograd.ts';
 import {
   activationTexture, activationTextureFits, blockedWeightTexture, blockedWeightTextureFits, imagesPerActivationTexture,
   gradInputWeightTexture, gradInputWeightTextureFits, winogradWeightTexture,
@@ -176,7 +176,11 @@ function gradInputKernel(gpu: Gpu, d: Dims, o: Conv2dOptions): string {
   return textured ? 'conv2d_grad_input_tex' : 'conv2d_grad_input';
 }
 
-function gradWeightKernel(gpu: Gpu, d: Dims): string {
+function gradWeightKernel(gpu: Gpu, d: Dims, o: Conv2dOptions): string {
+  // The products of one tile slice (36 * Cin * Cout floats) must fit a storage binding.
+  const sliceBytes = 36 * d.Cin * d.Cout * 4;
+  if (sliceBytes <= (gpu.limits.maxStorageBufferBindingSize ?? 134217728) &&
+    winogradPlan(gpu, 'conv2d grad weight', d, o, winogradForward(d, o))) return 'winograd';
   if (!octetsAvailable(gpu) || d.Cout % 4 !== 0) return 'conv2d_grad_weight_direct';
   const textured = forcedPath !== 'storage' && d.Cin % 4 === 0 &&
     activationTextureFits(gpu, d.H, d.W, d.Cin) && activationTextureFits(gpu, d.OH, d.OW, d.Cout);
@@ -188,7 +192,7 @@ export function conv2dKernelNames(
   gpu: Gpu, xShape: readonly number[], wShape: readonly number[], o: Conv2dOptions,
 ): { forward: string; gradInput: string; gradWeight: string } {
   const d = dims('conv2d', xShape, wShape, o);
-  return { forward: forwardKernel(gpu, d, o), gradInput: gradInputKernel(gpu, d, o), gradWeight: gradWeightKernel(gpu, d) };
+  return { forward: forwardKernel(gpu, d, o), gradInput: gradInputKernel(gpu, d, o), gradWeight: gradWeightKernel(gpu, d, o) };
 }
 
 /** Workgroups for `groups` total, folded into y past this adapter's per-dimension limit. */
@@ -346,7 +350,13 @@ export function conv2dGradWeight(
   expectDy(op, dy, d, { x: x.shape, w: weightShape });
   const desc = what(op, { x: x.shape, dy: dy.shape, w: weightShape }, o);
   const K = d.KH * d.KW * d.Cin;
-  const kernelName = gradWeightKernel(gpu, d);
+  const kernelName = gradWeightKernel(gpu, d, o);
+  if (kernelName === 'winograd') {
+    const shape = winogradForward(d, o);
+    const dw = GpuTensor.empty(gpu, weightShape, 'f32', 'conv2d.dw'); // (3, 3, Cin, Cout)
+    winogradGradWeight(gpu, desc, shape, winogradPlan(gpu, op, d, o, shape)!, x, dy, dw);
+    return dw;
+  }
   const fast = kernelName !== 'conv2d_grad_weight_direct';
   const textured = kernelName === 'conv2d_grad_weight_tex';
   let chunks = batchChunks(gpu, op, d.N, [d.H * d.W * d.Cin * 4, d.OH * d.OW * d.Cout * 4]);

@@ -1,0 +1,68 @@
+// The 36 matrix products of a Winograd grad weight (src/kernels/conv2d-winograd.ts explains the scheme): for each
+// point xi of the 6x6 transformed tile and each slice of the tiles,
+//   P[slice][xi] (K, C) = sum over the slice's tiles t of V[xi][t][k] D[xi][t][c]
+// with V (winograd_input.wgsl, from x) and D (winograd_dy.wgsl, from dy) in rgba32float textures of T rows by
+// 36 * channels / 4 texels (texel (xi * K / 4 + k / 4, t) = V[xi][t][k..k+3]). winograd_grad_weight_output.wgsl
+// adds the slices and transforms the sums back into dw.
+// The work split is conv2d_grad_weight_tex.wgsl's (read its header): octets own 32 rows (k) x 32 columns (c), lane j
+// loads rows 4j .. 4j + 3 of each tile and subgroupShuffle hands them to the octet, 4 tiles per accumulator write.
+// Each slice number stands for a pair (tile slice, point): slice = tileSlice * 36 + xi, which is also where its
+// partial sums go. Needs K % 32 == 0 and C % 32 == 0.
+
+enable subgroups;
+
+struct Params {
+  T: u32,              // tiles of this dispatch's images
+  K: u32,              // x's channels (rows of each product)
+  Cout: u32,           // dy's channels (columns)
+  tilesPerSlice: u32,  // a multiple of 4
+  colBlocks: u32,      // Cout / 32
+  rowBlocks: u32,      // K / 32
+  groupsPerSlice: u32, // ceil(colBlocks * rowBlocks / (WG / 8)): a workgroup never spans two slices
+  groupsX: u32,        // workgroups along x (the grid is folded into y past 65535)
+  slices: u32,         // 36 * tile slices; groups past slices * groupsPerSlice only pad the folded grid
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var v: texture_storage_2d<rgba32float, read>;  // (T rows, 36 * K / 4 texels)
+@group(0) @binding(2) var d: texture_storage_2d<rgba32float, read>;  // (T rows, 36 * Cout / 4 texels)
+@group(0) @binding(3) var<storage, read_write> p: array<vec4f>;      // (slices, K, Cout): [tile slice][xi][k][c]
+
+override WG: u32 = 64u;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: u32,
+        @builtin(subgroup_invocation_id) sgLane: u32) {
+  // #include parts/grad_weight_octet_32.wgsl
+  let xi = slice % 36u;
+  let tileSlice = slice / 36u;
+  // This lane's 4 rows rowBase + 4 lane .. + 3 are channels of x: one texel of V per tile.
+  let vCol = xi * (params.K / 4u) + rowBase / 4u + lane;
+  let dCol = xi * cout4 + coLoad;
+
+  // #include parts/acc_32.wgsl
+
+  let t0 = tileSlice * params.tilesPerSlice;
+  let t1 = min(t0 + params.tilesPerSlice, params.T);
+  let last = params.T - 1u;
+  for (var t = t0; t < t1; t += 4u) {
+    // Tiles past the slice read a real row and are masked to zero on the V side.
+    let a0 = textureLoad(v, vec2u(vCol, min(t + 0u, last)));
+    let a1 = select(vec4f(0.0), textureLoad(v, vec2u(vCol, min(t + 1u, last))), t + 1u < t1);
+    let a2 = select(vec4f(0.0), textureLoad(v, vec2u(vCol, min(t + 2u, last))), t + 2u < t1);
+    let a3 = select(vec4f(0.0), textureLoad(v, vec2u(vCol, min(t + 3u, last))), t + 3u < t1);
+    let b0 = textureLoad(d, vec2u(dCol, min(t + 0u, last)));
+    let b1 = textureLoad(d, vec2u(dCol, min(t + 1u, last)));
+    let b2 = textureLoad(d, vec2u(dCol, min(t + 2u, last)));
+    let b3 = textureLoad(d, vec2u(dCol, min(t + 3u, last)));
+    // #include parts/grad_weight_step_32x4.wgsl
+  }
+
+  if (!live || co >= params.Cout) { return; }
+  let out = slice * params.K * cout4 + co / 4u;
+  // #include parts/grad_weight_store_32.wgsl
+}
+
+fn store(out: u32, r: u32, cout4: u32, value: vec4f) {
+  if (r < params.K) { p[out + r * cout4] = value; }
+}
