@@ -1,8 +1,8 @@
 // The f16 weight option end to end: a VGG19 with the real layer widths (all 16 convolutions, the three dense layers,
 // 1000 logits; random He weights from test/helpers/onnx-models.ts, at 32x32 to keep it quick) run through graft's
 // ONNX runner with conv weights stored as f32 and as f16 (GRAFT_WEIGHTS=f16, f32 arithmetic). Issue #8's bound:
-// every logit within 1e-2 of the f32 run's. Also checks the option really ran: the deep layers take the packed
-// kernel, and the logits differ at all.
+// every logit within 1e-2 of the f32 run's. Also checks the option really ran: the deep layers take the Winograd
+// kernels, whose transformed weights are packed as f16, and the logits differ at all.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -23,8 +23,9 @@ test('VGG19 logits with f16 conv weights stay within 1e-2 of the f32 ones', asyn
   const logits = async (format: 'f32' | 'f16') => {
     const previous = setConv2dWeightFormat(format);
     try {
-      // A deep VGG19 layer (14x14 here would be 2x2; the shape class is what matters) takes the texture forward.
-      assert.is(conv2dKernelNames(gpu, [2, 2, 2, 512], [3, 3, 512, 512], { stride: [1, 1], pad: [1, 1, 1, 1] }).forward, 'conv2d_tex');
+      // A deep VGG19 layer (14x14 here would be 2x2; the shape class is what matters) takes the Winograd forward,
+      // whose transformed weights are the ones stored as f16.
+      assert.is(conv2dKernelNames(gpu, [2, 2, 2, 512], [3, 3, 512, 512], { stride: [1, 1], pad: [1, 1, 1, 1] }).forward, 'winograd');
       const out = await runOnnx(gpu, model, { [g.input]: x });
       return toFloat32(out.get(g.output)!);
     } finally {

@@ -1,7 +1,8 @@
 // 2-D convolution forward and gradients on the GPU against the float64 CPU reference (test/reference/conv2d.ts),
-// whose own gradients are first checked by central finite differences. Every shape runs three times: with the fast
-// kernels the dispatcher picks (weights read through textures where the shapes allow), with the fast kernels
-// reading weights from storage buffers, and with the plain ones forced, so all stay correct.
+// whose own gradients are first checked by central finite differences. Every shape runs four times: with the fast
+// kernels the dispatcher picks (Winograd or weights read through textures where the shapes allow), with the
+// implicit-GEMM kernels (no Winograd), with the fast kernels reading weights from storage buffers, and with the
+// plain ones forced, so all stay correct. test/conv2d-winograd.test.ts covers the Winograd path in depth.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -126,6 +127,11 @@ test('fast kernels match the reference (forward, grad input, grad weight, grad b
   for (const c of CASES) await checkCase(c, 'auto', rng);
 });
 
+test('implicit-GEMM kernels (no Winograd) match the reference', async () => {
+  const rng = new Rng(19);
+  for (const c of CASES) await checkCase(c, 'gemm', rng);
+});
+
 test('fast kernels with weights in storage buffers (no textures) match the reference', async () => {
   const rng = new Rng(15);
   for (const c of CASES) await checkCase(c, 'storage', rng);
@@ -139,30 +145,40 @@ test('the texture kernels are the ones picked where the shapes allow', async () 
     const previous = setConv2dPath(path);
     try { return conv2dKernelNames(gpu, x, w, o); } finally { setConv2dPath(previous); }
   };
-  // CASES[2] (1x1, 64 -> 64) and CASES[7] take the texture forward and grad input in the tests above
-  assert.is(names('auto', [2, 6, 5, 64], [1, 1, 64, 64]).forward, 'conv2d_tex');
-  assert.is(names('auto', [2, 9, 8, 64], [3, 3, 64, 64]).forward, 'conv2d_tex');
-  assert.is(names('auto', [2, 6, 5, 64], [1, 1, 64, 64]).gradInput, 'conv2d_grad_input_tex');
-  assert.is(names('auto', [2, 9, 8, 64], [3, 3, 64, 64]).gradInput, 'conv2d_grad_input_tex');
+  // Under 'auto', 3x3 stride-1 convolutions whose channels suit the product kernel (input % 32, output % 64) take
+  // Winograd's forward and grad input, and its grad weight from 48 tiles of 4x4 outputs over the batch.
+  assert.is(names('auto', [1, 3, 5, 64], [3, 3, 64, 512]).forward, 'winograd');  // CASES[5]
+  assert.is(names('auto', [1, 3, 5, 64], [3, 3, 64, 512]).gradInput, 'winograd');
+  assert.is(names('auto', [1, 3, 5, 64], [3, 3, 64, 512]).gradWeight, 'conv2d_grad_weight_tex'); // 2 tiles
+  assert.is(names('auto', [3, 16, 16, 64], [3, 3, 64, 64]).gradWeight, 'winograd'); // 48 tiles
+  assert.is(names('auto', [2, 4, 3, 512], [3, 3, 512, 32]).forward, 'conv2d');  // CASES[4]: Cout 32
+  assert.is(names('auto', [1, 3, 5, 32], [3, 3, 32, 512]).gradInput, 'conv2d_grad_input');  // dx has 32 channels
+  assert.is(names('auto', [2, 6, 5, 64], [1, 1, 64, 64]).forward, 'conv2d_tex');  // CASES[2]: 1x1
+  // 'gemm' keeps the implicit-GEMM kernels; CASES[2] (1x1, 64 -> 64) and CASES[7] take the texture forward and
+  // grad input in the tests above
+  assert.is(names('gemm', [2, 6, 5, 64], [1, 1, 64, 64]).forward, 'conv2d_tex');
+  assert.is(names('gemm', [2, 9, 8, 64], [3, 3, 64, 64]).forward, 'conv2d_tex');
+  assert.is(names('gemm', [2, 6, 5, 64], [1, 1, 64, 64]).gradInput, 'conv2d_grad_input_tex');
+  assert.is(names('gemm', [2, 9, 8, 64], [3, 3, 64, 64]).gradInput, 'conv2d_grad_input_tex');
   // CASES[5] (Cout 512) and CASES[6]: texture kernels both ways
-  assert.is(names('auto', [1, 3, 5, 64], [3, 3, 64, 512]).gradInput, 'conv2d_grad_input_tex');
-  assert.is(names('auto', [2, 23, 21, 64], [3, 3, 64, 64]).gradInput, 'conv2d_grad_input_tex');
-  assert.is(names('auto', [1, 3, 5, 64], [3, 3, 64, 512]).forward, 'conv2d_tex');
+  assert.is(names('gemm', [1, 3, 5, 64], [3, 3, 64, 512]).gradInput, 'conv2d_grad_input_tex');
+  assert.is(names('gemm', [2, 23, 21, 64], [3, 3, 64, 64]).gradInput, 'conv2d_grad_input_tex');
+  assert.is(names('gemm', [1, 3, 5, 64], [3, 3, 64, 512]).forward, 'conv2d_tex');
   assert.is(names('storage', [1, 3, 5, 64], [3, 3, 64, 512]).forward, 'conv2d');
   // x rows of 5 * 32 floats are not 256-byte aligned for a texture copy: the storage forward
-  assert.is(names('auto', [1, 3, 5, 32], [3, 3, 32, 512]).forward, 'conv2d');
+  assert.is(names('gemm', [1, 3, 5, 32], [3, 3, 32, 512]).forward, 'conv2d');
   // Cin 32: the texture grad input takes whole 64-channel blocks of Cin, so the storage kernel
-  assert.is(names('auto', [1, 3, 5, 32], [3, 3, 32, 512]).gradInput, 'conv2d_grad_input');
+  assert.is(names('gemm', [1, 3, 5, 32], [3, 3, 32, 512]).gradInput, 'conv2d_grad_input');
   assert.is(names('storage', [2, 6, 5, 64], [1, 1, 64, 64]).gradInput, 'conv2d_grad_input');
   // Cout 36: texture rows would not be 256-byte aligned, so the storage kernel
-  assert.is(names('auto', [3, 9, 8, 32], [3, 3, 32, 36]).forward, 'conv2d');
+  assert.is(names('gemm', [3, 9, 8, 32], [3, 3, 32, 36]).forward, 'conv2d');
   // Grad weight: textures when both x's and dy's rows are 256-byte aligned (CASES[2], [5], [6], [7]), with odd
   // widths (5, 21) for its 2-pixel steps; storage kernels otherwise (dy rows of 3 * 32 floats) and for 3 channels
-  assert.is(names('auto', [2, 6, 5, 64], [1, 1, 64, 64]).gradWeight, 'conv2d_grad_weight_tex');
-  assert.is(names('auto', [1, 3, 5, 64], [3, 3, 64, 512]).gradWeight, 'conv2d_grad_weight_tex');
-  assert.is(names('auto', [2, 23, 21, 64], [3, 3, 64, 64]).gradWeight, 'conv2d_grad_weight_tex');
-  assert.is(names('auto', [2, 4, 3, 512], [3, 3, 512, 32]).gradWeight, 'conv2d_grad_weight');
-  assert.is(names('auto', [2, 9, 7, 3], [3, 3, 3, 8]).gradWeight, 'conv2d_grad_weight');
+  assert.is(names('gemm', [2, 6, 5, 64], [1, 1, 64, 64]).gradWeight, 'conv2d_grad_weight_tex');
+  assert.is(names('gemm', [1, 3, 5, 64], [3, 3, 64, 512]).gradWeight, 'conv2d_grad_weight_tex');
+  assert.is(names('gemm', [2, 23, 21, 64], [3, 3, 64, 64]).gradWeight, 'conv2d_grad_weight_tex');
+  assert.is(names('gemm', [2, 4, 3, 512], [3, 3, 512, 32]).gradWeight, 'conv2d_grad_weight');
+  assert.is(names('gemm', [2, 9, 7, 3], [3, 3, 3, 8]).gradWeight, 'conv2d_grad_weight');
   assert.is(names('storage', [2, 6, 5, 64], [1, 1, 64, 64]).gradWeight, 'conv2d_grad_weight');
 });
 
@@ -233,6 +249,9 @@ test('f16 weights: the forward uses exactly the half-precision weights, the grad
   const gpu = await testGpu();
   const rng = new Rng(17);
   const previous = setConv2dWeightFormat('f16');
+  // The implicit-GEMM forward stores the weights themselves as f16 (Winograd stores their transform: the VGG19 test
+  // in conv2d-f16-vgg.test.ts bounds that).
+  const previousPath = setConv2dPath('gemm');
   try {
     // Texture kernels in both directions (Cout % 64 == 0; see the kernel-choice test). Cout 192 and 128: several
     // 64-column blocks, so a packing that mixed up blocks or lanes would show.
@@ -268,6 +287,7 @@ test('f16 weights: the forward uses exactly the half-precision weights, the grad
     }
   } finally {
     setConv2dWeightFormat(previous);
+    setConv2dPath(previousPath);
   }
 });
 

@@ -1,0 +1,123 @@
+// The Winograd F(4x4, 3x3) path (src/kernels/conv2d-winograd.ts) for 3x3 stride-1 convolutions: forward, grad input
+// and grad weight against the float64 CPU reference, over shapes whose tiles overhang the output, asymmetric and
+// wide padding (grad input turns pad p into 2 - p, negative past 2), batches split into chunks of images by the
+// texture height and by the storage-binding limit (the grad weight then adds its products into dw in groups), and
+// grids folded past the per-dimension workgroup limit. Each check also asserts that the Winograd kernels ran.
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { testGpu } from './helpers/gpu.ts';
+import type { Gpu } from '../src/gpu/device.ts';
+import { assertClose } from './helpers/close.ts';
+import { GpuTensor } from '../src/gpu/tensor.ts';
+import { Rng } from '../src/util/rng.ts';
+import {
+  conv2dForward, conv2dGradInput, conv2dGradWeight, conv2dKernelNames, conv2dOutputShape, type Conv2dOptions,
+} from '../src/kernels/conv2d.ts';
+import { conv2dRef, conv2dGradInputRef, conv2dGradWeightRef } from './reference/conv2d.ts';
+
+type Pad = [number, number, number, number];
+const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+// Winograd's transforms add a few float32 roundings: about 1e-6 of the output's scale at these sizes.
+const TOL = { atol: 1e-3, rtol: 1e-3 };
+
+/** Runs all three directions on `gpu` (a view of the test device, maybe with lower limits) against the reference. */
+async function check(gpu: Gpu, xs: number[], Cout: number, pad: Pad, rng: Rng, expect: { dw: boolean }): Promise<Map<string, number>> {
+  const real = await testGpu();
+  const ws = [3, 3, xs[3], Cout];
+  const o: Conv2dOptions = { stride: [1, 1], pad };
+  const names = conv2dKernelNames(gpu, xs, ws, o);
+  const name = `x${xs} w${ws} pad ${pad}`;
+  assert.is(names.forward, 'winograd', `${name}: forward`);
+  assert.is(names.gradInput, 'winograd', `${name}: grad input`);
+  assert.is(names.gradWeight === 'winograd', expect.dw, `${name}: grad weight took ${names.gradWeight}`);
+  const ys = conv2dOutputShape(xs, ws, o);
+  const x = rng.uniformArray(size(xs));
+  const w = rng.uniformArray(size(ws));
+  const b = rng.uniformArray(Cout);
+  const g = rng.uniformArray(size(ys));
+  const xt = GpuTensor.from(real, xs, x);
+  const wt = GpuTensor.from(real, ws, w);
+  const bt = GpuTensor.from(real, [Cout], b);
+  const gt = GpuTensor.from(real, ys, g);
+  const counts = new Map(real.batcher.counts.byKernel);
+  const yt = conv2dForward(gpu, xt, wt, bt, { ...o, relu: true });
+  const dxt = conv2dGradInput(gpu, gt, wt, xs, o);
+  const dwt = conv2dGradWeight(gpu, xt, gt, ws, o);
+  const ran = new Map([...real.batcher.counts.byKernel].map(([k, n]) => [k, n - (counts.get(k) ?? 0)]));
+  assertClose(await yt.read(), conv2dRef(x, xs, w, ws, b, { ...o, relu: true }), TOL, `${name}: y`);
+  assertClose(await dxt.read(), conv2dGradInputRef(g, w, xs, ws, o), TOL, `${name}: dx`);
+  assertClose(await dwt.read(), conv2dGradWeightRef(x, g, xs, ws, o), TOL, `${name}: dw`);
+  for (const t of [xt, wt, bt, gt, yt, dxt, dwt]) t.release();
+  return ran;
+}
+
+test('Winograd forward, grad input and grad weight match the reference', async () => {
+  const gpu = await testGpu();
+  if (!gpu.hasSubgroups) return; // the product kernels shuffle within octets: the implicit GEMM or plain kernels run
+  const rng = new Rng(31);
+  // 9x7: tiles of 4x4 overhang the output by 3 rows and 1 column; Cout 128 is two 64-column blocks
+  let ran = await check(gpu, [2, 9, 7, 64], 128, [1, 1, 1, 1], rng, { dw: false });
+  assert.is(ran.get('winograd_gemm'), 2, 'forward and grad input each ran the products once');
+  // 48 tiles over the batch: the grad weight too
+  ran = await check(gpu, [3, 16, 16, 64], 64, [1, 1, 1, 1], rng, { dw: true });
+  assert.is(ran.get('winograd_grad_weight'), 1);
+  assert.is(ran.get('winograd_grad_weight_output'), 1);
+  // asymmetric and wide padding: grad input pads 2 - p, so 2 becomes 0 and 0 becomes 2
+  await check(gpu, [1, 10, 11, 64], 64, [0, 2, 1, 0], rng, { dw: false });
+  await check(gpu, [6, 12, 13, 64], 64, [2, 0, 0, 1], rng, { dw: true }); // 12x12 outputs: 54 tiles
+  // 512 channels both ways (VGG19's deep layers, small image)
+  await check(gpu, [1, 6, 5, 512], 512, [1, 1, 1, 1], rng, { dw: false });
+});
+
+test('Winograd splits batches into chunks by texture height and by binding size, and folds its grids', async () => {
+  const real = await testGpu();
+  if (!real.hasSubgroups) return;
+  const rng = new Rng(32);
+  // A texture limit of 576 texels (9 * 64, the V and M textures' width for 64 channels): 40x40 outputs make 100
+  // tiles per image, so 5 images per chunk and 3 chunks for 12 images.
+  const texLimits = { ...real.limits, maxTextureDimension2D: 576 };
+  const tall = Object.create(real, { limits: { value: texLimits } }) as Gpu;
+  let ran = await check(tall, [12, 40, 40, 64], 64, [1, 1, 1, 1], rng, { dw: true });
+  assert.is(ran.get('winograd_input'), 3 * 3, 'forward (x), grad input (dy) and grad weight (x) ran 3 chunks each');
+  assert.is(ran.get('winograd_grad_weight_output'), 1, 'all products fit one buffer: one output transform');
+  // A 700,000-byte binding limit: one image of x or y (409,600 bytes) per chunk, and room for only one slice of the
+  // grad weight's products (589,824 bytes), so each chunk's products are added into dw before the next.
+  const bindLimits = { ...real.limits, maxStorageBufferBindingSize: 700000 };
+  const narrow = Object.create(real, { limits: { value: bindLimits } }) as Gpu;
+  ran = await check(narrow, [3, 40, 40, 64], 64, [1, 1, 1, 1], rng, { dw: true });
+  assert.is(ran.get('winograd_gemm'), 3 + 3, 'forward and grad input ran 3 chunks each');
+  assert.is(ran.get('winograd_grad_weight_output'), 3, 'the grad weight added 3 groups of products into dw');
+  // At most 3 workgroups per dimension: every grid folds into y.
+  const foldLimits = { ...real.limits, maxComputeWorkgroupsPerDimension: 3 };
+  const folded = Object.create(real, { limits: { value: foldLimits } }) as Gpu;
+  await check(folded, [3, 16, 16, 64], 64, [1, 1, 1, 1], rng, { dw: true });
+});
+
+test('the Winograd weight transform is cached per weight tensor and redone after the weights change', async () => {
+  const gpu = await testGpu();
+  if (!gpu.hasSubgroups) return;
+  const rng = new Rng(33);
+  const xs = [1, 8, 8, 64];
+  const ws = [3, 3, 64, 64];
+  const o: Conv2dOptions = { stride: [1, 1], pad: [1, 1, 1, 1] };
+  const x = rng.uniformArray(size(xs));
+  const w1 = rng.uniformArray(size(ws));
+  const w2 = rng.uniformArray(size(ws));
+  const xt = GpuTensor.from(gpu, xs, x);
+  const wt = GpuTensor.from(gpu, ws, w1);
+  const transforms = () => gpu.batcher.counts.byKernel.get('winograd_weights') ?? 0;
+  const before = transforms();
+  const y1 = conv2dForward(gpu, xt, wt, null, o);
+  const y2 = conv2dForward(gpu, xt, wt, null, o);
+  assert.is(transforms() - before, 1, 'transformed once for two forwards');
+  wt.write(w2);
+  const y3 = conv2dForward(gpu, xt, wt, null, o);
+  assert.is(transforms() - before, 2, 'transformed again after an upload');
+  assertClose(await y1.read(), conv2dRef(x, xs, w1, ws, null, o), TOL, 'first');
+  assertClose(await y2.read(), conv2dRef(x, xs, w1, ws, null, o), TOL, 'cached');
+  assertClose(await y3.read(), conv2dRef(x, xs, w2, ws, null, o), TOL, 'after the upload');
+  for (const t of [xt, wt, y1, y2, y3]) t.release();
+});
+
+test.run();
