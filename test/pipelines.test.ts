@@ -64,8 +64,9 @@ test('the octet and grad-weight kernels get their shared accumulators, FMA steps
   const epilogue: Record<string, string> = {
     conv2d: 'store(rowBase + 15u, col, cout4, acc15_1 + bv);',
     conv2d_tex: 'store(rowBase + 15u, col, cout4, acc15_1 + bv);',
-    conv2d_grad_input: 'store(rowBase + 15u, col, cin4, acc15_1);',
-    conv2d_grad_input_tex: 'store(rowBase + 15u, col, cin4, acc15_1);',
+    conv2d_grad_input: 'store(rowBase + 15u, col, stride4, acc15_1);',
+    conv2d_grad_input_tex: 'store(rowBase + 15u, col, stride4, acc15_1);',
+    winograd_gemm: 'store(rowBase + 15u, col, stride4, acc15_1);',
   };
   for (const [name, lastStore] of Object.entries(epilogue)) {
     const text = gpu.pipelines.source(name);
@@ -74,7 +75,7 @@ test('the octet and grad-weight kernels get their shared accumulators, FMA steps
     assert.is(text.split('acc15_1 += s15.x * b0_1').length, 2, `${name}: FMA step`);
     assert.is(text.split(lastStore).length, 2, `${name}: epilogue`);
   }
-  for (const name of ['conv2d_grad_weight', 'conv2d_grad_weight_tex', 'conv2d_small_cin']) {
+  for (const name of ['conv2d_grad_weight', 'conv2d_grad_weight_tex', 'winograd_grad_weight', 'conv2d_small_cin']) {
     const text = gpu.pipelines.source(name);
     assert.not.match(text, /^\s*\/\/ #include /m, `${name}: an include left unexpanded`);
     assert.is(text.split('var acc31 = vec4f(0.0);').length, 2, `${name}: accumulators`);
@@ -82,8 +83,9 @@ test('the octet and grad-weight kernels get their shared accumulators, FMA steps
     assert.is(text.split('let rowBase = rowBlock * 32u;').length, 2, `${name}: octet prologue`);
     assert.is(text.split('store(out, rowBase + 31u, cout4, acc31);').length, 2, `${name}: epilogue`);
   }
-  assert.is(gpu.pipelines.source('conv2d_grad_weight_tex').split('let s7_3 = subgroupShuffle(a3, octetBase + 7u);').length, 2,
-    'grad weight texture kernel: its 4-pixel step');
+  for (const name of ['conv2d_grad_weight_tex', 'winograd_grad_weight']) {
+    assert.is(gpu.pipelines.source(name).split('let s7_3 = subgroupShuffle(a3, octetBase + 7u);').length, 2, `${name}: its 4-pixel step`);
+  }
   // Every conv kernel's Params starts with the shared sizes, in commonParams' order.
   const convKernels = ['conv2d', 'conv2d_tex', 'conv2d_direct', 'conv2d_small_cin', 'conv2d_grad_input', 'conv2d_grad_input_tex',
     'conv2d_grad_input_direct', 'conv2d_grad_weight', 'conv2d_grad_weight_tex', 'conv2d_grad_weight_direct'];
