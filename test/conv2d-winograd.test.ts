@@ -1,8 +1,9 @@
 // The Winograd F(4x4, 3x3) path (src/kernels/conv2d-winograd.ts) for 3x3 stride-1 convolutions: forward, grad input
 // and grad weight against the float64 CPU reference, over shapes whose tiles overhang the output, asymmetric and
 // wide padding (grad input turns pad p into 2 - p, negative past 2), batches split into chunks of images by the
-// texture height and by the storage-binding limit (the grad weight then adds its products into dw in groups), and
-// grids folded past the per-dimension workgroup limit. Each check also asserts that the Winograd kernels ran.
+// texture height and by the storage-binding limit (the grad weight then adds its products into dw in groups), the
+// grad weight's two forms (products stored, or the output transform folded in for few tiles), and grids folded
+// past the per-dimension workgroup limit. Each check also asserts that the Winograd kernels ran.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -14,6 +15,7 @@ import { Rng } from '../src/util/rng.ts';
 import {
   conv2dForward, conv2dGradInput, conv2dGradWeight, conv2dKernelNames, conv2dOutputShape, type Conv2dOptions,
 } from '../src/kernels/conv2d.ts';
+import { winogradGradWeightFolded } from '../src/kernels/conv2d-winograd.ts';
 import { conv2dRef, conv2dGradInputRef, conv2dGradWeightRef } from './reference/conv2d.ts';
 
 type Pad = [number, number, number, number];
@@ -22,7 +24,7 @@ const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 const TOL = { atol: 1e-3, rtol: 1e-3 };
 
 /** Runs all three directions on `gpu` (a view of the test device, maybe with lower limits) against the reference. */
-async function check(gpu: Gpu, xs: number[], Cout: number, pad: Pad, rng: Rng, expect: { dw: boolean }): Promise<Map<string, number>> {
+async function check(gpu: Gpu, xs: number[], Cout: number, pad: Pad, rng: Rng): Promise<Map<string, number>> {
   const real = await testGpu();
   const ws = [3, 3, xs[3], Cout];
   const o: Conv2dOptions = { stride: [1, 1], pad };
@@ -30,7 +32,7 @@ async function check(gpu: Gpu, xs: number[], Cout: number, pad: Pad, rng: Rng, e
   const name = `x${xs} w${ws} pad ${pad}`;
   assert.is(names.forward, 'winograd', `${name}: forward`);
   assert.is(names.gradInput, 'winograd', `${name}: grad input`);
-  assert.is(names.gradWeight === 'winograd', expect.dw, `${name}: grad weight took ${names.gradWeight}`);
+  assert.is(names.gradWeight, 'winograd', `${name}: grad weight`);
   const ys = conv2dOutputShape(xs, ws, o);
   const x = rng.uniformArray(size(xs));
   const w = rng.uniformArray(size(ws));
@@ -57,17 +59,24 @@ test('Winograd forward, grad input and grad weight match the reference', async (
   if (!gpu.hasSubgroups) return; // the product kernels shuffle within octets: the implicit GEMM or plain kernels run
   const rng = new Rng(31);
   // 9x7: tiles of 4x4 overhang the output by 3 rows and 1 column; Cout 128 is two 64-column blocks
-  let ran = await check(gpu, [2, 9, 7, 64], 128, [1, 1, 1, 1], rng, { dw: false });
+  let ran = await check(gpu, [2, 9, 7, 64], 128, [1, 1, 1, 1], rng);
   assert.is(ran.get('winograd_gemm'), 2, 'forward and grad input each ran the products once');
-  // 48 tiles over the batch: the grad weight too
-  ran = await check(gpu, [3, 16, 16, 64], 64, [1, 1, 1, 1], rng, { dw: true });
+  assert.is(ran.get('winograd_grad_weight_folded'), 1, '6 tiles: the grad weight folds its output transform in');
+  assert.is(ran.get('winograd_grad_weight') ?? 0, 0);
+  // 64 tiles over the batch: the grad weight stores its 36 products, then transforms them
+  ran = await check(gpu, [4, 16, 16, 64], 64, [1, 1, 1, 1], rng);
   assert.is(ran.get('winograd_grad_weight'), 1);
   assert.is(ran.get('winograd_grad_weight_output'), 1);
+  assert.is(ran.get('winograd_grad_weight_folded') ?? 0, 0);
   // asymmetric and wide padding: grad input pads 2 - p, so 2 becomes 0 and 0 becomes 2
-  await check(gpu, [1, 10, 11, 64], 64, [0, 2, 1, 0], rng, { dw: false });
-  await check(gpu, [6, 12, 13, 64], 64, [2, 0, 0, 1], rng, { dw: true }); // 12x12 outputs: 54 tiles
+  await check(gpu, [1, 10, 11, 64], 64, [0, 2, 1, 0], rng);
+  await check(gpu, [6, 12, 13, 64], 64, [2, 0, 0, 1], rng); // 12x12 outputs: 54 tiles
   // 512 channels both ways (VGG19's deep layers, small image)
-  await check(gpu, [1, 6, 5, 512], 512, [1, 1, 1, 1], rng, { dw: false });
+  await check(gpu, [1, 6, 5, 512], 512, [1, 1, 1, 1], rng);
+  // 63 tiles, Cin and Cout 64: the folded grad weight splits them into 3 slices (few octets otherwise), added by sumRows
+  ran = await check(gpu, [7, 12, 12, 64], 64, [1, 1, 1, 1], rng);
+  assert.is(ran.get('winograd_grad_weight_folded'), 1);
+  assert.is(ran.get('sum_rows'), 1, 'the slices of the folded grad weight added');
 });
 
 test('Winograd splits batches into chunks by texture height and by binding size, and folds its grids', async () => {
@@ -78,20 +87,42 @@ test('Winograd splits batches into chunks by texture height and by binding size,
   // tiles per image, so 5 images per chunk and 3 chunks for 12 images.
   const texLimits = { ...real.limits, maxTextureDimension2D: 576 };
   const tall = Object.create(real, { limits: { value: texLimits } }) as Gpu;
-  let ran = await check(tall, [12, 40, 40, 64], 64, [1, 1, 1, 1], rng, { dw: true });
+  let ran = await check(tall, [12, 40, 40, 64], 64, [1, 1, 1, 1], rng);
   assert.is(ran.get('winograd_input'), 3 * 3, 'forward (x), grad input (dy) and grad weight (x) ran 3 chunks each');
   assert.is(ran.get('winograd_grad_weight_output'), 1, 'all products fit one buffer: one output transform');
   // A 700,000-byte binding limit: one image of x or y (409,600 bytes) per chunk, and room for only one slice of the
   // grad weight's products (589,824 bytes), so each chunk's products are added into dw before the next.
   const bindLimits = { ...real.limits, maxStorageBufferBindingSize: 700000 };
   const narrow = Object.create(real, { limits: { value: bindLimits } }) as Gpu;
-  ran = await check(narrow, [3, 40, 40, 64], 64, [1, 1, 1, 1], rng, { dw: true });
+  ran = await check(narrow, [3, 40, 40, 64], 64, [1, 1, 1, 1], rng);
   assert.is(ran.get('winograd_gemm'), 3 + 3, 'forward and grad input ran 3 chunks each');
   assert.is(ran.get('winograd_grad_weight_output'), 3, 'the grad weight added 3 groups of products into dw');
   // At most 3 workgroups per dimension: every grid folds into y.
   const foldLimits = { ...real.limits, maxComputeWorkgroupsPerDimension: 3 };
   const folded = Object.create(real, { limits: { value: foldLimits } }) as Gpu;
-  await check(folded, [3, 16, 16, 64], 64, [1, 1, 1, 1], rng, { dw: true });
+  await check(folded, [4, 16, 16, 64], 64, [1, 1, 1, 1], rng);
+  await check(folded, [2, 8, 8, 64], 64, [1, 1, 1, 1], rng);
+});
+
+test('the folded Winograd grad weight adds the slices of several chunks of images', async () => {
+  const gpu = await testGpu();
+  if (!gpu.hasSubgroups) return;
+  const rng = new Rng(34);
+  // Chunks given directly (the limits that split a batch this small would also rule Winograd out): one image each.
+  const xs = [3, 12, 12, 64];
+  const ws = [3, 3, 64, 64];
+  const o: Conv2dOptions = { stride: [1, 1], pad: [1, 1, 1, 1] };
+  const x = rng.uniformArray(size(xs));
+  const g = rng.uniformArray(size(xs));
+  const xt = GpuTensor.from(gpu, xs, x);
+  const gt = GpuTensor.from(gpu, xs, g);
+  const shape = { N: 3, H: 12, W: 12, K: 64, OH: 12, OW: 12, C: 64, padTop: 1, padLeft: 1 };
+  const before = gpu.batcher.counts.byKernel.get('winograd_grad_weight_folded') ?? 0;
+  const dwt = winogradGradWeightFolded(gpu, 'test', shape, [[0, 1], [1, 1], [2, 1]], xt, gt);
+  assert.is((gpu.batcher.counts.byKernel.get('winograd_grad_weight_folded') ?? 0) - before, 3);
+  assert.equal([...dwt.shape], ws);
+  assertClose(await dwt.read(), conv2dGradWeightRef(x, g, xs, ws, o), TOL, 'dw over 3 chunks');
+  for (const t of [xt, gt, dwt]) t.release();
 });
 
 test('the Winograd weight transform is cached per weight tensor and redone after the weights change', async () => {

@@ -83,7 +83,13 @@ test('the octet and grad-weight kernels get their shared accumulators, FMA steps
     assert.is(text.split('let rowBase = rowBlock * 32u;').length, 2, `${name}: octet prologue`);
     assert.is(text.split('store(out, rowBase + 31u, cout4, acc31);').length, 2, `${name}: epilogue`);
   }
-  for (const name of ['conv2d_grad_weight_tex', 'winograd_grad_weight']) {
+  const folded = gpu.pipelines.source('winograd_grad_weight_folded');
+  assert.not.match(folded, /^\s*\/\/ #include /m, 'winograd_grad_weight_folded: an include left unexpanded');
+  for (const line of ['var acc31 = vec4f(0.0);', 'var d31: array<vec4f, 9>;', 'q31 = foldPoint(q31, acc31, gb);',
+    'd31 = foldRow(d31, q31, ga);', 'store(out, rowBase + 31u, d31);', 'let rowBase = rowBlock * 32u;']) {
+    assert.is(folded.split(line).length, 2, `winograd_grad_weight_folded: ${line}`);
+  }
+  for (const name of ['conv2d_grad_weight_tex', 'winograd_grad_weight', 'winograd_grad_weight_folded']) {
     assert.is(gpu.pipelines.source(name).split('let s7_3 = subgroupShuffle(a3, octetBase + 7u);').length, 2, `${name}: its 4-pixel step`);
   }
   // Every conv kernel's Params starts with the shared sizes, in commonParams' order.

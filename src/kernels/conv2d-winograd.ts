@@ -25,6 +25,7 @@ import type { Gpu } from '../gpu/device.ts';
 import { GpuTensor } from '../gpu/tensor.ts';
 import { grid1d, packParams } from './params.ts';
 import { batchChunks, imageRange, splitChunks } from './conv2d-chunks.ts';
+import { sumRows } from './reduce.ts';
 
 const WG = 64;
 /** Tiles per octet in winograd_gemm.wgsl (its `const TM`). */
@@ -160,8 +161,6 @@ export function winogradGradWeight(
   gpu: Gpu, what: string, s: WinogradShape, chunks: Array<[number, number]>, x: GpuTensor, dy: GpuTensor, dw: GpuTensor,
 ): void {
   const tiles = tilesPerImage(s);
-  const tilesH = Math.ceil(s.OH / 4);
-  const tilesW = Math.ceil(s.OW / 4);
   const maxGroups = gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535;
   const maxBinding = gpu.limits.maxStorageBufferBindingSize ?? 134217728;
   const sliceBytes = 36 * s.K * s.C * 4; // one tile slice's 36 products
@@ -190,36 +189,16 @@ export function winogradGradWeight(
     filled = 0;
     flushed = true;
   };
-  const input = gpu.pipelines.get('winograd_input', { WG });
-  const dyTransform = gpu.pipelines.get('winograd_dy', { WG });
-  const products = gpu.pipelines.get('winograd_grad_weight', { WG });
   for (const [n0, count] of chunks) {
     const T = count * tiles;
     const slices = Math.min(capacity, slicesFor(T));
     const tilesPerSlice = Math.ceil(Math.ceil(T / slices) / 4) * 4;
     const used = Math.ceil(T / tilesPerSlice);
     if (filled + used > capacity) flush();
-    // (T rows, 36 * K / 4 texels) and (T rows, 36 * C / 4 texels): V[xi][t][k] from x, D[xi][t][c] from dy
-    const v = scratchTexture(gpu, 'v', 9 * s.K, mostRows);
-    const d = scratchTexture(gpu, 'm', 9 * s.C, mostRows);
-    const inCount = (T * s.K) / 4;
-    gpu.batcher.dispatch({
-      kernel: input, what: `${what}: winograd input transform`,
-      params: packParams([['u32', s.H], ['u32', s.W], ['u32', s.K], ['i32', s.padTop], ['i32', s.padLeft],
-        ['u32', tilesH], ['u32', tilesW], ['u32', inCount]]),
-      buffers: [imageRange(x, n0, count), v],
-      workgroups: grid1d(inCount, WG, maxGroups),
-    });
-    const dyCount = (T * s.C) / 4;
-    gpu.batcher.dispatch({
-      kernel: dyTransform, what: `${what}: winograd dy transform`,
-      params: packParams([['u32', s.OH], ['u32', s.OW], ['u32', s.C], ['u32', tilesH], ['u32', tilesW], ['u32', dyCount]]),
-      buffers: [imageRange(dy, n0, count), d],
-      workgroups: grid1d(dyCount, WG, maxGroups),
-    });
+    const { v, d } = transformChunk(gpu, what, s, n0, count, mostRows, x, dy);
     const groups = grid1d(groupsPerSlice * 36 * used, 1, maxGroups);
     gpu.batcher.dispatch({
-      kernel: products, what: `${what}: winograd products`,
+      kernel: gpu.pipelines.get('winograd_grad_weight', { WG }), what: `${what}: winograd products`,
       params: packParams([['u32', T], ['u32', s.K], ['u32', s.C], ['u32', tilesPerSlice], ['u32', colBlocks],
         ['u32', rowBlocks], ['u32', groupsPerSlice], ['u32', groups[0]], ['u32', 36 * used]]),
       buffers: [v, d, { buffer: partial.buffer, offset: filled * sliceBytes, size: used * sliceBytes }],
@@ -229,4 +208,96 @@ export function winogradGradWeight(
   }
   flush();
   partial.release(); // its next owner's work is recorded after the dispatches above
+}
+
+/**
+ * Dispatches the grad weight's transforms of images [n0, n0 + count): V from x (winograd_input) and D from dy
+ * (winograd_dy), into the device's scratch textures (T rows, 36 * channels / 4 texels), which it returns.
+ */
+function transformChunk(
+  gpu: Gpu, what: string, s: WinogradShape, n0: number, count: number, mostRows: number, x: GpuTensor, dy: GpuTensor,
+): { v: GPUTextureView; d: GPUTextureView } {
+  const tilesH = Math.ceil(s.OH / 4);
+  const tilesW = Math.ceil(s.OW / 4);
+  const T = count * tilesH * tilesW;
+  const maxGroups = gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535;
+  const v = scratchTexture(gpu, 'v', 9 * s.K, mostRows);
+  const d = scratchTexture(gpu, 'm', 9 * s.C, mostRows);
+  const inCount = (T * s.K) / 4;
+  gpu.batcher.dispatch({
+    kernel: gpu.pipelines.get('winograd_input', { WG }), what: `${what}: winograd input transform`,
+    params: packParams([['u32', s.H], ['u32', s.W], ['u32', s.K], ['i32', s.padTop], ['i32', s.padLeft],
+      ['u32', tilesH], ['u32', tilesW], ['u32', inCount]]),
+    buffers: [imageRange(x, n0, count), v],
+    workgroups: grid1d(inCount, WG, maxGroups),
+  });
+  const dyCount = (T * s.C) / 4;
+  gpu.batcher.dispatch({
+    kernel: gpu.pipelines.get('winograd_dy', { WG }), what: `${what}: winograd dy transform`,
+    params: packParams([['u32', s.OH], ['u32', s.OW], ['u32', s.C], ['u32', tilesH], ['u32', tilesW], ['u32', dyCount]]),
+    buffers: [imageRange(dy, n0, count), d],
+    workgroups: grid1d(dyCount, WG, maxGroups),
+  });
+  return { v, d };
+}
+
+/**
+ * Partial dw slices the folded grad weight may write in all: as many as one storage binding holds. When the chunks
+ * need more than this (at least one each), winogradGradWeightFolded does not apply.
+ */
+export function foldedSliceCapacity(gpu: Gpu, K: number, C: number): number {
+  return Math.floor((gpu.limits.maxStorageBufferBindingSize ?? 134217728) / (9 * K * C * 4));
+}
+
+/**
+ * dw (3, 3, K, C) as winogradGradWeight computes it, with the output transform folded into the products
+ * (winograd_grad_weight_folded.wgsl): only the 9 taps are stored, once per slice of tiles, then the slices are
+ * added by sumRows. Needs C % 64 == 0 and chunks.length <= foldedSliceCapacity.
+ */
+export function winogradGradWeightFolded(
+  gpu: Gpu, what: string, s: WinogradShape, chunks: Array<[number, number]>, x: GpuTensor, dy: GpuTensor,
+): GpuTensor {
+  const tiles = tilesPerImage(s);
+  const maxGroups = gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535;
+  const colBlocks = s.C / 32;
+  const rowBlocks = s.K / 32;
+  const perSlice = colBlocks * rowBlocks;
+  const groupsPerSlice = Math.ceil(perSlice / (WG / 8));
+  const mostRows = Math.min(s.N, imagesPerChunk(gpu, s)) * tiles;
+  // Tile slices per chunk: enough octets for every core (or GPU unit), at least 16 tiles each, and all chunks'
+  // slices within one binding.
+  const most = Math.max(1, Math.floor(foldedSliceCapacity(gpu, s.K, s.C) / chunks.length));
+  const slicesFor = (T: number) => Math.max(1, Math.min(Math.ceil(TARGET_OCTETS / perSlice), Math.floor(T / 16), most));
+  const plan = chunks.map(([, count]) => {
+    const T = count * tiles;
+    const tilesPerSlice = Math.ceil(Math.ceil(T / slicesFor(T)) / 4) * 4;
+    return { T, tilesPerSlice, slices: Math.ceil(T / tilesPerSlice) };
+  });
+  const total = plan.reduce((n, p) => n + p.slices, 0);
+  const tapBytes = 9 * s.K * s.C * 4;
+  // (total, 3, 3, K, C) partial sums, or dw itself when there is a single slice
+  const partial = GpuTensor.empty(gpu, total === 1 ? [3, 3, s.K, s.C] : [total, 3, 3, s.K, s.C], 'f32',
+    total === 1 ? 'conv2d.dw' : 'conv2d.winograd.partial');
+  let slice0 = 0;
+  chunks.forEach(([n0, count], i) => {
+    const { T, tilesPerSlice, slices } = plan[i];
+    const { v, d } = transformChunk(gpu, what, s, n0, count, mostRows, x, dy);
+    const groups = grid1d(groupsPerSlice * slices, 1, maxGroups);
+    gpu.batcher.dispatch({
+      kernel: gpu.pipelines.get('winograd_grad_weight_folded', { WG }), what: `${what}: winograd products, folded`,
+      params: packParams([['u32', T], ['u32', s.K], ['u32', s.C], ['u32', tilesPerSlice], ['u32', colBlocks],
+        ['u32', rowBlocks], ['u32', groupsPerSlice], ['u32', groups[0]], ['u32', slices]]),
+      buffers: [v, d, { buffer: partial.buffer, offset: slice0 * tapBytes, size: slices * tapBytes }],
+      workgroups: groups,
+    });
+    slice0 += slices;
+  });
+  if (total === 1) return partial;
+  const rows = partial.reshape([total, 9 * s.K * s.C]); // a view: released below, or partial never returns to the pool
+  const summed = sumRows(gpu, rows);
+  rows.release();
+  partial.release();
+  const dw = summed.reshape([3, 3, s.K, s.C]);
+  summed.release();
+  return dw;
 }

@@ -27,7 +27,9 @@ import { expectRank } from './shapes.ts';
 import { grid1d, packParams } from './params.ts';
 import { sumRows } from './reduce.ts';
 import { batchChunks, imageRange, splitChunks } from './conv2d-chunks.ts';
-import { winogradChunks, winogradConv, winogradGradWeight, type WinogradShape } from './conv2d-winograd.ts';
+import {
+  foldedSliceCapacity, winogradChunks, winogradConv, winogradGradWeight, winogradGradWeightFolded, type WinogradShape,
+} from './conv2d-winograd.ts';
 import {
   activationTexture, activationTextureFits, blockedWeightTexture, blockedWeightTextureFits, imagesPerActivationTexture,
   gradInputWeightTexture, gradInputWeightTextureFits, winogradWeightTexture,
@@ -176,17 +178,26 @@ function gradInputKernel(gpu: Gpu, d: Dims, o: Conv2dOptions): string {
   return textured ? 'conv2d_grad_input_tex' : 'conv2d_grad_input';
 }
 
-/** Tiles (over the whole batch) from which the grad weight takes the Winograd path (see gradWeightKernel). */
-const WINOGRAD_GRAD_WEIGHT_TILES = 48;
+/**
+ * Tiles (4x4 outputs, over the whole batch) below which the Winograd grad weight folds its output transform into the
+ * products (winograd_grad_weight_folded.wgsl) rather than storing all 36 products and transforming them after
+ * (winograd_grad_weight.wgsl). Storing costs 36 * Cin * Cout floats written and read back whatever the number of
+ * tiles, which few tiles do not pay for; folding makes every octet stream all 36 points' operands, which caches
+ * hold only while there are few tiles. Measured on llvmpipe (ms, folded / stored / implicit GEMM): 14x14x512 batch 1
+ * (16 tiles) 32 / 57-67 / 41-44; 28x28x512 batch 1 (49 tiles) 95 / 111 / 85-105; 14x14x512 batch 8 (128 tiles)
+ * 245 / 174-195 / 420.
+ */
+const WINOGRAD_FOLDED_TILES = 64;
+
+/** Tiles of 4x4 outputs over the whole batch. */
+function tilesOf(d: Dims): number {
+  return d.N * Math.ceil(d.OH / 4) * Math.ceil(d.OW / 4);
+}
 
 function gradWeightKernel(gpu: Gpu, d: Dims, o: Conv2dOptions): string {
-  // Winograd writes 36 * Cin * Cout partial sums per slice of tiles and reads them back: past the fixed cost of
-  // that traffic only with enough tiles to reduce (measured on llvmpipe: 0.6x the implicit GEMM at 16 tiles, 14x14
-  // batch 1; 1.25x at 196 tiles, 56x56 batch 1; 1.9-2.2x at 98-128 tiles of 28x28 and 14x14 with 256-512
-  // channels). The products of one slice must also fit a storage binding.
-  const tiles = d.N * Math.ceil(d.OH / 4) * Math.ceil(d.OW / 4);
+  // The products of one slice of tiles (36 * Cin * Cout floats) must fit a storage binding.
   const sliceBytes = 36 * d.Cin * d.Cout * 4;
-  if (tiles >= WINOGRAD_GRAD_WEIGHT_TILES && sliceBytes <= (gpu.limits.maxStorageBufferBindingSize ?? 134217728) &&
+  if (sliceBytes <= (gpu.limits.maxStorageBufferBindingSize ?? 134217728) &&
     winogradPlan(gpu, 'conv2d grad weight', d, o, winogradForward(d, o))) return 'winograd';
   if (!octetsAvailable(gpu) || d.Cout % 4 !== 0) return 'conv2d_grad_weight_direct';
   const textured = forcedPath !== 'storage' && d.Cin % 4 === 0 &&
@@ -360,8 +371,12 @@ export function conv2dGradWeight(
   const kernelName = gradWeightKernel(gpu, d, o);
   if (kernelName === 'winograd') {
     const shape = winogradForward(d, o);
+    const chunks = winogradPlan(gpu, op, d, o, shape)!;
+    if (tilesOf(d) < WINOGRAD_FOLDED_TILES && chunks.length <= foldedSliceCapacity(gpu, d.Cin, d.Cout)) {
+      return winogradGradWeightFolded(gpu, desc, shape, chunks, x, dy);
+    }
     const dw = GpuTensor.empty(gpu, weightShape, 'f32', 'conv2d.dw'); // (3, 3, Cin, Cout)
-    winogradGradWeight(gpu, desc, shape, winogradPlan(gpu, op, d, o, shape)!, x, dy, dw);
+    winogradGradWeight(gpu, desc, shape, chunks, x, dy, dw);
     return dw;
   }
   const fast = kernelName !== 'conv2d_grad_weight_direct';

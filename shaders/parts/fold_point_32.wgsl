@@ -1,0 +1,34 @@
+// Part of winograd_grad_weight_folded.wgsl, pasted in where it says `// #include parts/fold_point_32.wgsl`
+// (src/gpu/pipelines.ts): adds point (a, b)'s products acc{r} into q{r}, weighted by G's row b (gb).
+q0 = foldPoint(q0, acc0, gb);
+q1 = foldPoint(q1, acc1, gb);
+q2 = foldPoint(q2, acc2, gb);
+q3 = foldPoint(q3, acc3, gb);
+q4 = foldPoint(q4, acc4, gb);
+q5 = foldPoint(q5, acc5, gb);
+q6 = foldPoint(q6, acc6, gb);
+q7 = foldPoint(q7, acc7, gb);
+q8 = foldPoint(q8, acc8, gb);
+q9 = foldPoint(q9, acc9, gb);
+q10 = foldPoint(q10, acc10, gb);
+q11 = foldPoint(q11, acc11, gb);
+q12 = foldPoint(q12, acc12, gb);
+q13 = foldPoint(q13, acc13, gb);
+q14 = foldPoint(q14, acc14, gb);
+q15 = foldPoint(q15, acc15, gb);
+q16 = foldPoint(q16, acc16, gb);
+q17 = foldPoint(q17, acc17, gb);
+q18 = foldPoint(q18, acc18, gb);
+q19 = foldPoint(q19, acc19, gb);
+q20 = foldPoint(q20, acc20, gb);
+q21 = foldPoint(q21, acc21, gb);
+q22 = foldPoint(q22, acc22, gb);
+q23 = foldPoint(q23, acc23, gb);
+q24 = foldPoint(q24, acc24, gb);
+q25 = foldPoint(q25, acc25, gb);
+q26 = foldPoint(q26, acc26, gb);
+q27 = foldPoint(q27, acc27, gb);
+q28 = foldPoint(q28, acc28, gb);
+q29 = foldPoint(q29, acc29, gb);
+q30 = foldPoint(q30, acc30, gb);
+q31 = foldPoint(q31, acc31, gb);
