@@ -1,6 +1,7 @@
 // Winograd F(3x3, 4x4) transform of dy, for the grad weight (src/kernels/conv2d-winograd.ts explains the scheme):
 // each 4x4 tile z of dy (zeros past its edge) becomes D = A z A^T, 36 values per channel, written like V:
-// texel (xi * C / 4 + c / 4, t) of the D texture holds D[xi][t][c..c+3].
+// d (T, 36, C), d[t][xi][c], which the caller copies into the texture winograd_grad_weight.wgsl reads (texel
+// (xi * C / 4 + c / 4, t); winograd_input.wgsl says why not a texture store).
 // A is the forward's output transform transposed (A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]):
 // the grad weight of Y = A^T [(G g G^T) (.) (B^T d B)] A with respect to g is
 // dg = G^T [(A dY A^T) (.) (B^T d B)] G. One invocation per (tile, 4 channels).
@@ -13,7 +14,7 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> dy: array<vec4f>;           // (n, OH, OW, C) for this dispatch's images
-@group(0) @binding(2) var d: texture_storage_2d<rgba32float, write>;  // (tiles rows, 36 * C / 4 texels)
+@group(0) @binding(2) var<storage, read_write> d: array<vec4f>;  // (tiles, 36, C)
 
 override WG: u32 = 64u;
 
@@ -54,7 +55,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   for (var b = 0u; b < 6u; b++) {
     let col = a6(array<vec4f, 4>(r[0][b], r[1][b], r[2][b], r[3][b]));
     for (var a = 0u; a < 6u; a++) {
-      textureStore(d, vec2u((a * 6u + b) * c4 + c, t), col[a]);
+      d[(t * 36u + a * 6u + b) * c4 + c] = col[a];
     }
   }
 }

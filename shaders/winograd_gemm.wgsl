@@ -7,7 +7,8 @@
 //   U packed by conv2d_weight_pack.wgsl as a (36 * K, N) matrix, row xi * K + k holding U[xi][k][*] (read that
 //     file's header: one texture row per 64-channel block and 32 consecutive rows of the matrix), f32 bits or
 //     halves packed 8 to a texel when PACKED_F16;
-//   M in an rgba32float texture of T rows by 36 * N / 4 texels, laid out like V (read by winograd_output.wgsl).
+//   M as m (T, 36, N), m[t][xi][n], which the caller copies into a texture laid out like V's for
+//     winograd_output.wgsl (winograd_input.wgsl says why not a texture store).
 // The work split is conv2d_tex.wgsl's (read its header) for a 1x1 convolution: octets of 8 lanes own 16 rows
 // (tiles) x 64 columns, lane j loads row m's channels 4j..4j+3 of each 32-channel step and subgroupShuffle hands
 // them to the octet, each lane's weights are its 2 x 4 columns. The point xi is one more coordinate of the octet.
@@ -28,7 +29,7 @@ struct Params {
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var v: texture_storage_2d<rgba32float, read>;   // (T rows, 36 * K / 4 texels) = (36, T, K)
 @group(0) @binding(2) var u: texture_storage_2d<rgba32uint, read>;    // (N / 64 * 36 * K / 32 rows, 512 or 256 texels)
-@group(0) @binding(3) var m: texture_storage_2d<rgba32float, write>;  // (T rows, 36 * N / 4 texels) = (36, T, N)
+@group(0) @binding(3) var<storage, read_write> m: array<vec4f>;  // (T, 36, N)
 
 override WG: u32 = 64u;
 // Weights stored as packed halves (8 per texel) rather than f32 bits (4 per texel); arithmetic is f32 either way.
@@ -137,7 +138,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
   // #include parts/octet_store_16x2.wgsl
 }
 
-// Texel (xi * N / 4 + col, row) of M (stride4 is N / 4, so pointCol = xi * stride4); rows past T are skipped.
+// m[row][xi][4 col .. 4 col + 3] (stride4 is N / 4, so pointCol = xi * stride4); rows past T are skipped.
 fn store(row: u32, col: u32, stride4: u32, value: vec4f) {
-  if (row < params.T) { textureStore(m, vec2u(pointCol + col, row), value); }
+  if (row < params.T) { m[row * 36u * stride4 + pointCol + col] = value; }
 }

@@ -78,24 +78,34 @@ export function winogradChunks(gpu: Gpu, op: string, s: WinogradShape): Array<[n
 const scratchTextures = new WeakMap<GPUDevice, Map<string, { texture: GPUTexture; view: GPUTextureView; rows: number }>>();
 
 /**
- * A view of the device's scratch texture for this role and width, at least `rows` tall. A texture replaced here
- * may still be used by recorded work: it is dropped, not destroyed, and freed once collected.
+ * A view of the device's scratch texture for this role and width (at least `mostRows` tall, kept for later chunks and
+ * layers), holding a (rows, width) matrix of vec4 that `fill` writes into a storage buffer (winograd_input.wgsl says
+ * why not straight into the texture), copied in now, in order with the work. A texture replaced here may still be
+ * used by recorded work: it is dropped, not destroyed, and freed once collected.
  */
-function scratchTexture(gpu: Gpu, role: 'v' | 'm', width: number, rows: number): GPUTextureView {
+function filledTexture(
+  gpu: Gpu, role: 'v' | 'm', width: number, rows: number, mostRows: number, fill: (buffer: GpuTensor) => void,
+): GPUTextureView {
   let byKey = scratchTextures.get(gpu.device);
   if (!byKey) scratchTextures.set(gpu.device, (byKey = new Map()));
   const key = `${role} ${width}`;
   let entry = byKey.get(key);
   if (!entry || entry.rows < rows) {
+    const height = Math.max(rows, mostRows);
     const texture = gpu.device.createTexture({
-      label: `conv2d.winograd.${role} ${width}x${rows}`,
-      size: { width, height: rows },
+      label: `conv2d.winograd.${role} ${width}x${height}`,
+      size: { width, height },
       format: 'rgba32float',
-      usage: GPUTextureUsage.STORAGE_BINDING, // written by one kernel, read by the next
+      usage: GPUTextureUsage.COPY_DST | GPUTextureUsage.STORAGE_BINDING,
     });
-    entry = { texture, view: texture.createView(), rows };
+    entry = { texture, view: texture.createView(), rows: height };
     byKey.set(key, entry);
   }
+  const buffer = GpuTensor.empty(gpu, [rows, width, 4], 'f32', `conv2d.winograd.${role}`); // (rows, width) vec4
+  fill(buffer);
+  // rows of width * 16 bytes: a multiple of 256 as the copy needs, since width = 9 * channels and channels % 32 == 0
+  gpu.batcher.copyBufferToTexture(buffer.buffer, 0, width * 16, entry.texture, width, rows);
+  buffer.release(); // its next owner's work is recorded after the copy
   return entry.view;
 }
 
@@ -117,28 +127,27 @@ export function winogradConv(
   const mostRows = Math.min(s.N, imagesPerChunk(gpu, s)) * tiles;
   for (const [n0, count] of chunks) {
     const T = count * tiles;
-    // (T rows, 36 * K / 4 texels) and (T rows, 36 * C / 4 texels): V[xi][t][k] and M[xi][t][c]
-    const v = scratchTexture(gpu, 'v', 9 * s.K, mostRows);
-    const m = scratchTexture(gpu, 'm', 9 * s.C, mostRows);
+    // V (T rows, 36 * K / 4 texels): V[xi][t][k] at texel (xi * K / 4 + k / 4, t)
     const inCount = (T * s.K) / 4;
-    gpu.batcher.dispatch({
+    const v = filledTexture(gpu, 'v', 9 * s.K, T, mostRows, (buffer) => gpu.batcher.dispatch({
       kernel: input, what: `${what}: winograd input transform`,
       params: packParams([['u32', s.H], ['u32', s.W], ['u32', s.K], ['i32', s.padTop], ['i32', s.padLeft],
         ['u32', tilesH], ['u32', tilesW], ['u32', inCount]]),
-      buffers: [imageRange(x, n0, count), v],
+      buffers: [imageRange(x, n0, count), buffer.binding],
       workgroups: grid1d(inCount, WG, maxGroups),
-    });
+    }));
+    // M (T rows, 36 * C / 4 texels): M[xi][t][c], the 36 products
     const rowBlocks = Math.ceil(T / TM);
     const colBlocks = s.C / 64;
     const octets = 36 * colBlocks * rowBlocks;
     const groups = grid1d(Math.ceil(octets / (WG / 8)), 1, maxGroups);
-    gpu.batcher.dispatch({
+    const m = filledTexture(gpu, 'm', 9 * s.C, T, mostRows, (buffer) => gpu.batcher.dispatch({
       kernel: gemm, what: `${what}: winograd products`,
       params: packParams([['u32', T], ['u32', s.K], ['u32', s.C], ['u32', rowBlocks], ['u32', colBlocks],
         ['u32', octets], ['u32', groups[0]]]),
-      buffers: [v, u, m],
+      buffers: [v, u, buffer.binding],
       workgroups: groups,
-    });
+    }));
     const outCount = (T * s.C) / 4;
     gpu.batcher.dispatch({
       kernel: output, what: `${what}: winograd output transform`,
@@ -221,23 +230,21 @@ function transformChunk(
   const tilesW = Math.ceil(s.OW / 4);
   const T = count * tilesH * tilesW;
   const maxGroups = gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535;
-  const v = scratchTexture(gpu, 'v', 9 * s.K, mostRows);
-  const d = scratchTexture(gpu, 'm', 9 * s.C, mostRows);
   const inCount = (T * s.K) / 4;
-  gpu.batcher.dispatch({
+  const v = filledTexture(gpu, 'v', 9 * s.K, T, mostRows, (buffer) => gpu.batcher.dispatch({
     kernel: gpu.pipelines.get('winograd_input', { WG }), what: `${what}: winograd input transform`,
     params: packParams([['u32', s.H], ['u32', s.W], ['u32', s.K], ['i32', s.padTop], ['i32', s.padLeft],
       ['u32', tilesH], ['u32', tilesW], ['u32', inCount]]),
-    buffers: [imageRange(x, n0, count), v],
+    buffers: [imageRange(x, n0, count), buffer.binding],
     workgroups: grid1d(inCount, WG, maxGroups),
-  });
+  }));
   const dyCount = (T * s.C) / 4;
-  gpu.batcher.dispatch({
+  const d = filledTexture(gpu, 'm', 9 * s.C, T, mostRows, (buffer) => gpu.batcher.dispatch({
     kernel: gpu.pipelines.get('winograd_dy', { WG }), what: `${what}: winograd dy transform`,
     params: packParams([['u32', s.OH], ['u32', s.OW], ['u32', s.C], ['u32', tilesH], ['u32', tilesW], ['u32', dyCount]]),
-    buffers: [imageRange(dy, n0, count), d],
+    buffers: [imageRange(dy, n0, count), buffer.binding],
     workgroups: grid1d(dyCount, WG, maxGroups),
-  });
+  }));
   return { v, d };
 }
 
