@@ -72,7 +72,7 @@ export function blockedWeightTextureFits(gpu: Gpu, K: number, C: number): boolea
 }
 
 /** Bytes of packed weight textures kept per device; past it, those of the weights least recently used are dropped. */
-const PACKED_WEIGHT_BYTES = 256 * 1024 * 1024;
+const PACKED_WEIGHT_BYTES = 512 * 1024 * 1024;
 
 interface Packed extends Entry {
   /** CommandBatcher.lastWrite of the weights when they were packed. */
