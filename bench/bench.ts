@@ -168,6 +168,10 @@ function notes(policy: RepPolicy): string[] {
     "graft-f16 is graft with GRAFT_WEIGHTS=f16 (conv weights stored as halves, f32 arithmetic): its 'graft speed-up' is " +
       "graft's f32 time over its own, so below 1 by the option's gain; checked against graft within 1e-2 of the output's scale.",
     'ort-cpu rows on training workloads time the forward passes only (GFLOPS from the forward FLOP count); their speed-up is not like for like.',
+    "GFLOPS: the workload's FLOP count, convolutions counted as direct ones (2 x N x OH x OW x Cout x KH x KW x Cin), over the time. " +
+      "graft computes its 3x3 stride-1 convolutions by Winograd's F(4x4, 3x3) (a quarter of the multiply-adds, plus transforms), " +
+      'so its figures there are effective ones, like those of any engine that does (cuDNN, oneDNN, ORT), and can pass the ' +
+      "ceiling, which counts the multiply-adds the driver's code actually runs.",
   ];
 }
 
