@@ -5,21 +5,32 @@
 //   M[xi] (tiles, Cout) = V[xi] (tiles, Cin) U[xi] (Cin, Cout),   xi < 36.
 // Those products do 36 multiply-adds per 16 outputs of a channel pair, 2.25 per output, where the direct
 // convolution does 9: a quarter of the arithmetic (tiles that overhang the output's edge waste some of it, e.g.
-// 14x14 takes 4x4 tiles of 16x16). The transforms around them are additions and scalings, linear in the data
-// size, so for the deep layers of VGG19 (256-512 channels) nearly all the time is the products. The GFLOPS the bench prints for a Winograd layer are therefore effective figures: the direct
-// convolution's FLOPs divided by the time taken.
+// 14x14 takes 4x4 tiles of 16x16). The transforms around them are additions and scalings, linear in the data size:
+// with 256-512 channels most of the time is the products, with 64 the transforms' memory traffic is about as much
+// (on llvmpipe, VGG19's 224x224x64 layer runs at 37-41 GFLOPS effective against 65-90 for the deep ones). The
+// GFLOPS the benches print for a Winograd layer are effective figures: the direct convolution's FLOPs over the time.
 //
-// Four kernels, run in order for each chunk of images:
+// The forward, per chunk of images (kernels in shaders/):
 //   winograd_weights + conv2d_weight_pack   U from w, packed like the forward's weights (cached per weight
 //                                            tensor and version: src/kernels/conv2d-texture.ts)
-//   winograd_input                          V = B^T d B for every tile and channel, into an rgba32float texture
-//   winograd_gemm                           the 36 products (the octet scheme of conv2d_tex.wgsl), into a texture
+//   winograd_input                          V = B^T d B for every tile and channel
+//   winograd_gemm                           the 36 products (the octet scheme of conv2d_tex.wgsl)
 //   winograd_output                         Y = A^T M A, bias, ReLU, stored into y
+// V and M are written to storage buffers and copied into the textures the next kernel reads (a texture store costs
+// llvmpipe 2.5x a buffer store; a texture read is its cheapest load).
 // The grad input of a 3x3 stride-1 convolution is a 3x3 stride-1 convolution of dy with w turned 180 degrees and
 // its channel axes swapped, so it runs the same way with flipped weights.
+// The grad weight is the same algorithm's transpose, F(3x3, 4x4): dw = G^T [ sum over tiles (A dY A^T) (.) V ] G,
+// with V from x as in the forward and D = A dY A^T from dy (winograd_dy); the 36 products now reduce over tiles:
+//   few tiles    winograd_grad_weight_folded   each octet runs through the 36 points and folds G^T (.) G in as it
+//                                              goes, storing only dw's 9 taps (then sumRows over slices of tiles)
+//   many tiles   winograd_grad_weight          one point per octet, all 36 products stored, then
+//                winograd_grad_weight_output   sums the slices and applies G^T (.) G
+// (src/kernels/conv2d.ts says where the line between them lies and why.)
 //
 // Rounding: the transforms scale by up to 5 (B), 1/24 (G) and 8 (A), so results differ from the direct
-// convolution's by a few float32 roundings more: about 1e-6 of the output's scale (the tests bound it).
+// convolution's by a few float32 roundings more: 1e-6 to 1e-5 of the output's scale, the more the more channels
+// (measured at 64 and 512; the tests bound it).
 
 import type { Gpu } from '../gpu/device.ts';
 import { GpuTensor } from '../gpu/tensor.ts';

@@ -2,9 +2,13 @@
 // and dispatch. Layouts: x (N, H, W, Cin), w (KH, KW, Cin, Cout), y (N, OH, OW, Cout). Padding is
 // [top, left, bottom, right]; OH = floor((H + top + bottom - KH) / strideH) + 1.
 //
-// Each direction has a fast kernel (octets of 8 lanes sharing loads through subgroupShuffle, big register
-// tiles; see shaders/conv2d.wgsl) used when the adapter has subgroups of at least 8 lanes and the channel counts
-// fit it, and a plain kernel that handles every shape (and is the oracle in tests):
+// 3x3 stride-1 convolutions (all of VGG19's but the RGB first layer, most of ResNet's) go by Winograd's
+// F(4x4, 3x3) in all three directions where the channels suit its product kernels (src/kernels/conv2d-winograd.ts):
+// a quarter of the multiply-adds; 1.3x (forward, 224x224x64) to 2.9x (grad weight, 14x14x512, batch 8) the implicit
+// GEMM below on VGG19's layers in `npm run bench:kernels` on llvmpipe. Otherwise each
+// direction has a fast kernel (octets of 8 lanes sharing loads through subgroupShuffle, big register tiles; see
+// shaders/conv2d.wgsl) used when the adapter has subgroups of at least 8 lanes and the channel counts fit it, and a
+// plain kernel that handles every shape (and is the oracle in tests):
 //   forward      conv2d_tex.wgsl (x and w in textures; Cin % 32 == 0, Cout % 64 == 0), else conv2d.wgsl
 //                (Cin % 32 == 0), conv2d_small_cin.wgsl (any Cin, e.g. the RGB first layer),
 //                fallback conv2d_direct.wgsl
