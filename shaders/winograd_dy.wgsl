@@ -13,7 +13,7 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> dy: array<vec4f>;           // (n, OH, OW, C) for this dispatch's images
+@group(0) @binding(1) var dy: texture_storage_2d<rgba32float, read>;  // (n * OH rows, OW * C / 4 texels) = (n, OH, OW, C)
 @group(0) @binding(2) var<storage, read_write> d: array<vec4f>;  // (tiles, 36, C)
 
 override WG: u32 = 64u;
@@ -46,8 +46,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
     for (var b = 0u; b < 4u; b++) {
       let ow = tw * 4u + b;
       let inside = oh < params.OH && ow < params.OW;
-      let at = ((n * params.OH + min(oh, params.OH - 1u)) * params.OW + min(ow, params.OW - 1u)) * c4 + c;
-      z[b] = select(vec4f(0.0), dy[at], inside);
+      let texel = vec2u(min(ow, params.OW - 1u) * c4 + c, n * params.OH + min(oh, params.OH - 1u));
+      z[b] = select(vec4f(0.0), textureLoad(dy, texel), inside);
     }
     r[a] = a6(z);
   }

@@ -5,8 +5,11 @@
 // storage-buffer store plus that copy costs well under half a storage-texture store (about 100 against 240-290 ns
 // per 8-lane vec4, measured).
 // B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
-// (Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks", 2015). One invocation per (tile, 4
-// channels): consecutive invocations read consecutive channels of one pixel.
+// (Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks", 2015). x is read from the activation
+// texture src/kernels/conv2d-texture.ts fills (rows n * H + ih, texel iw * C / 4 + c): on llvmpipe a texture read
+// costs well under a storage-buffer load (`npm run bench:loads`), which made the transform about 1.2-1.3x faster
+// overall at 64 channels. One invocation per (tile, 4 channels): consecutive invocations read consecutive channels
+// of one pixel.
 
 struct Params {
   H: u32, W: u32, C: u32,      // x's image size and channels
@@ -16,7 +19,7 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<vec4f>;           // (n, H, W, C) for this dispatch's images
+@group(0) @binding(1) var x: texture_storage_2d<rgba32float, read>;  // (n * H rows, W * C / 4 texels) = (n, H, W, C)
 @group(0) @binding(2) var<storage, read_write> v: array<vec4f>;  // (tiles, 36, C)
 
 override WG: u32 = 64u;
@@ -54,8 +57,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
     for (var b = 0u; b < 6u; b++) {
       let iw = iw0 + i32(b);
       let inside = ih >= 0 && ih < i32(params.H) && iw >= 0 && iw < i32(params.W);
-      let at = ((n * params.H + u32(max(ih, 0))) * params.W + u32(max(iw, 0))) * c4 + c;
-      z[b] = select(vec4f(0.0), x[min(at, arrayLength(&x) - 1u)], inside);
+      // outside the image: texel (0, 0), which exists, masked to zero
+      let texel = vec2u(select(0u, u32(iw) * c4 + c, inside), select(0u, n * params.H + u32(ih), inside));
+      z[b] = select(vec4f(0.0), textureLoad(x, texel), inside);
     }
     r[a] = bt(z);
   }

@@ -152,6 +152,8 @@ test('the texture kernels are the ones picked where the shapes allow', async () 
   assert.is(names('auto', [1, 3, 5, 64], [3, 3, 64, 512]).gradWeight, 'winograd');
   assert.is(names('auto', [2, 4, 3, 512], [3, 3, 512, 32]).forward, 'conv2d');  // CASES[4]: Cout 32
   assert.is(names('auto', [1, 3, 5, 32], [3, 3, 32, 512]).gradInput, 'conv2d_grad_input');  // dx has 32 channels
+  // Winograd's transforms read x through an activation texture: rows of 5 * 32 floats are not 256-byte aligned
+  assert.is(names('auto', [1, 3, 5, 32], [3, 3, 32, 512]).forward, 'conv2d');
   assert.is(names('auto', [2, 6, 5, 64], [1, 1, 64, 64]).forward, 'conv2d_tex');  // CASES[2]: 1x1
   // 'gemm' keeps the implicit-GEMM kernels; CASES[2] (1x1, 64 -> 64) and CASES[7] take the texture forward and
   // grad input in the tests above

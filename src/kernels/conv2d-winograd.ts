@@ -37,6 +37,7 @@ import { GpuTensor } from '../gpu/tensor.ts';
 import { grid1d, packParams } from './params.ts';
 import { batchChunks, imageRange, splitChunks } from './conv2d-chunks.ts';
 import { sumRows } from './reduce.ts';
+import { activationTexture, activationTextureFits, imagesPerActivationTexture } from './conv2d-texture.ts';
 
 const WG = 64;
 /** Tiles per octet in winograd_gemm.wgsl (its `const TM`). */
@@ -74,11 +75,15 @@ export function winogradChunks(gpu: Gpu, op: string, s: WinogradShape): Array<[n
   const align = gpu.limits.minStorageBufferOffsetAlignment ?? 256;
   if (s.K % 32 !== 0 || s.C % 64 !== 0) return null;
   if (9 * s.K > max || 9 * s.C > max || (36 * s.K / 32) * (s.C / 64) > max || 512 > max || tilesPerImage(s) > max) return null;
+  // The transforms read x (and, for the grad weight, dy) from activation textures.
+  if (!activationTextureFits(gpu, s.H, s.W, s.K) || !activationTextureFits(gpu, s.OH, s.OW, s.C)) return null;
   const xImage = s.H * s.W * s.K * 4;
   const yImage = s.OH * s.OW * s.C * 4;
   let chunks: Array<[number, number]>;
   try {
-    chunks = splitChunks(batchChunks(gpu, op, s.N, [xImage, yImage]), imagesPerChunk(gpu, s));
+    const most = Math.min(imagesPerChunk(gpu, s), imagesPerActivationTexture(gpu, s.H, s.W, s.K),
+      imagesPerActivationTexture(gpu, s.OH, s.OW, s.C));
+    chunks = splitChunks(batchChunks(gpu, op, s.N, [xImage, yImage]), most);
   } catch {
     return null; // the plain kernels give the error, if any
   }
@@ -122,10 +127,11 @@ function filledTexture(
 
 /**
  * y (N, OH, OW, C) = conv(x (N, H, W, K), the 3x3 weights in `u` (winogradWeightTexture's view)) + bias, ReLU
- * when `relu`, over the chunks winogradChunks gave. `f16` says how u is packed.
+ * when `relu`, over the chunks winogradChunks gave. `f16` says how u is packed; `role` names the activation texture
+ * x goes through ('dy' when x is the dy of a grad input).
  */
 export function winogradConv(
-  gpu: Gpu, what: string, s: WinogradShape, chunks: Array<[number, number]>,
+  gpu: Gpu, what: string, s: WinogradShape, chunks: Array<[number, number]>, role: 'x' | 'dy',
   x: GpuTensor, u: GPUTextureView, f16: boolean, bias: GpuTensor | null, relu: boolean, y: GpuTensor,
 ): void {
   const tiles = tilesPerImage(s);
@@ -144,7 +150,7 @@ export function winogradConv(
       kernel: input, what: `${what}: winograd input transform`,
       params: packParams([['u32', s.H], ['u32', s.W], ['u32', s.K], ['i32', s.padTop], ['i32', s.padLeft],
         ['u32', tilesH], ['u32', tilesW], ['u32', inCount]]),
-      buffers: [imageRange(x, n0, count), buffer.binding],
+      buffers: [activationTexture(gpu, x, n0, count, role), buffer.binding],
       workgroups: grid1d(inCount, WG, maxGroups),
     }));
     // M (T rows, 36 * C / 4 texels): M[xi][t][c], the 36 products
@@ -246,14 +252,14 @@ function transformChunk(
     kernel: gpu.pipelines.get('winograd_input', { WG }), what: `${what}: winograd input transform`,
     params: packParams([['u32', s.H], ['u32', s.W], ['u32', s.K], ['i32', s.padTop], ['i32', s.padLeft],
       ['u32', tilesH], ['u32', tilesW], ['u32', inCount]]),
-    buffers: [imageRange(x, n0, count), buffer.binding],
+    buffers: [activationTexture(gpu, x, n0, count, 'x'), buffer.binding],
     workgroups: grid1d(inCount, WG, maxGroups),
   }));
   const dyCount = (T * s.C) / 4;
   const d = filledTexture(gpu, 'm', 9 * s.C, T, mostRows, (buffer) => gpu.batcher.dispatch({
     kernel: gpu.pipelines.get('winograd_dy', { WG }), what: `${what}: winograd dy transform`,
     params: packParams([['u32', s.OH], ['u32', s.OW], ['u32', s.C], ['u32', tilesH], ['u32', tilesW], ['u32', dyCount]]),
-    buffers: [imageRange(dy, n0, count), buffer.binding],
+    buffers: [activationTexture(gpu, dy, n0, count, 'dy'), buffer.binding],
     workgroups: grid1d(dyCount, WG, maxGroups),
   }));
   return { v, d };

@@ -246,7 +246,7 @@ export function conv2dForward(
     const shape = winogradForward(d, o);
     // U (36 * Cin, Cout) packed, refilled from w now unless it still holds these weights
     const u = winogradWeightTexture(gpu, w, d.Cin, d.Cout, false, weightFormat);
-    winogradConv(gpu, desc, shape, winogradPlan(gpu, op, d, o, shape)!, x, u, weightFormat === 'f16', bias, !!o.relu, y);
+    winogradConv(gpu, desc, shape, winogradPlan(gpu, op, d, o, shape)!, 'x', x, u, weightFormat === 'f16', bias, !!o.relu, y);
     return y;
   }
   const biasBinding = bias ? bias.binding : w.binding; // never read when hasBias is 0
@@ -306,7 +306,7 @@ export function conv2dGradInput(
     // U of w turned 180 degrees with its channel axes swapped, (36 * Cout, Cin), always f32 like the other
     // gradient kernels' weights
     const u = winogradWeightTexture(gpu, w, d.Cout, d.Cin, true, 'f32');
-    winogradConv(gpu, desc, shape, winogradPlan(gpu, op, d, o, shape)!, dy, u, false, null, false, dx);
+    winogradConv(gpu, desc, shape, winogradPlan(gpu, op, d, o, shape)!, 'dy', dy, u, false, null, false, dx);
     return dx;
   }
   const fast = kernelName !== 'conv2d_grad_input_direct';
