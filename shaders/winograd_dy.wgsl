@@ -31,12 +31,7 @@ fn a6(z: array<vec4f, 4>) -> array<vec4f, 6> {
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let i = gid.x + gid.y * groups.x * WG;
   if (i >= params.count) { return; }
-  let c4 = params.C / 4u;
-  let c = i % c4;
-  let t = i / c4;
-  let tw = t % params.tilesW;
-  let th = (t / params.tilesW) % params.tilesH;
-  let n = t / (params.tilesW * params.tilesH);
+  // #include parts/winograd_tile_index.wgsl
 
   // Rows of the tile, each transformed along its columns: r[row][column'] = (z A^T)[row][column'].
   var r: array<array<vec4f, 6>, 4>;

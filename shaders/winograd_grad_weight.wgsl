@@ -46,15 +46,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
   let t1 = min(t0 + params.tilesPerSlice, params.T);
   let last = params.T - 1u;
   for (var t = t0; t < t1; t += 4u) {
-    // Tiles past the slice read a real row and are masked to zero on the V side.
-    let a0 = textureLoad(v, vec2u(vCol, min(t + 0u, last)));
-    let a1 = select(vec4f(0.0), textureLoad(v, vec2u(vCol, min(t + 1u, last))), t + 1u < t1);
-    let a2 = select(vec4f(0.0), textureLoad(v, vec2u(vCol, min(t + 2u, last))), t + 2u < t1);
-    let a3 = select(vec4f(0.0), textureLoad(v, vec2u(vCol, min(t + 3u, last))), t + 3u < t1);
-    let b0 = textureLoad(d, vec2u(dCol, min(t + 0u, last)));
-    let b1 = textureLoad(d, vec2u(dCol, min(t + 1u, last)));
-    let b2 = textureLoad(d, vec2u(dCol, min(t + 2u, last)));
-    let b3 = textureLoad(d, vec2u(dCol, min(t + 3u, last)));
+    // #include parts/winograd_tile_loads_4.wgsl
     // #include parts/grad_weight_step_32x4.wgsl
   }
 

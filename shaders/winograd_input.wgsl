@@ -40,12 +40,7 @@ fn bt(z: array<vec4f, 6>) -> array<vec4f, 6> {
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let i = gid.x + gid.y * groups.x * WG;
   if (i >= params.count) { return; }
-  let c4 = params.C / 4u;
-  let c = i % c4;
-  let t = i / c4;
-  let tw = t % params.tilesW;
-  let th = (t / params.tilesW) % params.tilesH;
-  let n = t / (params.tilesW * params.tilesH);
+  // #include parts/winograd_tile_index.wgsl
   let ih0 = i32(th * 4u) - params.padTop;
   let iw0 = i32(tw * 4u) - params.padLeft;
 

@@ -89,6 +89,12 @@ test('the octet and grad-weight kernels get their shared accumulators, FMA steps
     'd31 = foldRow(d31, q31, ga);', 'store(out, rowBase + 31u, d31);', 'let rowBase = rowBlock * 32u;']) {
     assert.is(folded.split(line).length, 2, `winograd_grad_weight_folded: ${line}`);
   }
+  for (const name of ['conv2d_tex', 'winograd_gemm']) {
+    assert.is(gpu.pipelines.source(name).split('b3_1 = bitcast<vec4f>(textureLoad(w,').length, 2, `${name}: its blocked weight loads`);
+  }
+  for (const name of ['winograd_grad_weight', 'winograd_grad_weight_folded']) {
+    assert.is(gpu.pipelines.source(name).split('let b3 = textureLoad(d, vec2u(dCol, min(t + 3u, last)));').length, 2, `${name}: its tile loads`);
+  }
   for (const name of ['conv2d_grad_weight_tex', 'winograd_grad_weight', 'winograd_grad_weight_folded']) {
     assert.is(gpu.pipelines.source(name).split('let s7_3 = subgroupShuffle(a3, octetBase + 7u);').length, 2, `${name}: its 4-pixel step`);
   }

@@ -1,6 +1,7 @@
-// Part of conv2d_small_cin.wgsl, conv2d_grad_weight.wgsl and conv2d_grad_weight_tex.wgsl, pasted in where they say
-// `// #include parts/acc_32.wgsl` (src/gpu/pipelines.ts): 32 vec4 accumulators acc0 .. acc31, written out because
-// compilers put indexed arrays in memory. What each one sums is the including kernel's business (its header says).
+// Part of conv2d_small_cin.wgsl, conv2d_grad_weight.wgsl, conv2d_grad_weight_tex.wgsl and the Winograd grad-weight
+// kernels, pasted in where they say `// #include parts/acc_32.wgsl` (src/gpu/pipelines.ts): 32 vec4 accumulators acc0
+// .. acc31, written out because compilers put indexed arrays in memory. What each one sums is the including kernel's
+// business (its header says).
 var acc0 = vec4f(0.0);
 var acc1 = vec4f(0.0);
 var acc2 = vec4f(0.0);

@@ -1,7 +1,7 @@
-// Part of the grad-weight kernels (conv2d_grad_weight.wgsl, conv2d_grad_weight_tex.wgsl), pasted in where they say
-// `// #include parts/grad_weight_octet_32.wgsl` (src/gpu/pipelines.ts): which slice of the pixels and which 32 rows x
-// 32 output channels of dw this lane's octet owns (lane, octetBase, slice, live, co, coLoad, cout4, rowBase).
-// Expects wid, li, sgLane, params and WG.
+// Part of the grad-weight kernels (conv2d_grad_weight.wgsl, conv2d_grad_weight_tex.wgsl, winograd_grad_weight*.wgsl),
+// pasted in where they say `// #include parts/grad_weight_octet_32.wgsl` (src/gpu/pipelines.ts): which slice of the
+// pixels and which 32 rows x 32 output channels of dw this lane's octet owns (lane, octetBase, slice, live, co,
+// coLoad, cout4, rowBase). Expects wid, li, sgLane, params and WG.
 let lane = li & 7u;
 let octetBase = sgLane & ~7u;
 // The slice comes from the workgroup alone, so the pixel loop's bounds are uniform (the shuffles need it).

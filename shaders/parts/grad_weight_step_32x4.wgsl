@@ -1,8 +1,9 @@
-// Part of conv2d_grad_weight_tex.wgsl, pasted in where it says `// #include parts/grad_weight_step_32x4.wgsl`
-// (src/gpu/pipelines.ts): one step of 4 pixels. Lane j of the octet holds, in a{p}, pixel p's x for rows
-// 4j .. 4j + 3; subgroupShuffle hands them to every lane, which multiplies them into its accumulators acc{r} by
-// its dy vec4 b{p}: 4 FMAs per accumulator write (on llvmpipe each write of a loop-carried variable is a masked
-// blend, and a load and a store when it is spilled). Expects a0.., b0.., acc0..acc31 and octetBase in scope.
+// Part of conv2d_grad_weight_tex.wgsl and the Winograd grad-weight kernels, pasted in where they say `// #include
+// parts/grad_weight_step_32x4.wgsl` (src/gpu/pipelines.ts): one step of 4 pixels. Lane j of the octet holds, in a{p},
+// pixel p's x for rows 4j .. 4j + 3; subgroupShuffle hands them to every lane, which multiplies them into its
+// accumulators acc{r} by its dy vec4 b{p}: 4 FMAs per accumulator write (on llvmpipe each write of a loop-carried
+// variable is a masked blend, and a load and a store when it is spilled). Expects a0.., b0.., acc0..acc31 and
+// octetBase in scope.
 let s0_0 = subgroupShuffle(a0, octetBase + 0u);
 let s0_1 = subgroupShuffle(a1, octetBase + 0u);
 let s0_2 = subgroupShuffle(a2, octetBase + 0u);

@@ -1,6 +1,7 @@
-// Part of the octet kernels (conv2d.wgsl, conv2d_tex.wgsl, conv2d_grad_input.wgsl, conv2d_grad_input_tex.wgsl),
-// pasted in where they say `// #include parts/octet_acc_16x2.wgsl` (src/gpu/pipelines.ts): the accumulators of a
-// lane's 16 pixels x 2 groups of 4 channels, acc{m}_{t}, written out because compilers put indexed arrays in memory.
+// Part of the octet kernels (conv2d.wgsl, conv2d_tex.wgsl, conv2d_grad_input.wgsl, conv2d_grad_input_tex.wgsl,
+// winograd_gemm.wgsl), pasted in where they say `// #include parts/octet_acc_16x2.wgsl` (src/gpu/pipelines.ts): the
+// accumulators of a lane's 16 pixels x 2 groups of 4 channels, acc{m}_{t}, written out because compilers put indexed
+// arrays in memory.
 var acc0_0 = vec4f(0.0);
 var acc0_1 = vec4f(0.0);
 var acc1_0 = vec4f(0.0);

@@ -1,8 +1,9 @@
-// Part of the octet kernels (conv2d.wgsl, conv2d_tex.wgsl, conv2d_grad_input.wgsl, conv2d_grad_input_tex.wgsl),
-// pasted in where they say `// #include parts/octet_step_16x2.wgsl` (src/gpu/pipelines.ts): one step of 4 reduction
-// indices. Lane j of the octet holds, in a{m}, pixel m's 4 values for reduction indices 4j .. 4j + 3; each is
-// handed to every lane by subgroupShuffle and multiplied into the lane's accumulators acc{m}_{t} by the lane's
-// b{i}_{t} (index 4j + i, channel group t). Expects a0..a15, b0_0..b3_1, acc0_0..acc15_1, octetBase and j in scope.
+// Part of the octet kernels (conv2d.wgsl, conv2d_tex.wgsl, conv2d_grad_input.wgsl, conv2d_grad_input_tex.wgsl,
+// winograd_gemm.wgsl), pasted in where they say `// #include parts/octet_step_16x2.wgsl` (src/gpu/pipelines.ts): one
+// step of 4 reduction indices. Lane j of the octet holds, in a{m}, pixel m's 4 values for reduction indices 4j .. 4j
+// + 3; each is handed to every lane by subgroupShuffle and multiplied into the lane's accumulators acc{m}_{t} by the
+// lane's b{i}_{t} (index 4j + i, channel group t). Expects a0..a15, b0_0..b3_1, acc0_0..acc15_1, octetBase and j in
+// scope.
 let src = octetBase + j;
 let s0 = subgroupShuffle(a0, src);
 acc0_0 += s0.x * b0_0 + s0.y * b1_0 + s0.z * b2_0 + s0.w * b3_0;
