@@ -37,11 +37,7 @@ const COLS: u32 = 64u;  // input channels per octet
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: u32,
         @builtin(subgroup_invocation_id) sgLane: u32) {
-  let lane = li & 7u;
-  let octetBase = sgLane & ~7u;  // first lane of this octet within the subgroup
-  let octet = (wid.x + wid.y * params.groupsX) * (WG / 8u) + li / 8u;
-  let live = octet < params.octets;
-  let o = min(octet, params.octets - 1u);
+  // #include parts/octet_prologue.wgsl
   // Column-block-major order: consecutive octets (and the workgroups each CPU thread of a software driver
   // takes in turn) read the same slice of the weights, which then stays in cache.
   let rowBlocks = params.octets / params.colBlocks;

@@ -42,11 +42,7 @@ var<private> pointCol: u32;  // xi * N / 4: the first texel of this octet's poin
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: u32,
         @builtin(subgroup_invocation_id) sgLane: u32) {
-  let lane = li & 7u;
-  let octetBase = sgLane & ~7u;  // first lane of this octet within the subgroup
-  let octet = (wid.x + wid.y * params.groupsX) * (WG / 8u) + li / 8u;
-  let live = octet < params.octets;
-  let o = min(octet, params.octets - 1u);
+  // #include parts/octet_prologue.wgsl
   // Point-major, then column-block-major order: consecutive octets (and the workgroups a CPU thread of a software
   // driver takes in turn) read the same slice of U, which then stays in cache.
   let perPoint = params.colBlocks * params.rowBlocks;

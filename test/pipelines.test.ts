@@ -72,6 +72,7 @@ test('the octet and grad-weight kernels get their shared accumulators, FMA steps
     const text = gpu.pipelines.source(name);
     assert.not.match(text, /^\s*\/\/ #include /m, `${name}: an include left unexpanded`);
     assert.is(text.split('var acc15_1 = vec4f(0.0);').length, 2, `${name}: accumulators`);
+    assert.is(text.split('let o = min(octet, params.octets - 1u);').length, 2, `${name}: octet prologue`);
     assert.is(text.split('acc15_1 += s15.x * b0_1').length, 2, `${name}: FMA step`);
     assert.is(text.split(lastStore).length, 2, `${name}: epilogue`);
   }
