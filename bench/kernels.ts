@@ -7,8 +7,9 @@
 //
 //   npm run bench:kernels [-- --quick] [-- --only 14x14x512] [-- --batch 8] [-- --path storage] [-- --weights f16]
 // --quick: batch 1, three shapes; --only: shapes whose label contains the text; --batch: that batch size only;
-// --path: 'auto' (default: operands read from textures where the shapes allow), 'storage' (the octet kernels
-// reading everything from storage buffers) or 'direct' (the plain kernels), for A/B comparisons;
+// --path: 'auto' (default: Winograd for 3x3 stride 1, else operands read from textures where the shapes allow),
+// 'gemm' (the same without Winograd: the implicit-GEMM kernels), 'storage' (the octet kernels reading everything
+// from storage buffers) or 'direct' (the plain kernels), for A/B comparisons;
 // --weights f16: the forward texture kernel stores weights as packed halves (f32 arithmetic; the gradient kernels
 // read f32 weights); the check then allows the rounding of the weights (atol 2e-2 rather than 2e-3).
 
@@ -44,7 +45,7 @@ const VGG19: ConvShape[] = [
 const QUICK = ['224x224x3->64', '56x56x256->256', '14x14x512->512'];
 const SAMPLES = 200;
 const TOL = { atol: 2e-3, rtol: 2e-3 };
-const PATHS: Conv2dPath[] = ['auto', 'storage', 'direct'];
+const PATHS: Conv2dPath[] = ['auto', 'gemm', 'storage', 'direct'];
 
 function label(s: ConvShape): string {
   return `${s.H}x${s.H}x${s.Cin}->${s.Cout}`;

@@ -1,11 +1,13 @@
 // Splitting a convolution's batch into chunks of images: each chunk's tensors must fit one storage binding
 // (maxStorageBufferBindingSize) and start at an aligned offset, and kernels that copy images into bounded
-// textures take fewer images at a time. Shared by src/kernels/conv2d.ts and src/kernels/conv2d-winograd.ts.
+// textures take fewer images at a time; and adding up the partial sums that slices of a batch leave. Shared by
+// src/kernels/conv2d.ts and src/kernels/conv2d-winograd.ts.
 
 import type { Gpu } from '../gpu/device.ts';
 import type { Binding } from '../gpu/batcher.ts';
 import type { GpuTensor } from '../gpu/tensor.ts';
 import { GpuLimitError } from '../gpu/errors.ts';
+import { sumRows } from './reduce.ts';
 
 /** The byte range of images [n0, n0 + count) of a tensor whose first dimension is the batch. */
 export function imageRange(t: GpuTensor, n0: number, count: number): Binding {
@@ -42,5 +44,19 @@ export function splitChunks(chunks: Array<[number, number]>, most: number): Arra
   for (const [n0, count] of chunks) {
     for (let i = 0; i < count; i += most) out.push([n0 + i, Math.min(most, count - i)]);
   }
+  return out;
+}
+
+/**
+ * partial (slices, ...shape) summed over its first axis, as a tensor of `shape`; partial is released (its buffer
+ * returns to the pool once the sum's work is recorded).
+ */
+export function sumSlices(gpu: Gpu, partial: GpuTensor, shape: readonly number[]): GpuTensor {
+  const rows = partial.reshape([partial.shape[0], -1]); // a view: released below, or partial never returns to the pool
+  const summed = sumRows(gpu, rows);
+  rows.release();
+  partial.release();
+  const out = summed.reshape(shape);
+  summed.release();
   return out;
 }

@@ -35,8 +35,7 @@
 import type { Gpu } from '../gpu/device.ts';
 import { GpuTensor } from '../gpu/tensor.ts';
 import { grid1d, packParams } from './params.ts';
-import { batchChunks, imageRange, splitChunks } from './conv2d-chunks.ts';
-import { sumRows } from './reduce.ts';
+import { batchChunks, imageRange, splitChunks, sumSlices } from './conv2d-chunks.ts';
 import { activationTexture, activationTextureFits, imagesPerActivationTexture } from './conv2d-texture.ts';
 
 const WG = 64;
@@ -126,6 +125,26 @@ function filledTexture(
 }
 
 /**
+ * V = B^T d B of images [n0, n0 + count) of x (winograd_input), in the scratch texture winograd_gemm.wgsl and the
+ * grad-weight kernels read (T rows, 36 * K / 4 texels: V[xi][t][k] at texel (xi * K / 4 + k / 4, t)). x goes
+ * through the activation texture of this role.
+ */
+function inputTransform(
+  gpu: Gpu, what: string, s: WinogradShape, n0: number, count: number, mostRows: number, x: GpuTensor, role: 'x' | 'dy',
+): GPUTextureView {
+  const tilesH = Math.ceil(s.OH / 4);
+  const tilesW = Math.ceil(s.OW / 4);
+  const inCount = (count * tilesH * tilesW * s.K) / 4;
+  return filledTexture(gpu, 'v', 9 * s.K, count * tilesH * tilesW, mostRows, (buffer) => gpu.batcher.dispatch({
+    kernel: gpu.pipelines.get('winograd_input', { WG }), what: `${what}: winograd input transform`,
+    params: packParams([['u32', s.H], ['u32', s.W], ['u32', s.K], ['i32', s.padTop], ['i32', s.padLeft],
+      ['u32', tilesH], ['u32', tilesW], ['u32', inCount]]),
+    buffers: [activationTexture(gpu, x, n0, count, role), buffer.binding],
+    workgroups: grid1d(inCount, WG, gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535),
+  }));
+}
+
+/**
  * y (N, OH, OW, C) = conv(x (N, H, W, K), the 3x3 weights in `u` (winogradWeightTexture's view)) + bias, ReLU
  * when `relu`, over the chunks winogradChunks gave. `f16` says how u is packed; `role` names the activation texture
  * x goes through ('dy' when x is the dy of a grad input).
@@ -138,21 +157,12 @@ export function winogradConv(
   const tilesH = Math.ceil(s.OH / 4);
   const tilesW = Math.ceil(s.OW / 4);
   const maxGroups = gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535;
-  const input = gpu.pipelines.get('winograd_input', { WG });
   const gemm = gpu.pipelines.get('winograd_gemm', { WG, PACKED_F16: f16 ? 1 : 0 });
   const output = gpu.pipelines.get('winograd_output', { WG });
   const mostRows = Math.min(s.N, imagesPerChunk(gpu, s)) * tiles;
   for (const [n0, count] of chunks) {
     const T = count * tiles;
-    // V (T rows, 36 * K / 4 texels): V[xi][t][k] at texel (xi * K / 4 + k / 4, t)
-    const inCount = (T * s.K) / 4;
-    const v = filledTexture(gpu, 'v', 9 * s.K, T, mostRows, (buffer) => gpu.batcher.dispatch({
-      kernel: input, what: `${what}: winograd input transform`,
-      params: packParams([['u32', s.H], ['u32', s.W], ['u32', s.K], ['i32', s.padTop], ['i32', s.padLeft],
-        ['u32', tilesH], ['u32', tilesW], ['u32', inCount]]),
-      buffers: [activationTexture(gpu, x, n0, count, role), buffer.binding],
-      workgroups: grid1d(inCount, WG, maxGroups),
-    }));
+    const v = inputTransform(gpu, what, s, n0, count, mostRows, x, role);
     // M (T rows, 36 * C / 4 texels): M[xi][t][c], the 36 products
     const rowBlocks = Math.ceil(T / TM);
     const colBlocks = s.C / 64;
@@ -178,6 +188,15 @@ export function winogradConv(
 
 /** Octets of work below which the grad weight splits the tiles into slices (more, smaller products). */
 const TARGET_OCTETS = 1024;
+
+/**
+ * T tiles split into at most `wanted` slices of a multiple of 4 tiles each (the grad-weight kernels take 4 tiles per
+ * step): tiles per slice, and the slices that makes.
+ */
+function sliceTiles(T: number, wanted: number): { tilesPerSlice: number; slices: number } {
+  const tilesPerSlice = Math.ceil(Math.ceil(T / wanted) / 4) * 4;
+  return { tilesPerSlice, slices: Math.ceil(T / tilesPerSlice) };
+}
 
 /**
  * dw (3, 3, K, C) of the convolution of x (N, H, W, K) giving dy (N, OH, OW, C), over the chunks winogradChunks
@@ -217,9 +236,7 @@ export function winogradGradWeight(
   };
   for (const [n0, count] of chunks) {
     const T = count * tiles;
-    const slices = Math.min(capacity, slicesFor(T));
-    const tilesPerSlice = Math.ceil(Math.ceil(T / slices) / 4) * 4;
-    const used = Math.ceil(T / tilesPerSlice);
+    const { tilesPerSlice, slices: used } = sliceTiles(T, Math.min(capacity, slicesFor(T)));
     if (filled + used > capacity) flush();
     const { v, d } = transformChunk(gpu, what, s, n0, count, mostRows, x, dy);
     const groups = grid1d(groupsPerSlice * 36 * used, 1, maxGroups);
@@ -247,14 +264,7 @@ function transformChunk(
   const tilesW = Math.ceil(s.OW / 4);
   const T = count * tilesH * tilesW;
   const maxGroups = gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535;
-  const inCount = (T * s.K) / 4;
-  const v = filledTexture(gpu, 'v', 9 * s.K, T, mostRows, (buffer) => gpu.batcher.dispatch({
-    kernel: gpu.pipelines.get('winograd_input', { WG }), what: `${what}: winograd input transform`,
-    params: packParams([['u32', s.H], ['u32', s.W], ['u32', s.K], ['i32', s.padTop], ['i32', s.padLeft],
-      ['u32', tilesH], ['u32', tilesW], ['u32', inCount]]),
-    buffers: [activationTexture(gpu, x, n0, count, 'x'), buffer.binding],
-    workgroups: grid1d(inCount, WG, maxGroups),
-  }));
+  const v = inputTransform(gpu, what, s, n0, count, mostRows, x, 'x');
   const dyCount = (T * s.C) / 4;
   const d = filledTexture(gpu, 'm', 9 * s.C, T, mostRows, (buffer) => gpu.batcher.dispatch({
     kernel: gpu.pipelines.get('winograd_dy', { WG }), what: `${what}: winograd dy transform`,
@@ -292,11 +302,7 @@ export function winogradGradWeightFolded(
   // slices within one binding.
   const most = Math.max(1, Math.floor(foldedSliceCapacity(gpu, s.K, s.C) / chunks.length));
   const slicesFor = (T: number) => Math.max(1, Math.min(Math.ceil(TARGET_OCTETS / perSlice), Math.floor(T / 16), most));
-  const plan = chunks.map(([, count]) => {
-    const T = count * tiles;
-    const tilesPerSlice = Math.ceil(Math.ceil(T / slicesFor(T)) / 4) * 4;
-    return { T, tilesPerSlice, slices: Math.ceil(T / tilesPerSlice) };
-  });
+  const plan = chunks.map(([, count]) => ({ T: count * tiles, ...sliceTiles(count * tiles, slicesFor(count * tiles)) }));
   const total = plan.reduce((n, p) => n + p.slices, 0);
   const tapBytes = 9 * s.K * s.C * 4;
   // (total, 3, 3, K, C) partial sums, or dw itself when there is a single slice
@@ -316,12 +322,5 @@ export function winogradGradWeightFolded(
     });
     slice0 += slices;
   });
-  if (total === 1) return partial;
-  const rows = partial.reshape([total, 9 * s.K * s.C]); // a view: released below, or partial never returns to the pool
-  const summed = sumRows(gpu, rows);
-  rows.release();
-  partial.release();
-  const dw = summed.reshape([3, 3, s.K, s.C]);
-  summed.release();
-  return dw;
+  return total === 1 ? partial : sumSlices(gpu, partial, [3, 3, s.K, s.C]);
 }

@@ -4,8 +4,8 @@
 //
 // 3x3 stride-1 convolutions (all of VGG19's but the RGB first layer, most of ResNet's) go by Winograd's
 // F(4x4, 3x3) in all three directions where the channels suit its product kernels (src/kernels/conv2d-winograd.ts):
-// a quarter of the multiply-adds; 1.3x (forward, 224x224x64) to 2.9x (grad weight, 14x14x512, batch 8) the implicit
-// GEMM below on VGG19's layers in `npm run bench:kernels` on llvmpipe. Otherwise each
+// a quarter of the multiply-adds; 1.8x (forward, 14x14x512, batch 1) to 3.6x (grad weight, 56x56x256, batch 8) the
+// implicit GEMM below in `npm run bench:kernels` on llvmpipe (the README's kernel section). Otherwise each
 // direction has a fast kernel (octets of 8 lanes sharing loads through subgroupShuffle, big register tiles; see
 // shaders/conv2d.wgsl) used when the adapter has subgroups of at least 8 lanes and the channel counts fit it, and a
 // plain kernel that handles every shape (and is the oracle in tests):
@@ -30,7 +30,7 @@ import { GraftError, ShapeError, fmtShape } from '../gpu/errors.ts';
 import { expectRank } from './shapes.ts';
 import { grid1d, packParams } from './params.ts';
 import { sumRows } from './reduce.ts';
-import { batchChunks, imageRange, splitChunks } from './conv2d-chunks.ts';
+import { batchChunks, imageRange, splitChunks, sumSlices } from './conv2d-chunks.ts';
 import {
   foldedSliceCapacity, winogradChunks, winogradConv, winogradGradWeight, winogradGradWeightFolded, type WinogradShape,
 } from './conv2d-winograd.ts';
@@ -162,8 +162,23 @@ function winogradPlan(gpu: Gpu, op: string, d: Dims, o: Conv2dOptions, shape: Wi
   return winogradChunks(gpu, op, shape);
 }
 
-function forwardKernel(gpu: Gpu, d: Dims, o: Conv2dOptions): string {
-  if (winogradPlan(gpu, 'conv2d', d, o, winogradForward(d, o))) return 'winograd';
+function forwardPlan(gpu: Gpu, d: Dims, o: Conv2dOptions): Array<[number, number]> | null {
+  return winogradPlan(gpu, 'conv2d', d, o, winogradForward(d, o));
+}
+
+function gradInputPlan(gpu: Gpu, d: Dims, o: Conv2dOptions): Array<[number, number]> | null {
+  return winogradPlan(gpu, 'conv2d grad input', d, o, winogradGradInput(d, o));
+}
+
+function gradWeightPlan(gpu: Gpu, d: Dims, o: Conv2dOptions): Array<[number, number]> | null {
+  // The products of one slice of tiles (36 * Cin * Cout floats) must fit a storage binding.
+  const sliceBytes = 36 * d.Cin * d.Cout * 4;
+  if (sliceBytes > (gpu.limits.maxStorageBufferBindingSize ?? 134217728)) return null;
+  return winogradPlan(gpu, 'conv2d grad weight', d, o, winogradForward(d, o));
+}
+
+/** The forward's kernel where Winograd does not apply. */
+function gemmForwardKernel(gpu: Gpu, d: Dims): string {
   if (!octetsAvailable(gpu) || d.Cout % 4 !== 0) return 'conv2d_direct';
   if (d.Cin % 32 !== 0) return 'conv2d_small_cin';
   const textured = forcedPath !== 'storage' && blockedWeightTextureFits(gpu, d.KH * d.KW * d.Cin, d.Cout) &&
@@ -171,8 +186,8 @@ function forwardKernel(gpu: Gpu, d: Dims, o: Conv2dOptions): string {
   return textured ? 'conv2d_tex' : 'conv2d';
 }
 
-function gradInputKernel(gpu: Gpu, d: Dims, o: Conv2dOptions): string {
-  if (winogradPlan(gpu, 'conv2d grad input', d, o, winogradGradInput(d, o))) return 'winograd';
+/** The grad input's kernel where Winograd does not apply. */
+function gemmGradInputKernel(gpu: Gpu, d: Dims): string {
   if (!octetsAvailable(gpu) || d.Cout % 32 !== 0 || d.Cin % 4 !== 0) return 'conv2d_grad_input_direct';
   // dy goes into a bounded texture, so the batch may be split: dx's chunks must then start 256-byte aligned.
   const dxImage = d.H * d.W * d.Cin * 4;
@@ -198,11 +213,8 @@ function tilesOf(d: Dims): number {
   return d.N * Math.ceil(d.OH / 4) * Math.ceil(d.OW / 4);
 }
 
-function gradWeightKernel(gpu: Gpu, d: Dims, o: Conv2dOptions): string {
-  // The products of one slice of tiles (36 * Cin * Cout floats) must fit a storage binding.
-  const sliceBytes = 36 * d.Cin * d.Cout * 4;
-  if (sliceBytes <= (gpu.limits.maxStorageBufferBindingSize ?? 134217728) &&
-    winogradPlan(gpu, 'conv2d grad weight', d, o, winogradForward(d, o))) return 'winograd';
+/** The grad weight's kernel where Winograd does not apply. */
+function gemmGradWeightKernel(gpu: Gpu, d: Dims): string {
   if (!octetsAvailable(gpu) || d.Cout % 4 !== 0) return 'conv2d_grad_weight_direct';
   const textured = forcedPath !== 'storage' && d.Cin % 4 === 0 &&
     activationTextureFits(gpu, d.H, d.W, d.Cin) && activationTextureFits(gpu, d.OH, d.OW, d.Cout);
@@ -214,7 +226,11 @@ export function conv2dKernelNames(
   gpu: Gpu, xShape: readonly number[], wShape: readonly number[], o: Conv2dOptions,
 ): { forward: string; gradInput: string; gradWeight: string } {
   const d = dims('conv2d', xShape, wShape, o);
-  return { forward: forwardKernel(gpu, d, o), gradInput: gradInputKernel(gpu, d, o), gradWeight: gradWeightKernel(gpu, d, o) };
+  return {
+    forward: forwardPlan(gpu, d, o) ? 'winograd' : gemmForwardKernel(gpu, d),
+    gradInput: gradInputPlan(gpu, d, o) ? 'winograd' : gemmGradInputKernel(gpu, d),
+    gradWeight: gradWeightPlan(gpu, d, o) ? 'winograd' : gemmGradWeightKernel(gpu, d),
+  };
 }
 
 /** Workgroups for `groups` total, folded into y past this adapter's per-dimension limit. */
@@ -241,14 +257,14 @@ export function conv2dForward(
   const y = GpuTensor.empty(gpu, [d.N, d.OH, d.OW, d.Cout], 'f32', 'conv2d.y'); // (N, OH, OW, Cout)
   const desc = what(op, { x: x.shape, w: w.shape }, o);
   const flags: Array<['u32', number]> = [['u32', bias ? 1 : 0], ['u32', o.relu ? 1 : 0]];
-  const kernelName = forwardKernel(gpu, d, o);
-  if (kernelName === 'winograd') {
-    const shape = winogradForward(d, o);
+  const plan = forwardPlan(gpu, d, o);
+  if (plan) {
     // U (36 * Cin, Cout) packed, refilled from w now unless it still holds these weights
     const u = winogradWeightTexture(gpu, w, d.Cin, d.Cout, false, weightFormat);
-    winogradConv(gpu, desc, shape, winogradPlan(gpu, op, d, o, shape)!, 'x', x, u, weightFormat === 'f16', bias, !!o.relu, y);
+    winogradConv(gpu, desc, winogradForward(d, o), plan, 'x', x, u, weightFormat === 'f16', bias, !!o.relu, y);
     return y;
   }
+  const kernelName = gemmForwardKernel(gpu, d);
   const biasBinding = bias ? bias.binding : w.binding; // never read when hasBias is 0
   const fast = kernelName !== 'conv2d_direct';
   const textured = kernelName === 'conv2d_tex';
@@ -300,15 +316,15 @@ export function conv2dGradInput(
   expectDy(op, dy, d, { x: inputShape, w: w.shape });
   const dx = GpuTensor.empty(gpu, [d.N, d.H, d.W, d.Cin], 'f32', 'conv2d.dx'); // (N, H, W, Cin)
   const desc = what(op, { dy: dy.shape, w: w.shape, x: inputShape }, o);
-  const kernelName = gradInputKernel(gpu, d, o);
-  if (kernelName === 'winograd') {
-    const shape = winogradGradInput(d, o);
+  const plan = gradInputPlan(gpu, d, o);
+  if (plan) {
     // U of w turned 180 degrees with its channel axes swapped, (36 * Cout, Cin), always f32 like the other
     // gradient kernels' weights
     const u = winogradWeightTexture(gpu, w, d.Cout, d.Cin, true, 'f32');
-    winogradConv(gpu, desc, shape, winogradPlan(gpu, op, d, o, shape)!, 'dy', dy, u, false, null, false, dx);
+    winogradConv(gpu, desc, winogradGradInput(d, o), plan, 'dy', dy, u, false, null, false, dx);
     return dx;
   }
+  const kernelName = gemmGradInputKernel(gpu, d);
   const fast = kernelName !== 'conv2d_grad_input_direct';
   // The texture kernel reads w packed in its own blocked layout; the storage kernel reads a transposed copy.
   const textured = kernelName === 'conv2d_grad_input_tex';
@@ -330,7 +346,7 @@ export function conv2dGradInput(
     ? gradInputWeightTexture(gpu, w, d.KH * d.KW, d.Cin, d.Cout)
     : fast ? wT!.binding : w.binding;
   let chunks = batchChunks(gpu, op, d.N, [d.H * d.W * d.Cin * 4, d.OH * d.OW * d.Cout * 4]);
-  // The texture kernel reads dy from a bounded texture: chunks of at most that many images (see gradInputKernel).
+  // The texture kernel reads dy from a bounded texture: chunks of at most that many images (see gemmGradInputKernel).
   if (textured) chunks = splitChunks(chunks, imagesPerActivationTexture(gpu, d.OH, d.OW, d.Cout));
   for (const [n0, count] of chunks) {
     const M = count * d.H * d.W;
@@ -372,17 +388,17 @@ export function conv2dGradWeight(
   expectDy(op, dy, d, { x: x.shape, w: weightShape });
   const desc = what(op, { x: x.shape, dy: dy.shape, w: weightShape }, o);
   const K = d.KH * d.KW * d.Cin;
-  const kernelName = gradWeightKernel(gpu, d, o);
-  if (kernelName === 'winograd') {
+  const plan = gradWeightPlan(gpu, d, o);
+  if (plan) {
     const shape = winogradForward(d, o);
-    const chunks = winogradPlan(gpu, op, d, o, shape)!;
-    if (tilesOf(d) < WINOGRAD_FOLDED_TILES && chunks.length <= foldedSliceCapacity(gpu, d.Cin, d.Cout)) {
-      return winogradGradWeightFolded(gpu, desc, shape, chunks, x, dy);
+    if (tilesOf(d) < WINOGRAD_FOLDED_TILES && plan.length <= foldedSliceCapacity(gpu, d.Cin, d.Cout)) {
+      return winogradGradWeightFolded(gpu, desc, shape, plan, x, dy);
     }
     const dw = GpuTensor.empty(gpu, weightShape, 'f32', 'conv2d.dw'); // (3, 3, Cin, Cout)
-    winogradGradWeight(gpu, desc, shape, chunks, x, dy, dw);
+    winogradGradWeight(gpu, desc, shape, plan, x, dy, dw);
     return dw;
   }
+  const kernelName = gemmGradWeightKernel(gpu, d);
   const fast = kernelName !== 'conv2d_grad_weight_direct';
   const textured = kernelName === 'conv2d_grad_weight_tex';
   let chunks = batchChunks(gpu, op, d.N, [d.H * d.W * d.Cin * 4, d.OH * d.OW * d.Cout * 4]);
@@ -437,14 +453,7 @@ export function conv2dGradWeight(
     }
     slice0 += slices;
   }
-  if (totalSlices === 1) return partial;
-  const rows = partial.reshape([totalSlices, K * d.Cout]); // a view: released below, or partial never returns to the pool
-  const summed = sumRows(gpu, rows);
-  rows.release();
-  partial.release();
-  const dw = summed.reshape(weightShape);
-  summed.release();
-  return dw;
+  return totalSlices === 1 ? partial : sumSlices(gpu, partial, weightShape);
 }
 
 // --- gradient with respect to the bias -----------------------------------------------------------------
