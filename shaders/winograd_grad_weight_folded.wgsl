@@ -13,17 +13,7 @@
 
 enable subgroups;
 
-struct Params {
-  T: u32,              // tiles of this dispatch's images
-  K: u32,              // x's channels (rows of dw per tap)
-  Cout: u32,           // dy's channels (columns)
-  tilesPerSlice: u32,  // a multiple of 4
-  colBlocks: u32,      // Cout / 32
-  rowBlocks: u32,      // K / 32
-  groupsPerSlice: u32, // ceil(colBlocks * rowBlocks / (WG / 8)): a workgroup never spans two slices
-  groupsX: u32,        // workgroups along x (the grid is folded into y past 65535)
-  slices: u32,         // groups past slices * groupsPerSlice only pad the folded grid
-}
+// #include parts/winograd_grad_weight_params.wgsl
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var v: texture_storage_2d<rgba32float, read>;  // (T rows, 36 * K / 4 texels)
