@@ -202,9 +202,9 @@ function gemmGradInputKernel(gpu: Gpu, d: Dims): string {
  * products (winograd_grad_weight_folded.wgsl) rather than storing all 36 products and transforming them after
  * (winograd_grad_weight.wgsl). Storing costs 36 * Cin * Cout floats written and read back whatever the number of
  * tiles, which few tiles do not pay for; folding makes every octet stream all 36 points' operands, which caches
- * hold only while there are few tiles. Measured on llvmpipe (ms, folded / stored / implicit GEMM): 14x14x512 batch 1
- * (16 tiles) 32 / 57-67 / 41-44; 28x28x512 batch 1 (49 tiles) 95 / 111 / 85-105; 14x14x512 batch 8 (128 tiles)
- * 245 / 174-195 / 420.
+ * hold only while there are few tiles. Measured on llvmpipe by a throwaway timing script (ms, folded / stored /
+ * implicit GEMM): 14x14x512 batch 1 (16 tiles) 32 / 57-67 / 41-44; 28x28x512 batch 1 (49 tiles) 95 / 111 / 85-105;
+ * 14x14x512 batch 8 (128 tiles) 245 / 174-195 / 420.
  */
 const WINOGRAD_FOLDED_TILES = 64;
 
