@@ -13,6 +13,10 @@ import { syntheticPhotos, syntheticVggWeights, tinyPreset } from './helpers/synt
 import { runStudy } from '../src/train/study.ts';
 import { loadVggBackbone } from '../src/train/backbones/vgg.ts';
 
+// `npm run cam` as a child process, through this Node and tsx (not npx, which a machine may lack).
+const runCam = (args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/cam.ts', ...args], { encoding: 'utf8' });
+
 test('the three stages run end to end and learn a synthetic problem', async () => {
   const gpu = await testGpu();
   const data = syntheticPhotos(3, 24, 40, 1, true);
@@ -75,15 +79,15 @@ test('the three stages run end to end and learn a synthetic problem', async () =
   );
   const photo = join(data, 'class1', 'original', 'img0.png');
   const out = join(runDir, 'overlay.png');
-  const cam = spawnSync('npx', ['tsx', 'src/cli/cam.ts', '--run', runDir, '--image', photo, '--out', out], { encoding: 'utf8' });
+  const cam = runCam(['--run', runDir, '--image', photo, '--out', out]);
   assert.is(cam.status, 0, cam.stderr);
   assert.match(cam.stdout, /img0\.png: class\d \d+\.\d%/);
   const png = PNG.sync.read(readFileSync(out));
   assert.equal([png.width, png.height], [40, 40]);
-  const scored = spawnSync('npx', ['tsx', 'src/cli/cam.ts', '--score', runDir], { encoding: 'utf8' });
+  const scored = runCam(['--score', runDir]);
   assert.is(scored.status, 0, scored.stderr);
   assert.match(scored.stdout, /\*\*all\*\* \| \d+ \|/);
-  const bad = spawnSync('npx', ['tsx', 'src/cli/cam.ts', '--run', runDir, '--image', join(runDir, 'nope.jpg'), '--out', out], { encoding: 'utf8' });
+  const bad = runCam(['--run', runDir, '--image', join(runDir, 'nope.jpg'), '--out', out]);
   assert.is(bad.status, 1);
   assert.match(bad.stderr, /error: .*nope\.jpg/);
 });
