@@ -1,6 +1,6 @@
 // The device layer's promises: requests past the adapter's limits fail with a GpuLimitError that names the op
-// and the sizes (never a silent zero), a broken shader is reported as itself, and a wrong adapter choice is one
-// clear error.
+// and the sizes (never a silent zero), a broken shader is reported as itself, a wrong adapter choice is one
+// clear error, and the wait policy follows the adapter unless GRAFT_WAIT sets it.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -10,6 +10,7 @@ import { GpuTensor } from '../src/gpu/tensor.ts';
 import { GpuLimitError, GpuValidationError } from '../src/gpu/errors.ts';
 import { reluForward } from '../src/kernels/relu.ts';
 import { packParams } from '../src/kernels/params.ts';
+import { adapterWaitPolicy, waitPolicy } from '../src/gpu/wait.ts';
 
 test('a tensor larger than maxBufferSize is refused before anything is allocated', async () => {
   const gpu = await testGpu();
@@ -71,6 +72,24 @@ test('GRAFT_ADAPTER naming an adapter that is not there is one clear error', () 
   });
   assert.is(r.status, 3, r.stderr);
   assert.match(r.stderr, /GRAFT_ADAPTER='no-such-gpu-xyz' does not match the adapter found/);
+});
+
+test('waits are polite on a software adapter and spin on a GPU, unless GRAFT_WAIT chooses', async () => {
+  assert.is(adapterWaitPolicy({ isSoftware: true }), 'polite');
+  assert.is(adapterWaitPolicy({ isSoftware: false }), 'spin');
+  const gpu = await testGpu();
+  if (!process.env.GRAFT_WAIT) assert.is(waitPolicy(), adapterWaitPolicy(gpu.adapter));
+  // In a child process, GRAFT_WAIT set to the policy this adapter would not take wins over the adapter's.
+  const other = adapterWaitPolicy(gpu.adapter) === 'spin' ? 'polite' : 'spin';
+  const script =
+    "const d = await import('./src/gpu/device.ts'); const w = await import('./src/gpu/wait.ts'); " +
+    'await d.getGpu({ quiet: true }); console.log(w.waitPolicy()); process.exit(0);';
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, GRAFT_WAIT: other },
+  });
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stdout.trim(), other);
 });
 
 test.run();

@@ -1,11 +1,13 @@
 // graft itself, as a user runs it: the graph layers (Conv2d with fused ReLU, MaxPool2d, GlobalAvgPool, Dense,
 // Sequential) in a Context, inference under noGrad, training with backward + SGD and the loss read back every
-// step; a single convolution's gradients straight from the kernels. Waits are graft's own (polite) policy.
+// step; a single convolution's gradients straight from the kernels. Waits are graft's own policy for the adapter
+// (polite on a software one, the binding's spin on a GPU: src/gpu/wait.ts).
 // graft-f16 is the same engine with conv weights stored as half precision in the forward (GRAFT_WEIGHTS=f16),
 // to show what that option buys; its check against graft allows the rounding.
 
 import type { Gpu } from '../../src/gpu/device.ts';
 import { GpuTensor } from '../../src/gpu/tensor.ts';
+import { waitPolicy } from '../../src/gpu/wait.ts';
 import {
   Context, Conv2d, Dense, GlobalAvgPool, MaxPool2d, SGD, Sequential, Tensor, backward, lossValue, softmaxCrossEntropy,
   type Module,
@@ -37,7 +39,7 @@ export function graftEngine(gpu: Gpu, version: string): Engine {
   return {
     id: 'graft',
     label: `graft ${version} on ${gpu.describe()}`,
-    polite: true,
+    polite: waitPolicy() === 'polite',
     forwardOnly: false,
     usesAdapter: true,
     unsupported: () => null,

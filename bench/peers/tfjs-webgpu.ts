@@ -1,7 +1,8 @@
 // @tensorflow/tfjs-backend-webgpu on graft's own Dawn instance, so it runs on the very adapter graft uses.
 // Two engines from one backend: as shipped (Dawn's Node binding busy-polls a core while tfjs waits for the GPU,
-// which on a software adapter is a core taken from the driver's workers), and under graft's polite waiting
-// policy (withPoliteWaits around each run), so the table separates kernel speed from scheduling.
+// which on a software adapter is a core taken from the driver's workers), and under the polite waiting policy
+// graft uses on software adapters (withPoliteWaits around each run), so the table separates kernel speed from
+// scheduling.
 //
 // tfjs-webgpu registers itself at import time only if navigator.gpu exists, and Node 20 has no navigator:
 // setup() installs Dawn's GPU object there first, then imports the backend.
@@ -45,6 +46,6 @@ export function tfjsWebgpuEngines(version: string, adapter: string): Engine[] {
   const base = `@tensorflow/tfjs-backend-webgpu ${version} (adapter: ${adapter || 'unknown'})`;
   return [
     tfjsEngine({ id: 'tfjs-webgpu', label: `${base}, waits as shipped (busy-poll)`, backend: 'webgpu', polite: false, finish }),
-    tfjsEngine({ id: 'tfjs-webgpu-polite', label: `${base}, under graft's polite waits`, backend: 'webgpu', polite: true, finish }),
+    tfjsEngine({ id: 'tfjs-webgpu-polite', label: `${base}, under polite waits (graft's on software adapters)`, backend: 'webgpu', polite: true, finish }),
   ];
 }

@@ -8,7 +8,7 @@ import { create, globals } from 'webgpu';
 import { BufferPool } from './pool.ts';
 import { PipelineCache } from './pipelines.ts';
 import { CommandBatcher } from './batcher.ts';
-import { gpuWait } from './wait.ts';
+import { adoptAdapterWaitPolicy, gpuWait } from './wait.ts';
 import { GpuUnavailableError } from './errors.ts';
 import { ErrorTracker } from './error-scope.ts';
 
@@ -154,6 +154,7 @@ export class Gpu {
     const requiredFeatures = optionalFeatures.filter((f) => adapter.features.has(f)) as GPUFeatureName[];
     const device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'graft' });
     const gpu = new Gpu(device, description, requiredLimits);
+    adoptAdapterWaitPolicy(description);
     const quiet = options.quiet ?? process.env.GRAFT_QUIET === '1';
     if (!quiet) process.stderr.write(`graft: WebGPU adapter: ${gpu.describe()}\n`);
     return gpu;

@@ -6,6 +6,7 @@
 // (platform.md measured 11 -> 19-21 GFLOPS on a GEMM once the wait stopped spinning). While one of our waits is
 // pending we spin for the first SPIN_MS (short waits keep ~20 us latency), then let each poll yield for a
 // millisecond through setTimeout, which costs nothing measurable against kernels that take milliseconds.
+// On a real GPU the binding's own spin is the better wait, and the default follows the adapter.
 
 const SPIN_MS = 0.5;
 const nativeSetImmediate = globalThis.setImmediate;
@@ -46,11 +47,33 @@ export async function gpuWait<T>(promise: Promise<T>, policy: WaitPolicy = curre
 }
 
 export type WaitPolicy = 'polite' | 'spin';
-let currentPolicy: WaitPolicy = process.env.GRAFT_WAIT === 'spin' ? 'spin' : 'polite';
+/** GRAFT_WAIT=polite|spin, when set, overrides the adapter's default (adapterWaitPolicy). */
+const envPolicy: WaitPolicy | undefined =
+  process.env.GRAFT_WAIT === 'spin' || process.env.GRAFT_WAIT === 'polite' ? process.env.GRAFT_WAIT : undefined;
+let currentPolicy: WaitPolicy = envPolicy ?? 'polite';
 
 /** Sets the default wait policy for this process (the bench compares both). */
 export function setWaitPolicy(policy: WaitPolicy): void {
   currentPolicy = policy;
+}
+
+/** The default wait policy in force. */
+export function waitPolicy(): WaitPolicy {
+  return currentPolicy;
+}
+
+/**
+ * The policy for an adapter: polite on a software one, whose "GPU" is threads on our own cores; spin on a real
+ * GPU, where a busy core steals nothing from the device and a 1 ms poll would add up to a millisecond to every
+ * wait (on an NVIDIA H200, tfjs-webgpu under polite waits took 1.7-2.9x as long as when it spun).
+ */
+export function adapterWaitPolicy(adapter: { isSoftware: boolean }): WaitPolicy {
+  return adapter.isSoftware ? 'polite' : 'spin';
+}
+
+/** Called once the adapter is known: adopts its policy unless GRAFT_WAIT chose one. */
+export function adoptAdapterWaitPolicy(adapter: { isSoftware: boolean }): void {
+  if (!envPolicy) currentPolicy = adapterWaitPolicy(adapter);
 }
 
 /**
