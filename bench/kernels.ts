@@ -7,8 +7,9 @@
 //
 //   npm run bench:kernels [-- --quick] [-- --only 14x14x512] [-- --batch 8] [-- --path storage] [-- --weights f16]
 // --quick: batch 1, three shapes; --only: shapes whose label contains the text; --batch: that batch size only;
-// --path: 'auto' (default: Winograd for 3x3 stride 1, else operands read from textures where the shapes allow),
-// 'gemm' (the same without Winograd: the implicit-GEMM kernels), 'storage' (the octet kernels reading everything
+// --path: 'auto' (default: Winograd for 3x3 stride 1, but on a GPU not for a grad weight over fewer than 64 tiles;
+// else operands read from textures where the shapes allow), 'winograd' (Winograd wherever it applies), 'gemm'
+// (the same without Winograd: the implicit-GEMM kernels), 'storage' (the octet kernels reading everything
 // from storage buffers) or 'direct' (the plain kernels), for A/B comparisons;
 // --weights f16: the forward texture kernel stores weights as packed halves (f32 arithmetic; the gradient kernels
 // read f32 weights); the check then allows the rounding of the weights (atol 2e-2 rather than 2e-3).
@@ -45,7 +46,7 @@ const VGG19: ConvShape[] = [
 const QUICK = ['224x224x3->64', '56x56x256->256', '14x14x512->512'];
 const SAMPLES = 200;
 const TOL = { atol: 2e-3, rtol: 2e-3 };
-const PATHS: Conv2dPath[] = ['auto', 'gemm', 'storage', 'direct'];
+const PATHS: Conv2dPath[] = ['auto', 'winograd', 'gemm', 'storage', 'direct'];
 
 function label(s: ConvShape): string {
   return `${s.H}x${s.H}x${s.Cin}->${s.Cout}`;
@@ -87,12 +88,19 @@ interface Timing {
  */
 const CPU_CORES = Number(process.env.LP_NUM_THREADS) || Math.min(2, cpus().length);
 
-/** Runs `run` once to warm up, then times it: medians over several runs. */
+/** Untimed runs on a GPU after the first, so it is timed at its working clock (bench/harness.ts says why). */
+const GPU_WARM_MS = 300;
+
+/** Runs `run` once to warm up (more on a GPU), then times it: medians over several runs. */
 async function time(gpu: Gpu, run: () => GpuTensor): Promise<Timing> {
   const warm = performance.now();
   run().release();
   await gpu.sync();
   const first = performance.now() - warm;
+  for (let t = performance.now(); !gpu.adapter.isSoftware && performance.now() - t < GPU_WARM_MS;) {
+    run().release();
+    await gpu.sync();
+  }
   const reps = Math.max(3, Math.min(7, Math.ceil(1500 / first)));
   const times: number[] = [];
   const cpuTimes: number[] = [];

@@ -13,12 +13,22 @@ import { assertClose } from './helpers/close.ts';
 import { GpuTensor } from '../src/gpu/tensor.ts';
 import { Rng } from '../src/util/rng.ts';
 import {
-  conv2dForward, conv2dGradInput, conv2dGradWeight, conv2dKernelNames, conv2dOutputShape, type Conv2dOptions,
+  conv2dForward, conv2dGradInput, conv2dGradWeight, conv2dKernelNames, conv2dOutputShape, setConv2dPath,
+  type Conv2dOptions, type Conv2dPath,
 } from '../src/kernels/conv2d.ts';
 import { winogradGradWeightFolded } from '../src/kernels/conv2d-winograd.ts';
 import { conv2dRef, conv2dGradInputRef, conv2dGradWeightRef } from './reference/conv2d.ts';
 
 type Pad = [number, number, number, number];
+
+// Winograd is what 'auto' takes on software adapters only (autoConv2dPath): force it, so it is tested on any.
+let previousPath: Conv2dPath = 'auto';
+test.before.each(() => {
+  previousPath = setConv2dPath('winograd');
+});
+test.after.each(() => {
+  setConv2dPath(previousPath);
+});
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 // Winograd's transforms add a few float32 roundings: about 1e-6 of the output's scale at these sizes.
 const TOL = { atol: 1e-3, rtol: 1e-3 };

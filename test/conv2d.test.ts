@@ -1,8 +1,8 @@
 // 2-D convolution forward and gradients on the GPU against the float64 CPU reference (test/reference/conv2d.ts),
 // whose own gradients are first checked by central finite differences. Every shape runs four times: with the fast
-// kernels the dispatcher picks (Winograd or weights read through textures where the shapes allow), with the
-// implicit-GEMM kernels (no Winograd), with the fast kernels reading weights from storage buffers, and with the
-// plain ones forced, so all stay correct. test/conv2d-winograd.test.ts covers the Winograd path in depth.
+// kernels including every Winograd form (elsewhere weights read through textures where the shapes allow), with
+// the implicit-GEMM kernels (no Winograd), with the fast kernels reading weights from storage buffers, and with
+// the plain ones forced, so all stay correct. test/conv2d-winograd.test.ts covers the Winograd path in depth.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -18,7 +18,7 @@ import { scale } from '../src/kernels/elementwise.ts';
 import {
   conv2dForward, conv2dGradInput, conv2dGradWeight, conv2dGradBias, conv2dKernelNames, conv2dOutputShape, setConv2dPath,
   setConv2dWeightFormat,
-  type Conv2dOptions, type Conv2dPath,
+  type Conv2dOptions, type Conv2dPath, winogradGradWeightForm,
 } from '../src/kernels/conv2d.ts';
 import {
   conv2dRef, conv2dGradInputRef, conv2dGradWeightRef, conv2dGradBiasRef,
@@ -124,7 +124,7 @@ async function checkCase(c: Case, path: Conv2dPath, rng: Rng, view?: Gpu): Promi
 
 test('fast kernels match the reference (forward, grad input, grad weight, grad bias)', async () => {
   const rng = new Rng(11);
-  for (const c of CASES) await checkCase(c, 'auto', rng);
+  for (const c of CASES) await checkCase(c, 'winograd', rng);
 });
 
 test('implicit-GEMM kernels (no Winograd) match the reference', async () => {
@@ -145,16 +145,35 @@ test('the texture kernels are the ones picked where the shapes allow', async () 
     const previous = setConv2dPath(path);
     try { return conv2dKernelNames(gpu, x, w, o); } finally { setConv2dPath(previous); }
   };
-  // Under 'auto', 3x3 stride-1 convolutions whose channels suit the product kernels take Winograd's forward
+  // 'auto' takes Winograd's grad weight over few tiles (folded) on a software adapter only; from 64 tiles (stored)
+  // on any; 'winograd' takes it wherever it applies
+  const software = { isSoftware: true };
+  const hardware = { isSoftware: false };
+  assert.is(winogradGradWeightForm(software, 'auto', 63), 'folded');
+  assert.is(winogradGradWeightForm(hardware, 'auto', 63), null);
+  assert.is(winogradGradWeightForm(hardware, 'winograd', 63), 'folded');
+  assert.is(winogradGradWeightForm(software, 'auto', 64), 'stored');
+  assert.is(winogradGradWeightForm(hardware, 'auto', 64), 'stored');
+  assert.is(names('auto', [1, 3, 5, 64], [3, 3, 64, 512]).forward, 'winograd');
+  // This device seen as a software adapter and as a GPU: 2 tiles, folded on the one, implicit GEMM on the other
+  const as = (isSoftware: boolean) => Object.create(gpu, { adapter: { value: { ...gpu.adapter, isSoftware } } }) as Gpu;
+  const gradWeightOn = (view: Gpu) => {
+    const previous = setConv2dPath('auto');
+    try { return conv2dKernelNames(view, [1, 3, 5, 64], [3, 3, 64, 512], o).gradWeight; } finally { setConv2dPath(previous); }
+  };
+  assert.is(gradWeightOn(as(true)), 'winograd');
+  assert.is(gradWeightOn(as(false)), 'conv2d_grad_weight_tex');
+  assert.is(names('auto', [4, 16, 16, 64], [3, 3, 64, 64]).gradWeight, 'winograd');  // 64 tiles
+  // Under 'winograd', 3x3 stride-1 convolutions whose channels suit the product kernels take Winograd's forward
   // (Cin % 32, Cout % 64), grad input (Cout % 32, Cin % 64) and grad weight (as the forward).
-  assert.is(names('auto', [1, 3, 5, 64], [3, 3, 64, 512]).forward, 'winograd');  // CASES[5]
-  assert.is(names('auto', [1, 3, 5, 64], [3, 3, 64, 512]).gradInput, 'winograd');
-  assert.is(names('auto', [1, 3, 5, 64], [3, 3, 64, 512]).gradWeight, 'winograd');
-  assert.is(names('auto', [2, 4, 3, 512], [3, 3, 512, 32]).forward, 'conv2d');  // CASES[4]: Cout 32
-  assert.is(names('auto', [1, 3, 5, 32], [3, 3, 32, 512]).gradInput, 'conv2d_grad_input');  // dx has 32 channels
+  assert.is(names('winograd', [1, 3, 5, 64], [3, 3, 64, 512]).forward, 'winograd');  // CASES[5]
+  assert.is(names('winograd', [1, 3, 5, 64], [3, 3, 64, 512]).gradInput, 'winograd');
+  assert.is(names('winograd', [1, 3, 5, 64], [3, 3, 64, 512]).gradWeight, 'winograd');
+  assert.is(names('winograd', [2, 4, 3, 512], [3, 3, 512, 32]).forward, 'conv2d');  // CASES[4]: Cout 32
+  assert.is(names('winograd', [1, 3, 5, 32], [3, 3, 32, 512]).gradInput, 'conv2d_grad_input');  // dx has 32 channels
   // Winograd's transforms read x through an activation texture: rows of 5 * 32 floats are not 256-byte aligned
-  assert.is(names('auto', [1, 3, 5, 32], [3, 3, 32, 512]).forward, 'conv2d');
-  assert.is(names('auto', [2, 6, 5, 64], [1, 1, 64, 64]).forward, 'conv2d_tex');  // CASES[2]: 1x1
+  assert.is(names('winograd', [1, 3, 5, 32], [3, 3, 32, 512]).forward, 'conv2d');
+  assert.is(names('winograd', [2, 6, 5, 64], [1, 1, 64, 64]).forward, 'conv2d_tex');  // CASES[2]: 1x1
   // 'gemm' keeps the implicit-GEMM kernels; CASES[2] (1x1, 64 -> 64) and CASES[7] take the texture forward and
   // grad input in the tests above
   assert.is(names('gemm', [2, 6, 5, 64], [1, 1, 64, 64]).forward, 'conv2d_tex');
@@ -304,7 +323,7 @@ test('grids past the per-dimension workgroup limit fold into y', async () => {
   const gpu = Object.create(real, { limits: { value: limits } }) as Gpu;
   const rng = new Rng(14);
   for (const c of [CASES[0], CASES[6], CASES[7]]) {
-    await checkCase(c, 'auto', rng, gpu);
+    await checkCase(c, 'winograd', rng, gpu);
     await checkCase(c, 'storage', rng, gpu);
     await checkCase(c, 'direct', rng, gpu);
   }

@@ -2,10 +2,12 @@
 // and dispatch. Layouts: x (N, H, W, Cin), w (KH, KW, Cin, Cout), y (N, OH, OW, Cout). Padding is
 // [top, left, bottom, right]; OH = floor((H + top + bottom - KH) / strideH) + 1.
 //
-// 3x3 stride-1 convolutions (all of VGG19's but the RGB first layer, most of ResNet's) go by Winograd's
-// F(4x4, 3x3) in all three directions where the channels suit its product kernels (src/kernels/conv2d-winograd.ts):
-// a quarter of the multiply-adds; 1.8x (forward, 14x14x512, batch 1) to 3.6x (grad weight, 56x56x256, batch 8) the
-// implicit GEMM below in `npm run bench:kernels` on llvmpipe (the README's kernel section). Otherwise each
+// 3x3 stride-1 convolutions (all of VGG19's but the RGB first layer, most of ResNet's) go by
+// Winograd's F(4x4, 3x3) in all three directions where the channels suit its product kernels
+// (src/kernels/conv2d-winograd.ts): a quarter of the multiply-adds; 1.8x (forward, 14x14x512, batch 1) to 3.6x
+// (grad weight, 56x56x256, batch 8) the implicit GEMM below in `npm run bench:kernels` on llvmpipe (the README's
+// kernel section); on an NVIDIA H200 it was also the faster but for the grad weight over few tiles
+// (winogradGradWeightForm). Otherwise each
 // direction has a fast kernel (octets of 8 lanes sharing loads through subgroupShuffle, big register tiles; see
 // shaders/conv2d.wgsl) used when the adapter has subgroups of at least 8 lanes and the channel counts fit it, and a
 // plain kernel that handles every shape (and is the oracle in tests):
@@ -47,13 +49,25 @@ export interface Conv2dOptions {
 }
 
 /**
- * Which kernels to use: 'auto' picks the fast ones where they apply, Winograd's for 3x3 stride-1 forward and grad
- * input; 'gemm' the same but never Winograd (the implicit-GEMM texture kernels: tests, A/B bench); 'direct' forces
- * the plain ones (tests); 'storage' uses the fast kernels that read everything from storage buffers rather than
- * textures (the forward's and grad input's weights and activations, grad weight's x and dy: tests, A/B bench).
+ * Which kernels to use: 'auto' picks the fast ones where they apply (Winograd's for 3x3 stride 1 where the channels
+ * suit it, except a grad weight over few tiles on a GPU: winogradGradWeightForm); 'winograd' is the same but takes
+ * Winograd's grad weight wherever it applies (tests, A/B bench); 'gemm' never takes Winograd (the implicit-GEMM
+ * texture kernels); 'direct' forces the plain ones (tests); 'storage' uses the fast kernels that read everything from
+ * storage buffers rather than textures (the forward's and grad input's weights and activations, grad weight's x and
+ * dy: tests, A/B bench).
  */
-export type Conv2dPath = 'auto' | 'gemm' | 'direct' | 'storage';
-let forcedPath: Conv2dPath = 'auto';
+export type Conv2dPath = 'auto' | 'winograd' | 'gemm' | 'direct' | 'storage';
+const CONV2D_PATHS: readonly Conv2dPath[] = ['auto', 'winograd', 'gemm', 'direct', 'storage'];
+let forcedPath: Conv2dPath = pathFromEnv();
+
+/** GRAFT_CONV=winograd|gemm|... (default auto) chooses the kernels for the whole process. */
+function pathFromEnv(): Conv2dPath {
+  const value = (process.env.GRAFT_CONV ?? 'auto').toLowerCase() as Conv2dPath;
+  if (!CONV2D_PATHS.includes(value)) {
+    throw new GraftError(`GRAFT_CONV='${process.env.GRAFT_CONV}': expected one of ${CONV2D_PATHS.join(', ')} (default auto)`);
+  }
+  return value;
+}
 
 /** Forces a choice of kernels (for tests and the bench's cross-checks); returns the previous setting. */
 export function setConv2dPath(path: Conv2dPath): Conv2dPath {
@@ -157,7 +171,7 @@ function winogradGradInput(d: Dims, o: Conv2dOptions): WinogradShape {
 
 /** The chunks to run a direction by Winograd (conv2d-winograd.ts), or null when it does not apply. */
 function winogradPlan(gpu: Gpu, op: string, d: Dims, o: Conv2dOptions, shape: WinogradShape): Array<[number, number]> | null {
-  if (forcedPath !== 'auto' || !octetsAvailable(gpu)) return null;
+  if ((forcedPath !== 'auto' && forcedPath !== 'winograd') || !octetsAvailable(gpu)) return null;
   if (d.KH !== 3 || d.KW !== 3 || o.stride[0] !== 1 || o.stride[1] !== 1) return null;
   return winogradChunks(gpu, op, shape);
 }
@@ -170,11 +184,21 @@ function gradInputPlan(gpu: Gpu, d: Dims, o: Conv2dOptions): Array<[number, numb
   return winogradPlan(gpu, 'conv2d grad input', d, o, winogradGradInput(d, o));
 }
 
-function gradWeightPlan(gpu: Gpu, d: Dims, o: Conv2dOptions): Array<[number, number]> | null {
+interface GradWeightPlan {
+  chunks: Array<[number, number]>;
+  form: 'folded' | 'stored';
+}
+
+function gradWeightPlan(gpu: Gpu, d: Dims, o: Conv2dOptions): GradWeightPlan | null {
   // The products of one slice of tiles (36 * Cin * Cout floats) must fit a storage binding.
   const sliceBytes = 36 * d.Cin * d.Cout * 4;
   if (sliceBytes > (gpu.limits.maxStorageBufferBindingSize ?? 134217728)) return null;
-  return winogradPlan(gpu, 'conv2d grad weight', d, o, winogradForward(d, o));
+  const chunks = winogradPlan(gpu, 'conv2d grad weight', d, o, winogradForward(d, o));
+  if (!chunks) return null;
+  const form = winogradGradWeightForm(gpu.adapter, forcedPath, tilesOf(d));
+  // The folded form keeps one slice of 9 taps per chunk: past its capacity, the stored form.
+  if (form === 'folded' && chunks.length > foldedSliceCapacity(gpu, d.Cin, d.Cout)) return { chunks, form: 'stored' };
+  return form ? { chunks, form } : null;
 }
 
 /** The forward's kernel where Winograd does not apply. */
@@ -207,6 +231,19 @@ function gemmGradInputKernel(gpu: Gpu, d: Dims): string {
  * 14x14x512 batch 8 (128 tiles) 245 / 174-195 / 420.
  */
 const WINOGRAD_FOLDED_TILES = 64;
+
+/**
+ * The form of the Winograd grad weight over `tiles` tiles, or null for the implicit GEMM: stored from
+ * WINOGRAD_FOLDED_TILES tiles on, folded below. Except on a GPU under 'auto': there few tiles make too few
+ * workgroups for the folded kernel, and on an NVIDIA H200 it took 3.3 ms for 14x14x512's gradients at batch 1
+ * (`npm run bench`, dx + dw) where the implicit GEMM took 2.0, so the implicit GEMM takes those.
+ */
+export function winogradGradWeightForm(
+  adapter: { isSoftware: boolean }, path: Conv2dPath, tiles: number,
+): 'folded' | 'stored' | null {
+  if (tiles >= WINOGRAD_FOLDED_TILES) return 'stored';
+  return adapter.isSoftware || path === 'winograd' ? 'folded' : null;
+}
 
 /** Tiles of 4x4 outputs over the whole batch. */
 function tilesOf(d: Dims): number {
@@ -391,11 +428,9 @@ export function conv2dGradWeight(
   const plan = gradWeightPlan(gpu, d, o);
   if (plan) {
     const shape = winogradForward(d, o);
-    if (tilesOf(d) < WINOGRAD_FOLDED_TILES && plan.length <= foldedSliceCapacity(gpu, d.Cin, d.Cout)) {
-      return winogradGradWeightFolded(gpu, desc, shape, plan, x, dy);
-    }
+    if (plan.form === 'folded') return winogradGradWeightFolded(gpu, desc, shape, plan.chunks, x, dy);
     const dw = GpuTensor.empty(gpu, weightShape, 'f32', 'conv2d.dw'); // (3, 3, Cin, Cout)
-    winogradGradWeight(gpu, desc, shape, plan, x, dy, dw);
+    winogradGradWeight(gpu, desc, shape, plan.chunks, x, dy, dw);
     return dw;
   }
   const kernelName = gemmGradWeightKernel(gpu, d);
