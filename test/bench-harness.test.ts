@@ -1,0 +1,61 @@
+// The bench harness's repetition policy, on a fake engine whose runs take a known time: the first run is the
+// untimed warm-up and cross-check; with warmMs set (a GPU), untimed runs follow until they have lasted that long,
+// and the last of them sizes the timed repetitions; without it (a software adapter) timing starts at once.
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runEngine, type RepPolicy } from '../bench/harness.ts';
+import type { Engine } from '../bench/peers/engine.ts';
+import { quickWorkloads } from '../bench/workloads/index.ts';
+import type { WorkloadData } from '../bench/workloads/types.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** An engine whose first run takes firstMs and every later one runMs; counts its runs. */
+function fakeEngine(firstMs: number, runMs: number) {
+  const counts = { runs: 0 };
+  const engine: Engine = {
+    id: 'graft', // the reference: no cross-check needed
+    label: 'fake',
+    polite: false,
+    forwardOnly: false,
+    usesAdapter: false,
+    unsupported: () => null,
+    async prepare() {
+      return {
+        run: async () => {
+          await sleep(counts.runs++ === 0 ? firstMs : runMs);
+        },
+        outputs: async () => ({}),
+        release: () => {},
+      };
+    },
+  };
+  return { engine, counts };
+}
+
+const workload = quickWorkloads()[0];
+const data = {} as WorkloadData;
+const base: RepPolicy = { minReps: 2, maxReps: 50, budgetMs: 100, singleRepAboveMs: 10_000, warmMs: 0 };
+
+test('without warmMs the timed runs follow the first, sized by its time', async () => {
+  const { engine, counts } = fakeEngine(50, 5);
+  const r = await runEngine(engine, workload, data, null, base);
+  assert.is(r.status, 'reference');
+  assert.is(r.timing!.reps, 2, '100 ms of budget over a 50 ms first run');
+  assert.is(counts.runs, 1 + 2);
+});
+
+test('with warmMs, untimed runs fill it first and the last one sizes the repetitions', async () => {
+  const { engine, counts } = fakeEngine(50, 5);
+  const r = await runEngine(engine, workload, data, null, { ...base, warmMs: 40 });
+  const reps = r.timing!.reps;
+  const warm = counts.runs - 1 - reps;
+  // Runs of about 5 ms (timers may run late): 40 ms of them take at most 8, and at least 2 even if each took 20 ms.
+  assert.ok(warm >= 2 && warm <= 8, `warm-up runs: ${warm}`);
+  // The budget is judged from a ~5 ms run, not the 50 ms first one: far more than 2 repetitions.
+  assert.ok(reps > 4, `timed repetitions: ${reps}`);
+  assert.ok(r.timing!.median < 40, `median ${r.timing!.median} ms excludes the slow first run`);
+});
+
+test.run();
