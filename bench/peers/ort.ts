@@ -1,16 +1,18 @@
-// onnxruntime-node on the CPU (its MLAS kernels, 2 intra-op threads): the practical limit of this processor,
+// onnxruntime-node on the CPU (its MLAS kernels, one intra-op thread per core): the practical limit of the processor,
 // forward only. Each workload becomes an ONNX model written with graft's own OnnxBuilder (src/onnx/builder.ts),
 // holding the shared weights converted to ONNX's layouts: activations NCHW, conv weights OIHW, and Gemm with
 // the dense weight (in, out) as is. Training workloads run their forward passes only (every step's logits) and
 // are marked so; a convolution's backward is unsupported.
 
+import { cpus } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { OnnxBuilder } from '../../src/onnx/builder.ts';
 import { stackShapes } from '../workloads/flops.ts';
 import type { Layer, Workload, WorkloadData } from '../workloads/types.ts';
 import type { Engine, Outputs, Runner } from './engine.ts';
 
-const THREADS = 2;
+// Every core (2 on the machine the README's lavapipe figures come from; on a GPU host, all of its CPU).
+const THREADS = cpus().length;
 
 /** (N, H, W, C) -> (N, C, H, W) */
 export function nhwcToNchw(x: Float32Array, n: number, h: number, w: number, c: number): Float32Array {
