@@ -1,6 +1,7 @@
 // The device layer's promises: requests past the adapter's limits fail with a GpuLimitError that names the op
 // and the sizes (never a silent zero), a broken shader is reported as itself, a wrong adapter choice is one
-// clear error, and the wait policy follows the adapter unless GRAFT_WAIT sets it.
+// clear error, the wait policy follows the adapter unless GRAFT_WAIT sets it, and an unknown GRAFT_WAIT or
+// GRAFT_CONV is one clear error too.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -90,6 +91,22 @@ test('waits are polite on a software adapter and spin on a GPU, unless GRAFT_WAI
   });
   assert.is(r.status, 0, r.stderr);
   assert.is(r.stdout.trim(), other);
+});
+
+test('GRAFT_WAIT and GRAFT_CONV with an unknown value are refused with the accepted ones', () => {
+  const load = (env: Record<string, string>) =>
+    spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', "await import('./src/kernels/conv2d.ts')"], {
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    });
+  let r = load({ GRAFT_WAIT: 'sleep' });
+  assert.is.not(r.status, 0);
+  assert.match(r.stderr, /GRAFT_WAIT='sleep': expected 'polite' or 'spin'/);
+  r = load({ GRAFT_CONV: 'fft' });
+  assert.is.not(r.status, 0);
+  assert.match(r.stderr, /GRAFT_CONV='fft': expected 'auto' \(the default\), 'winograd', 'gemm', 'direct' or 'storage'/);
+  r = load({ GRAFT_CONV: 'GEMM', GRAFT_WAIT: 'Spin' });
+  assert.is(r.status, 0, r.stderr);
 });
 
 test.run();

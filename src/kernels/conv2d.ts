@@ -28,7 +28,8 @@
 import type { Gpu } from '../gpu/device.ts';
 import type { Binding } from '../gpu/batcher.ts';
 import { GpuTensor } from '../gpu/tensor.ts';
-import { GraftError, ShapeError, fmtShape } from '../gpu/errors.ts';
+import { ShapeError, fmtShape } from '../gpu/errors.ts';
+import { envChoice } from '../gpu/env.ts';
 import { expectRank } from './shapes.ts';
 import { grid1d, packParams } from './params.ts';
 import { sumRows } from './reduce.ts';
@@ -57,17 +58,8 @@ export interface Conv2dOptions {
  * dy: tests, A/B bench).
  */
 export type Conv2dPath = 'auto' | 'winograd' | 'gemm' | 'direct' | 'storage';
-const CONV2D_PATHS: readonly Conv2dPath[] = ['auto', 'winograd', 'gemm', 'direct', 'storage'];
-let forcedPath: Conv2dPath = pathFromEnv();
-
 /** GRAFT_CONV=winograd|gemm|... (default auto) chooses the kernels for the whole process. */
-function pathFromEnv(): Conv2dPath {
-  const value = (process.env.GRAFT_CONV ?? 'auto').toLowerCase() as Conv2dPath;
-  if (!CONV2D_PATHS.includes(value)) {
-    throw new GraftError(`GRAFT_CONV='${process.env.GRAFT_CONV}': expected one of ${CONV2D_PATHS.join(', ')} (default auto)`);
-  }
-  return value;
-}
+let forcedPath: Conv2dPath = envChoice<Conv2dPath>('GRAFT_CONV', ['auto', 'winograd', 'gemm', 'direct', 'storage'], 'auto');
 
 /** Forces a choice of kernels (for tests and the bench's cross-checks); returns the previous setting. */
 export function setConv2dPath(path: Conv2dPath): Conv2dPath {
@@ -81,16 +73,8 @@ export function setConv2dPath(path: Conv2dPath): Conv2dPath {
  * packed 8 to a texel: half the weight fetches and bytes; arithmetic stays f32). The gradient kernels always read
  * f32 weights, so training takes exact gradients through an f16 forward, like mixed-precision training.
  */
-let weightFormat: WeightTextureFormat = weightFormatFromEnv();
-
 /** GRAFT_WEIGHTS=f16 (or f32, the default) chooses the weight format for the whole process. */
-function weightFormatFromEnv(): WeightTextureFormat {
-  const value = (process.env.GRAFT_WEIGHTS ?? 'f32').toLowerCase();
-  if (value !== 'f32' && value !== 'f16') {
-    throw new GraftError(`GRAFT_WEIGHTS='${process.env.GRAFT_WEIGHTS}': expected 'f32' (the default) or 'f16'`);
-  }
-  return value;
-}
+let weightFormat: WeightTextureFormat = envChoice<WeightTextureFormat>('GRAFT_WEIGHTS', ['f32', 'f16'], 'f32');
 
 /** Sets how the forward texture kernel stores weights; returns the previous setting. */
 export function setConv2dWeightFormat(format: WeightTextureFormat): WeightTextureFormat {
