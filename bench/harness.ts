@@ -59,6 +59,23 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/**
+ * Runs `run` untimed until its runs have lasted `ms` in all, or `maxRuns` of them have run: a GPU's warm-up to its
+ * working clock (also used by bench/kernels.ts). Returns how many ran and the last one's milliseconds.
+ */
+export async function runUntimedFor(
+  ms: number, run: () => Promise<void>, maxRuns = Infinity,
+): Promise<{ runs: number; lastMs: number | null }> {
+  let runs = 0;
+  let lastMs: number | null = null;
+  for (let spent = 0; spent < ms && runs < maxRuns; spent += lastMs, runs++) {
+    const t = performance.now();
+    await run();
+    lastMs = performance.now() - t;
+  }
+  return { runs, lastMs };
+}
+
 function repsFor(policy: RepPolicy, warmupMs: number): number {
   if (warmupMs > policy.singleRepAboveMs) return 1;
   return Math.max(policy.minReps, Math.min(policy.maxReps, Math.floor(policy.budgetMs / Math.max(warmupMs, 1e-3))));
@@ -100,14 +117,9 @@ export async function runEngine(
     log(`  ${engine.id}: warm-up ${fmtMs(warmupMs)}${check ? `, check ${check.ok ? 'ok' : 'MISMATCH'} (${check.detail})` : ''}`);
     if (o.timeIt === false) return { workload: w, engine, status, check, outputs };
     // Steady state: more untimed runs for warmMs; the last one's time sizes the repetitions.
-    let lastMs = warmupMs;
-    let warmRuns = 0;
-    for (let warmed = 0; warmed < policy.warmMs && warmRuns < MAX_WARM_RUNS; warmed += lastMs, warmRuns++) {
-      const t = performance.now();
-      await exec(() => runner.run());
-      lastMs = performance.now() - t;
-    }
-    if (warmRuns) log(`  ${engine.id}: ${warmRuns} more warm-up run${warmRuns === 1 ? '' : 's'}, the last ${fmtMs(lastMs)}`);
+    const warm = await runUntimedFor(policy.warmMs, () => exec(() => runner.run()), MAX_WARM_RUNS);
+    const lastMs = warm.lastMs ?? warmupMs;
+    if (warm.runs) log(`  ${engine.id}: ${warm.runs} more warm-up run${warm.runs === 1 ? '' : 's'}, the last ${fmtMs(lastMs)}`);
     const reps = repsFor(policy, lastMs);
     const times: number[] = [];
     for (let i = 0; i < reps; i++) {

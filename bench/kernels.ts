@@ -15,6 +15,7 @@
 // read f32 weights); the check then allows the rounding of the weights (atol 2e-2 rather than 2e-3).
 
 import { Command, Option } from 'commander';
+import { runUntimedFor } from './harness.ts';
 import { cpus, loadavg } from 'node:os';
 import { getGpu, type Gpu } from '../src/gpu/device.ts';
 import { GpuTensor } from '../src/gpu/tensor.ts';
@@ -97,9 +98,11 @@ async function time(gpu: Gpu, run: () => GpuTensor): Promise<Timing> {
   run().release();
   await gpu.sync();
   const first = performance.now() - warm;
-  for (let t = performance.now(); !gpu.adapter.isSoftware && performance.now() - t < GPU_WARM_MS;) {
-    run().release();
-    await gpu.sync();
+  if (!gpu.adapter.isSoftware) {
+    await runUntimedFor(GPU_WARM_MS, async () => {
+      run().release();
+      await gpu.sync();
+    });
   }
   const reps = Math.max(3, Math.min(7, Math.ceil(1500 / first)));
   const times: number[] = [];
