@@ -33,11 +33,11 @@ function install(): void {
 }
 
 /**
- * Awaits a promise that Dawn settles (map, work done) under the polite polling policy.
- * `policy: 'spin'` leaves the binding's own busy-poll in place (used by the bench to show its cost).
+ * Awaits a promise that Dawn settles (map, work done) under the policy in force (waitPolicy): polite polling, or
+ * under 'spin' the binding's own busy-poll.
  */
-export async function gpuWait<T>(promise: Promise<T>, policy: WaitPolicy = currentPolicy): Promise<T> {
-  if (policy === 'spin') return promise;
+export async function gpuWait<T>(promise: Promise<T>): Promise<T> {
+  if (currentPolicy === 'spin') return promise;
   install();
   if (activeWaits === 0) waitStartedAt = performance.now();
   activeWaits++;
@@ -52,11 +52,6 @@ export type WaitPolicy = 'polite' | 'spin';
 /** GRAFT_WAIT=polite|spin, when set, overrides the adapter's default (adapterWaitPolicy). */
 const envPolicy = envChoice<WaitPolicy>('GRAFT_WAIT', ['polite', 'spin']);
 let currentPolicy: WaitPolicy = envPolicy ?? 'polite';
-
-/** Sets the default wait policy for this process (the bench compares both). */
-export function setWaitPolicy(policy: WaitPolicy): void {
-  currentPolicy = policy;
-}
 
 /** The default wait policy in force. */
 export function waitPolicy(): WaitPolicy {
