@@ -1,6 +1,6 @@
 // Part of the Winograd grad-weight kernels (winograd_grad_weight.wgsl, winograd_grad_weight_folded.wgsl), pasted in
 // where they say `// #include parts/winograd_grad_weight_params.wgsl` (src/gpu/pipelines.ts): their Params, packed by
-// winogradGradWeight and winogradGradWeightFolded in src/kernels/conv2d-winograd.ts.
+// dispatchGradWeight in src/kernels/conv2d-winograd.ts.
 struct Params {
   T: u32,              // tiles of this dispatch's images
   K: u32,              // x's channels (rows of dw per tap)

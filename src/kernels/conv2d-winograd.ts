@@ -205,15 +205,10 @@ function sliceTiles(T: number, wanted: number): { tilesPerSlice: number; slices:
 export function winogradGradWeight(
   gpu: Gpu, what: string, s: WinogradShape, chunks: Array<[number, number]>, x: GpuTensor, dy: GpuTensor, dw: GpuTensor,
 ): void {
-  const tiles = tilesPerImage(s);
+  const { tiles, perSlice, mostRows } = gradWeightLayout(gpu, s);
   const maxGroups = gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535;
   const maxBinding = gpu.limits.maxStorageBufferBindingSize ?? 134217728;
   const sliceBytes = 36 * s.K * s.C * 4; // one tile slice's 36 products
-  const colBlocks = s.C / 32;
-  const rowBlocks = s.K / 32;
-  const perSlice = colBlocks * rowBlocks;
-  const groupsPerSlice = Math.ceil(perSlice / (WG / 8));
-  const mostRows = Math.min(s.N, imagesPerChunk(gpu, s)) * tiles;
   // Tile slices per chunk: enough octets for every core (or GPU unit), at least 16 tiles each.
   const slicesFor = (T: number) => Math.max(1, Math.min(Math.ceil(TARGET_OCTETS / (36 * perSlice)), Math.floor(T / 16)));
   const capacity = Math.max(1, Math.min(Math.floor(maxBinding / sliceBytes),
@@ -239,18 +234,41 @@ export function winogradGradWeight(
     const { tilesPerSlice, slices: used } = sliceTiles(T, Math.min(capacity, slicesFor(T)));
     if (filled + used > capacity) flush();
     const { v, d } = transformChunk(gpu, what, s, n0, count, mostRows, x, dy);
-    const groups = grid1d(groupsPerSlice * 36 * used, 1, maxGroups);
-    gpu.batcher.dispatch({
-      kernel: gpu.pipelines.get('winograd_grad_weight', { WG }), what: `${what}: winograd products`,
-      params: packParams([['u32', T], ['u32', s.K], ['u32', s.C], ['u32', tilesPerSlice], ['u32', colBlocks],
-        ['u32', rowBlocks], ['u32', groupsPerSlice], ['u32', groups[0]], ['u32', 36 * used]]),
-      buffers: [v, d, { buffer: partial.buffer, offset: filled * sliceBytes, size: used * sliceBytes }],
-      workgroups: groups,
-    });
+    // a slice of work per point and tile slice
+    dispatchGradWeight(gpu, `${what}: winograd products`, 'winograd_grad_weight', s, T, tilesPerSlice, 36 * used,
+      v, d, { buffer: partial.buffer, offset: filled * sliceBytes, size: used * sliceBytes });
     filled += used;
   }
   flush();
   partial.release(); // its next owner's work is recorded after the dispatches above
+}
+
+/** What both grad-weight forms size their work by: octets of 32 x 32 of dw per slice, and the scratch rows. */
+function gradWeightLayout(gpu: Gpu, s: WinogradShape): { tiles: number; perSlice: number; mostRows: number } {
+  const tiles = tilesPerImage(s);
+  return { tiles, perSlice: (s.C / 32) * (s.K / 32), mostRows: Math.min(s.N, imagesPerChunk(gpu, s)) * tiles };
+}
+
+/**
+ * Dispatches one of the grad-weight product kernels (shaders/parts/winograd_grad_weight_params.wgsl is their
+ * Params) over `slices` slices of work, each an octet grid of (K / 32) x (C / 32), on V and D of T tiles, into `out`.
+ */
+function dispatchGradWeight(
+  gpu: Gpu, what: string, kernel: 'winograd_grad_weight' | 'winograd_grad_weight_folded', s: WinogradShape,
+  T: number, tilesPerSlice: number, slices: number, v: GPUTextureView, d: GPUTextureView,
+  out: { buffer: GPUBuffer; offset: number; size: number },
+): void {
+  const colBlocks = s.C / 32;
+  const rowBlocks = s.K / 32;
+  const groupsPerSlice = Math.ceil((colBlocks * rowBlocks) / (WG / 8));
+  const groups = grid1d(groupsPerSlice * slices, 1, gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535);
+  gpu.batcher.dispatch({
+    kernel: gpu.pipelines.get(kernel, { WG }), what,
+    params: packParams([['u32', T], ['u32', s.K], ['u32', s.C], ['u32', tilesPerSlice], ['u32', colBlocks],
+      ['u32', rowBlocks], ['u32', groupsPerSlice], ['u32', groups[0]], ['u32', slices]]),
+    buffers: [v, d, out],
+    workgroups: groups,
+  });
 }
 
 /**
@@ -291,13 +309,7 @@ export function foldedSliceCapacity(gpu: Gpu, K: number, C: number): number {
 export function winogradGradWeightFolded(
   gpu: Gpu, what: string, s: WinogradShape, chunks: Array<[number, number]>, x: GpuTensor, dy: GpuTensor,
 ): GpuTensor {
-  const tiles = tilesPerImage(s);
-  const maxGroups = gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535;
-  const colBlocks = s.C / 32;
-  const rowBlocks = s.K / 32;
-  const perSlice = colBlocks * rowBlocks;
-  const groupsPerSlice = Math.ceil(perSlice / (WG / 8));
-  const mostRows = Math.min(s.N, imagesPerChunk(gpu, s)) * tiles;
+  const { tiles, perSlice, mostRows } = gradWeightLayout(gpu, s);
   // Tile slices per chunk: enough octets for every core (or GPU unit), at least 16 tiles each, and all chunks'
   // slices within one binding.
   const most = Math.max(1, Math.floor(foldedSliceCapacity(gpu, s.K, s.C) / chunks.length));
@@ -312,14 +324,9 @@ export function winogradGradWeightFolded(
   chunks.forEach(([n0, count], i) => {
     const { T, tilesPerSlice, slices } = plan[i];
     const { v, d } = transformChunk(gpu, what, s, n0, count, mostRows, x, dy);
-    const groups = grid1d(groupsPerSlice * slices, 1, maxGroups);
-    gpu.batcher.dispatch({
-      kernel: gpu.pipelines.get('winograd_grad_weight_folded', { WG }), what: `${what}: winograd products, folded`,
-      params: packParams([['u32', T], ['u32', s.K], ['u32', s.C], ['u32', tilesPerSlice], ['u32', colBlocks],
-        ['u32', rowBlocks], ['u32', groupsPerSlice], ['u32', groups[0]], ['u32', slices]]),
-      buffers: [v, d, { buffer: partial.buffer, offset: slice0 * tapBytes, size: slices * tapBytes }],
-      workgroups: groups,
-    });
+    // a slice of work per tile slice, running through all 36 points
+    dispatchGradWeight(gpu, `${what}: winograd products, folded`, 'winograd_grad_weight_folded', s, T, tilesPerSlice,
+      slices, v, d, { buffer: partial.buffer, offset: slice0 * tapBytes, size: slices * tapBytes });
     slice0 += slices;
   });
   return total === 1 ? partial : sumSlices(gpu, partial, [3, 3, s.K, s.C]);
