@@ -161,7 +161,33 @@ export function winogradWeightTexture(
 /** Bytes of x one activation texture holds (at least one image): batches are dispatched in chunks that fit. */
 const ACTIVATION_TEXTURE_BYTES = 16 * 1024 * 1024;
 
-const activationTextures = new WeakMap<GPUDevice, Map<string, Entry & { rows: number }>>();
+const scratchTextures = new WeakMap<GPUDevice, Map<string, Entry & { rows: number }>>();
+
+/**
+ * The device's rgba32float scratch texture for `role` and row width (one per pair, kept across chunks and layers:
+ * activation textures here, the Winograd transforms' V and M in conv2d-winograd.ts), replaced by one `height` rows
+ * tall when it has fewer than `rows`. A texture replaced here may still be used by recorded work: it is dropped,
+ * not destroyed, and freed once collected. The caller copies its rows in, in order with the work.
+ */
+export function scratchTexture(
+  gpu: Gpu, role: string, width: number, rows: number, height: number, label: string,
+): Entry {
+  let byKey = scratchTextures.get(gpu.device);
+  if (!byKey) scratchTextures.set(gpu.device, (byKey = new Map()));
+  const key = `${role} ${width}`;
+  let entry = byKey.get(key);
+  if (!entry || entry.rows < rows) {
+    const texture = gpu.device.createTexture({
+      label: `${label} ${width}x${height}`,
+      size: { width, height },
+      format: 'rgba32float',
+      usage: GPUTextureUsage.COPY_DST | GPUTextureUsage.STORAGE_BINDING,
+    });
+    entry = { texture, view: texture.createView(), rows: height };
+    byKey.set(key, entry);
+  }
+  return entry;
+}
 
 /** True when images of x (N, H, W, C) can go into an activation texture: rows 256-byte aligned, within limits. */
 export function activationTextureFits(gpu: Gpu, H: number, W: number, C: number): boolean {
@@ -184,25 +210,11 @@ export function activationTexture(gpu: Gpu, x: GpuTensor, n0: number, count: num
   const [, H, W, C] = x.shape;
   const width = (W * C) / 4;
   const rows = count * H;
-  let byWidth = activationTextures.get(gpu.device);
-  if (!byWidth) activationTextures.set(gpu.device, (byWidth = new Map()));
-  // One per role and width: grad weight reads x and dy in one dispatch, and they may have the same width.
-  const key = `${role} ${width}`;
-  let entry = byWidth.get(key);
-  if (!entry || entry.rows < rows) {
-    // Tall enough for ACTIVATION_TEXTURE_BYTES of rows of this width, and for this chunk. A texture replaced here
-    // may still be used by recorded work: it is dropped, not destroyed, and freed once collected.
-    const max = gpu.limits.maxTextureDimension2D ?? 8192;
-    const height = Math.min(max, Math.max(rows, entry?.rows ?? 0, Math.floor(ACTIVATION_TEXTURE_BYTES / (width * 16))));
-    const texture = gpu.device.createTexture({
-      label: `conv2d.xTexture ${width}x${height}`,
-      size: { width, height },
-      format: 'rgba32float',
-      usage: GPUTextureUsage.COPY_DST | GPUTextureUsage.STORAGE_BINDING,
-    });
-    entry = { texture, view: texture.createView(), rows: height };
-    byWidth.set(key, entry);
-  }
+  // One per role and width: grad weight reads x and dy in one dispatch, and they may have the same width. Tall
+  // enough for ACTIVATION_TEXTURE_BYTES of rows of this width, and for this chunk.
+  const max = gpu.limits.maxTextureDimension2D ?? 8192;
+  const height = Math.min(max, Math.max(rows, Math.floor(ACTIVATION_TEXTURE_BYTES / (width * 16))));
+  const entry = scratchTexture(gpu, role, width, rows, height, 'conv2d.xTexture');
   gpu.batcher.copyBufferToTexture(x.buffer, n0 * H * W * C * 4, W * C * 4, entry.texture, width, rows);
   return entry.view;
 }

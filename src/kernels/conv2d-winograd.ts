@@ -36,7 +36,7 @@ import type { Gpu } from '../gpu/device.ts';
 import { GpuTensor } from '../gpu/tensor.ts';
 import { grid1d, packParams } from './params.ts';
 import { batchChunks, imageRange, splitChunks, sumSlices } from './conv2d-chunks.ts';
-import { activationTexture, activationTextureFits, imagesPerActivationTexture } from './conv2d-texture.ts';
+import { activationTexture, activationTextureFits, imagesPerActivationTexture, scratchTexture } from './conv2d-texture.ts';
 
 const WG = 64;
 /** Tiles per octet in winograd_gemm.wgsl (its `const TM`). */
@@ -90,32 +90,15 @@ export function winogradChunks(gpu: Gpu, op: string, s: WinogradShape): Array<[n
   return aligned ? chunks : null;
 }
 
-const scratchTextures = new WeakMap<GPUDevice, Map<string, { texture: GPUTexture; view: GPUTextureView; rows: number }>>();
-
 /**
- * A view of the device's scratch texture for this role and width (at least `mostRows` tall, kept for later chunks and
- * layers), holding a (rows, width) matrix of vec4 that `fill` writes into a storage buffer (winograd_input.wgsl says
- * why not straight into the texture), copied in now, in order with the work. A texture replaced here may still be
- * used by recorded work: it is dropped, not destroyed, and freed once collected.
+ * A view of the device's scratch texture for this role and width (at least `mostRows` tall: conv2d-texture.ts's
+ * scratchTexture), holding a (rows, width) matrix of vec4 that `fill` writes into a storage buffer
+ * (winograd_input.wgsl says why not straight into the texture), copied in now, in order with the work.
  */
 function filledTexture(
   gpu: Gpu, role: 'v' | 'm', width: number, rows: number, mostRows: number, fill: (buffer: GpuTensor) => void,
 ): GPUTextureView {
-  let byKey = scratchTextures.get(gpu.device);
-  if (!byKey) scratchTextures.set(gpu.device, (byKey = new Map()));
-  const key = `${role} ${width}`;
-  let entry = byKey.get(key);
-  if (!entry || entry.rows < rows) {
-    const height = Math.max(rows, mostRows);
-    const texture = gpu.device.createTexture({
-      label: `conv2d.winograd.${role} ${width}x${height}`,
-      size: { width, height },
-      format: 'rgba32float',
-      usage: GPUTextureUsage.COPY_DST | GPUTextureUsage.STORAGE_BINDING,
-    });
-    entry = { texture, view: texture.createView(), rows: height };
-    byKey.set(key, entry);
-  }
+  const entry = scratchTexture(gpu, role, width, rows, Math.max(rows, mostRows), `conv2d.winograd.${role}`);
   const buffer = GpuTensor.empty(gpu, [rows, width, 4], 'f32', `conv2d.winograd.${role}`); // (rows, width) vec4
   fill(buffer);
   // rows of width * 16 bytes: a multiple of 256 as the copy needs, since width = 9 * channels and channels % 32 == 0
