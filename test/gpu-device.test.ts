@@ -95,7 +95,9 @@ test('waits are polite on a software adapter and spin on a GPU, unless GRAFT_WAI
 
 test('GRAFT_WAIT and GRAFT_CONV with an unknown value are refused with the accepted ones', () => {
   const load = (env: Record<string, string>) =>
-    spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', "await import('./src/kernels/conv2d.ts')"], {
+    // the modules that read them: the device layer (GRAFT_WAIT, in wait.ts) and the conv kernels (GRAFT_CONV)
+    spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e',
+      "await import('./src/gpu/device.ts'); await import('./src/kernels/conv2d.ts')"], {
       encoding: 'utf8',
       env: { ...process.env, ...env },
     });
