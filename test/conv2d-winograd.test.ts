@@ -5,6 +5,7 @@
 // grad weight's two forms (products stored, or the output transform folded in for few tiles), and grids folded
 // past the per-dimension workgroup limit. Each check also asserts that the Winograd kernels ran.
 
+import { availableParallelism } from 'node:os';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { testGpu } from './helpers/gpu.ts';
@@ -73,8 +74,8 @@ test('Winograd forward, grad input and grad weight match the reference', async (
   assert.is(ran.get('winograd_gemm'), 2, 'forward and grad input each ran the products once');
   assert.is(ran.get('winograd_grad_weight_folded'), 1, '6 tiles: the grad weight folds its output transform in');
   assert.is(ran.get('winograd_grad_weight') ?? 0, 0);
-  // 64 tiles over the batch: the grad weight stores its 36 products, then transforms them
-  ran = await check(gpu, [4, 16, 16, 64], 64, [1, 1, 1, 1], rng);
+  // 128 tiles over the batch: the grad weight stores its 36 products, then transforms them
+  ran = await check(gpu, [8, 16, 16, 64], 64, [1, 1, 1, 1], rng);
   assert.is(ran.get('winograd_grad_weight'), 1);
   assert.is(ran.get('winograd_grad_weight_output'), 1);
   assert.is(ran.get('winograd_grad_weight_folded') ?? 0, 0);
@@ -87,6 +88,30 @@ test('Winograd forward, grad input and grad weight match the reference', async (
   ran = await check(gpu, [7, 12, 12, 64], 64, [1, 1, 1, 1], rng);
   assert.is(ran.get('winograd_grad_weight_folded'), 1);
   assert.is(ran.get('sum_rows'), 1, 'the slices of the folded grad weight added');
+});
+
+test('the folded Winograd grad weight slices its tiles for a GPU, not for a software driver\'s few threads', async () => {
+  const gpu = await testGpu();
+  if (!gpu.hasSubgroups) return;
+  const rng = new Rng(35);
+  // 32 tiles (two 16x16 images), 256 x 256 channels: 64 octets of 32 x 32 per slice. A GPU wants 1024 octets, so
+  // two slices of 16 tiles, added by sumRows; a software driver wants two workgroups (16 octets) per CPU thread.
+  const as = (isSoftware: boolean) => Object.create(gpu, { adapter: { value: { ...gpu.adapter, isSoftware } } }) as Gpu;
+  const xs = [2, 16, 16, 256];
+  const x = GpuTensor.from(gpu, xs, rng.uniformArray(size(xs)));
+  const dy = GpuTensor.from(gpu, xs, rng.uniformArray(size(xs)));
+  const o: Conv2dOptions = { stride: [1, 1], pad: [1, 1, 1, 1] };
+  const sums = (view: Gpu) => {
+    const before = new Map(gpu.batcher.counts.byKernel);
+    conv2dGradWeight(view, x, dy, [3, 3, 256, 256], o).release(); // under 'winograd' (before.each): folded on both
+    const ran = (k: string) => (gpu.batcher.counts.byKernel.get(k) ?? 0) - (before.get(k) ?? 0);
+    assert.is(ran('winograd_grad_weight_folded'), 1);
+    return ran('sum_rows');
+  };
+  assert.is(sums(as(false)), 1, 'a GPU: two slices added');
+  assert.is(sums(as(true)), 16 * availableParallelism() > 64 ? 1 : 0, 'a software driver: one slice per 64 octets wanted');
+  x.release();
+  dy.release();
 });
 
 test('Winograd splits batches into chunks by texture height and by binding size, and folds its grids', async () => {

@@ -145,15 +145,17 @@ test('the texture kernels are the ones picked where the shapes allow', async () 
     const previous = setConv2dPath(path);
     try { return conv2dKernelNames(gpu, x, w, o); } finally { setConv2dPath(previous); }
   };
-  // 'auto' takes Winograd's grad weight over few tiles (folded) on a software adapter only; from 64 tiles (stored)
-  // on any; 'winograd' takes it wherever it applies
+  // 'auto' takes Winograd's grad weight over few tiles (folded) on a software adapter only, below 128 tiles; on a
+  // GPU from 64 tiles (stored); 'winograd' takes it wherever it applies
   const software = { isSoftware: true };
   const hardware = { isSoftware: false };
   assert.is(winogradGradWeightForm(software, 'auto', 63), 'folded');
+  assert.is(winogradGradWeightForm(software, 'auto', 127), 'folded');
+  assert.is(winogradGradWeightForm(software, 'auto', 128), 'stored');
   assert.is(winogradGradWeightForm(hardware, 'auto', 63), null);
   assert.is(winogradGradWeightForm(hardware, 'winograd', 63), 'folded');
-  assert.is(winogradGradWeightForm(software, 'auto', 64), 'stored');
   assert.is(winogradGradWeightForm(hardware, 'auto', 64), 'stored');
+  assert.is(winogradGradWeightForm(hardware, 'winograd', 64), 'stored');
   assert.is(names('auto', [1, 3, 5, 64], [3, 3, 64, 512]).forward, 'winograd');
   // This device seen as a software adapter and as a GPU: 2 tiles, folded on the one, implicit GEMM on the other
   const as = (isSoftware: boolean) => Object.create(gpu, { adapter: { value: { ...gpu.adapter, isSoftware } } }) as Gpu;

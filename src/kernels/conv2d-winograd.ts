@@ -32,6 +32,7 @@
 // convolution's by a few float32 roundings more: 1e-6 to 1e-5 of the output's scale, the more the more channels
 // (measured at 64 and 512; the tests bound it).
 
+import { availableParallelism } from 'node:os';
 import type { Gpu } from '../gpu/device.ts';
 import { GpuTensor } from '../gpu/tensor.ts';
 import { grid1d, packParams } from './params.ts';
@@ -173,6 +174,17 @@ export function winogradConv(
 const TARGET_OCTETS = 1024;
 
 /**
+ * Octets of work below which the folded grad weight splits its tiles into slices. A GPU wants TARGET_OCTETS. A
+ * software driver runs a workgroup (8 octets) per CPU thread at a time, so two workgroups per thread keep it busy,
+ * and each slice more costs it a whole fold: every octet folds its products into the 9 taps once per point and
+ * slice, through spilled registers, and the slices are then added by sumRows. On llvmpipe (2 threads) 28x28x512 at
+ * batch 1 took 134 ms in 3 slices (105 ms of products, 29 of sumRows) and 60 ms in one (a throwaway timing script).
+ */
+function foldedTargetOctets(gpu: Gpu): number {
+  return gpu.adapter.isSoftware ? 16 * availableParallelism() : TARGET_OCTETS;
+}
+
+/**
  * T tiles split into at most `wanted` slices of a multiple of 4 tiles each (the grad-weight kernels take 4 tiles per
  * step): tiles per slice, and the slices that makes.
  */
@@ -293,10 +305,10 @@ export function winogradGradWeightFolded(
   gpu: Gpu, what: string, s: WinogradShape, chunks: Array<[number, number]>, x: GpuTensor, dy: GpuTensor,
 ): GpuTensor {
   const { tiles, perSlice, mostRows } = gradWeightLayout(gpu, s);
-  // Tile slices per chunk: enough octets for every core (or GPU unit), at least 16 tiles each, and all chunks'
-  // slices within one binding.
+  // Tile slices per chunk: enough octets for every core (or GPU unit: foldedTargetOctets), at least 16 tiles each,
+  // and all chunks' slices within one binding.
   const most = Math.max(1, Math.floor(foldedSliceCapacity(gpu, s.K, s.C) / chunks.length));
-  const slicesFor = (T: number) => Math.max(1, Math.min(Math.ceil(TARGET_OCTETS / perSlice), Math.floor(T / 16), most));
+  const slicesFor = (T: number) => Math.max(1, Math.min(Math.ceil(foldedTargetOctets(gpu) / perSlice), Math.floor(T / 16), most));
   const plan = chunks.map(([, count]) => ({ T: count * tiles, ...sliceTiles(count * tiles, slicesFor(count * tiles)) }));
   const total = plan.reduce((n, p) => n + p.slices, 0);
   const tapBytes = 9 * s.K * s.C * 4;

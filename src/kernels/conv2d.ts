@@ -208,13 +208,16 @@ function gemmGradInputKernel(gpu: Gpu, d: Dims): string {
 /**
  * Tiles (4x4 outputs, over the whole batch) below which the Winograd grad weight folds its output transform into the
  * products (winograd_grad_weight_folded.wgsl) rather than storing all 36 products and transforming them after
- * (winograd_grad_weight.wgsl). Storing costs 36 * Cin * Cout floats written and read back whatever the number of
- * tiles, which few tiles do not pay for; folding makes every octet stream all 36 points' operands, which caches
- * hold only while there are few tiles. Measured on llvmpipe by a throwaway timing script (ms, folded / stored /
- * implicit GEMM): 14x14x512 batch 1 (16 tiles) 32 / 57-67 / 41-44; 28x28x512 batch 1 (49 tiles) 95 / 111 / 85-105;
- * 14x14x512 batch 8 (128 tiles) 245 / 174-195 / 420.
+ * (winograd_grad_weight.wgsl), on a software adapter and on a GPU. Storing costs 36 * Cin * Cout floats written and
+ * read back whatever the number of tiles, which few tiles do not pay for; folding costs a fold per point and slice
+ * of tiles, and makes every octet stream all 36 points' operands, which caches hold only while there are few tiles.
+ * Measured on llvmpipe by a throwaway timing script (ms, folded in one slice / stored; conv2d-winograd.ts's
+ * foldedTargetOctets says why one slice there): 14x14x512 at batch 1 (16 tiles) 34 / 57-67; 28x28x512 batch 1 (49)
+ * 60 / 111; 14x14x512 batch 4 (64) 85 / 106-116; 28x28x512 batch 2 (98) 120 / 131; 14x14x512 batch 8 (128)
+ * 181 / 179; 28x28x512 batch 3 (147) 155-232 / 141-155. The GPU's line is the one measured on llvmpipe before
+ * folding ran in one slice there, kept until a GPU measures it.
  */
-const WINOGRAD_FOLDED_TILES = 64;
+const WINOGRAD_FOLDED_TILES = { software: 128, hardware: 64 };
 
 /**
  * The form of the Winograd grad weight over `tiles` tiles, or null for the implicit GEMM: stored from
@@ -225,7 +228,7 @@ const WINOGRAD_FOLDED_TILES = 64;
 export function winogradGradWeightForm(
   adapter: { isSoftware: boolean }, path: Conv2dPath, tiles: number,
 ): 'folded' | 'stored' | null {
-  if (tiles >= WINOGRAD_FOLDED_TILES) return 'stored';
+  if (tiles >= WINOGRAD_FOLDED_TILES[adapter.isSoftware ? 'software' : 'hardware']) return 'stored';
   return adapter.isSoftware || path === 'winograd' ? 'folded' : null;
 }
 
