@@ -6,7 +6,7 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { testGpu } from './helpers/gpu.ts';
+import { asAdapter, testGpu } from './helpers/gpu.ts';
 import type { Gpu } from '../src/gpu/device.ts';
 import { assertClose } from './helpers/close.ts';
 import { GpuTensor } from '../src/gpu/tensor.ts';
@@ -145,8 +145,8 @@ test('the texture kernels are the ones picked where the shapes allow', async () 
     const previous = setConv2dPath(path);
     try { return conv2dKernelNames(gpu, x, w, o); } finally { setConv2dPath(previous); }
   };
-  // 'auto' takes Winograd's grad weight over few tiles (folded) on a software adapter only, below 128 tiles; on a
-  // GPU from 64 tiles (stored); 'winograd' takes it wherever it applies
+  // Winograd's grad weight is stored from 128 tiles on a software adapter and from 64 on a GPU, folded below; under
+  // 'auto' a GPU takes the implicit GEMM instead of folding, under 'winograd' it folds too
   const software = { isSoftware: true };
   const hardware = { isSoftware: false };
   assert.is(winogradGradWeightForm(software, 'auto', 63), 'folded');
@@ -158,13 +158,12 @@ test('the texture kernels are the ones picked where the shapes allow', async () 
   assert.is(winogradGradWeightForm(hardware, 'winograd', 64), 'stored');
   assert.is(names('auto', [1, 3, 5, 64], [3, 3, 64, 512]).forward, 'winograd');
   // This device seen as a software adapter and as a GPU: 2 tiles, folded on the one, implicit GEMM on the other
-  const as = (isSoftware: boolean) => Object.create(gpu, { adapter: { value: { ...gpu.adapter, isSoftware } } }) as Gpu;
   const gradWeightOn = (view: Gpu) => {
     const previous = setConv2dPath('auto');
     try { return conv2dKernelNames(view, [1, 3, 5, 64], [3, 3, 64, 512], o).gradWeight; } finally { setConv2dPath(previous); }
   };
-  assert.is(gradWeightOn(as(true)), 'winograd');
-  assert.is(gradWeightOn(as(false)), 'conv2d_grad_weight_tex');
+  assert.is(gradWeightOn(asAdapter(gpu, true)), 'winograd');
+  assert.is(gradWeightOn(asAdapter(gpu, false)), 'conv2d_grad_weight_tex');
   assert.is(names('auto', [4, 16, 16, 64], [3, 3, 64, 64]).gradWeight, 'winograd');  // 64 tiles
   // Under 'winograd', 3x3 stride-1 convolutions whose channels suit the product kernels take Winograd's forward
   // (Cin % 32, Cout % 64), grad input (Cout % 32, Cin % 64) and grad weight (as the forward).

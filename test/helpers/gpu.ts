@@ -5,3 +5,11 @@ import { getGpu, type Gpu } from '../../src/gpu/device.ts';
 export function testGpu(): Promise<Gpu> {
   return getGpu({ quiet: process.env.GRAFT_TEST_VERBOSE !== '1' });
 }
+
+/**
+ * A view of `gpu` that reports its adapter as a software one or as a GPU, for the kernel choices that depend on it
+ * (the same device runs the work).
+ */
+export function asAdapter(gpu: Gpu, isSoftware: boolean): Gpu {
+  return Object.create(gpu, { adapter: { value: { ...gpu.adapter, isSoftware } } }) as Gpu;
+}
