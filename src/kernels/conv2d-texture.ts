@@ -24,7 +24,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Gpu } from '../gpu/device.ts';
 import { GpuTensor } from '../gpu/tensor.ts';
-import { grid1d, packParams } from './params.ts';
+import { adapterGrid, packParams } from './params.ts';
 
 /** How weight textures store values: 'f32' exactly, or 'f16' (half the bytes, rounded; arithmetic stays f32). */
 export type WeightTextureFormat = 'f32' | 'f16';
@@ -61,7 +61,7 @@ function pack(
     what: `conv2d weights packed ${what}`,
     params: packParams(params.map((v) => ['u32', v] as ['u32', number])),
     buffers: [w.binding, entry.view],
-    workgroups: grid1d(count, 64, gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535),
+    workgroups: adapterGrid(gpu, count, 64),
   });
 }
 
@@ -151,7 +151,7 @@ export function winogradWeightTexture(
       what: `conv2d winograd weight transform w[${w.shape.join(',')}]${flip ? ' (flipped, for grad input)' : ''}`,
       params: packParams([['u32', K], ['u32', N], ['u32', count]]),
       buffers: [w.binding, u.binding],
-      workgroups: grid1d(count, 64, gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535),
+      workgroups: adapterGrid(gpu, count, 64),
     });
     pack(gpu, 'conv2d_weight_pack', { F16: f16 ? 1 : 0 }, `(${format}) winograd U[36,${K},${N}] as (${rows}, ${N})`, [rows, N, (rows * N) / 8], u, entry);
     u.release(); // its next owner's work is recorded after the packing

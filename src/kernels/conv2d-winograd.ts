@@ -35,7 +35,7 @@
 import { availableParallelism } from 'node:os';
 import type { Gpu } from '../gpu/device.ts';
 import { GpuTensor } from '../gpu/tensor.ts';
-import { grid1d, packParams } from './params.ts';
+import { adapterGrid, packParams } from './params.ts';
 import { batchChunks, imageRange, splitChunks, sumSlices } from './conv2d-chunks.ts';
 import { activationTexture, activationTextureFits, imagesPerActivationTexture, scratchTexture } from './conv2d-texture.ts';
 
@@ -124,7 +124,7 @@ function inputTransform(
     params: packParams([['u32', s.H], ['u32', s.W], ['u32', s.K], ['i32', s.padTop], ['i32', s.padLeft],
       ['u32', tilesH], ['u32', tilesW], ['u32', inCount]]),
     buffers: [activationTexture(gpu, x, n0, count, role), buffer.binding],
-    workgroups: grid1d(inCount, WG, gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535),
+    workgroups: adapterGrid(gpu, inCount, WG),
   }));
 }
 
@@ -140,7 +140,6 @@ export function winogradConv(
   const tiles = tilesPerImage(s);
   const tilesH = Math.ceil(s.OH / 4);
   const tilesW = Math.ceil(s.OW / 4);
-  const maxGroups = gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535;
   const gemm = gpu.pipelines.get('winograd_gemm', { WG, PACKED_F16: f16 ? 1 : 0 });
   const output = gpu.pipelines.get('winograd_output', { WG });
   const mostRows = Math.min(s.N, imagesPerChunk(gpu, s)) * tiles;
@@ -151,7 +150,7 @@ export function winogradConv(
     const rowBlocks = Math.ceil(T / TM);
     const colBlocks = s.C / 64;
     const octets = 36 * colBlocks * rowBlocks;
-    const groups = grid1d(Math.ceil(octets / (WG / 8)), 1, maxGroups);
+    const groups = adapterGrid(gpu, Math.ceil(octets / (WG / 8)), 1);
     const m = filledTexture(gpu, 'm', 9 * s.C, T, mostRows, (buffer) => gpu.batcher.dispatch({
       kernel: gemm, what: `${what}: winograd products`,
       params: packParams([['u32', T], ['u32', s.K], ['u32', s.C], ['u32', rowBlocks], ['u32', colBlocks],
@@ -165,7 +164,7 @@ export function winogradConv(
       params: packParams([['u32', s.OH], ['u32', s.OW], ['u32', s.C], ['u32', tilesH], ['u32', tilesW],
         ['u32', outCount], ['u32', bias ? 1 : 0], ['u32', relu ? 1 : 0]]),
       buffers: [m, bias ? bias.binding : x.binding, imageRange(y, n0, count)], // x: any buffer but y, never read
-      workgroups: grid1d(outCount, WG, maxGroups),
+      workgroups: adapterGrid(gpu, outCount, WG),
     });
   }
 }
@@ -201,7 +200,6 @@ export function winogradGradWeight(
   gpu: Gpu, what: string, s: WinogradShape, chunks: Array<[number, number]>, x: GpuTensor, dy: GpuTensor, dw: GpuTensor,
 ): void {
   const { tiles, perSlice, mostRows } = gradWeightLayout(gpu, s);
-  const maxGroups = gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535;
   const maxBinding = gpu.limits.maxStorageBufferBindingSize ?? 134217728;
   const sliceBytes = 36 * s.K * s.C * 4; // one tile slice's 36 products
   // Tile slices per chunk: enough octets for every core (or GPU unit), at least 16 tiles each.
@@ -219,7 +217,7 @@ export function winogradGradWeight(
       what: `${what}: winograd output transform of ${filled} slices`,
       params: packParams([['u32', s.K], ['u32', s.C], ['u32', filled], ['u32', count], ['u32', flushed ? 1 : 0]]),
       buffers: [{ buffer: partial.buffer, offset: 0, size: filled * sliceBytes }, dw.binding],
-      workgroups: grid1d(count, WG, maxGroups),
+      workgroups: adapterGrid(gpu, count, WG),
     });
     filled = 0;
     flushed = true;
@@ -256,7 +254,7 @@ function dispatchGradWeight(
   const colBlocks = s.C / 32;
   const rowBlocks = s.K / 32;
   const groupsPerSlice = Math.ceil((colBlocks * rowBlocks) / (WG / 8));
-  const groups = grid1d(groupsPerSlice * slices, 1, gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535);
+  const groups = adapterGrid(gpu, groupsPerSlice * slices, 1);
   gpu.batcher.dispatch({
     kernel: gpu.pipelines.get(kernel, { WG }), what,
     params: packParams([['u32', T], ['u32', s.K], ['u32', s.C], ['u32', tilesPerSlice], ['u32', colBlocks],
@@ -276,14 +274,13 @@ function transformChunk(
   const tilesH = Math.ceil(s.OH / 4);
   const tilesW = Math.ceil(s.OW / 4);
   const T = count * tilesH * tilesW;
-  const maxGroups = gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535;
   const v = inputTransform(gpu, what, s, n0, count, mostRows, x, 'x');
   const dyCount = (T * s.C) / 4;
   const d = filledTexture(gpu, 'm', 9 * s.C, T, mostRows, (buffer) => gpu.batcher.dispatch({
     kernel: gpu.pipelines.get('winograd_dy', { WG }), what: `${what}: winograd dy transform`,
     params: packParams([['u32', s.OH], ['u32', s.OW], ['u32', s.C], ['u32', tilesH], ['u32', tilesW], ['u32', dyCount]]),
     buffers: [activationTexture(gpu, dy, n0, count, 'dy'), buffer.binding],
-    workgroups: grid1d(dyCount, WG, maxGroups),
+    workgroups: adapterGrid(gpu, dyCount, WG),
   }));
   return { v, d };
 }

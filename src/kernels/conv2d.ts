@@ -31,7 +31,7 @@ import { GpuTensor } from '../gpu/tensor.ts';
 import { ShapeError, fmtShape } from '../gpu/errors.ts';
 import { envChoice } from '../gpu/env.ts';
 import { expectRank } from './shapes.ts';
-import { grid1d, packParams } from './params.ts';
+import { adapterGrid, packParams } from './params.ts';
 import { sumRows } from './reduce.ts';
 import { batchChunks, imageRange, splitChunks, sumSlices } from './conv2d-chunks.ts';
 import {
@@ -259,12 +259,12 @@ export function conv2dKernelNames(
 
 /** Workgroups for `groups` total, folded into y past this adapter's per-dimension limit. */
 function fold(gpu: Gpu, groups: number): [number, number, number] {
-  return grid1d(groups, 1, gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535);
+  return adapterGrid(gpu, groups, 1);
 }
 
 /** Workgroups of WG invocations for `threads`, folded the same way. */
 function grid(gpu: Gpu, threads: number): [number, number, number] {
-  return grid1d(threads, WG, gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535);
+  return adapterGrid(gpu, threads, WG);
 }
 
 // --- forward -------------------------------------------------------------------------------------------

@@ -34,3 +34,13 @@ export function grid1d(threads: number, workgroupSize: number, maxPerDim = 65535
   const y = Math.ceil(groups / maxPerDim);
   return [Math.ceil(groups / y), y, 1];
 }
+
+/**
+ * grid1d under this adapter's own maxComputeWorkgroupsPerDimension (the conv kernels, whose grids can pass 65535
+ * and whose tests lower the limit to check the folding).
+ */
+export function adapterGrid(
+  gpu: { limits: Readonly<Record<string, number>> }, threads: number, workgroupSize: number,
+): [number, number, number] {
+  return grid1d(threads, workgroupSize, gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535);
+}
