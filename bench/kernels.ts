@@ -7,8 +7,8 @@
 //
 //   npm run bench:kernels [-- --quick] [-- --only 14x14x512] [-- --batch 8] [-- --path storage] [-- --weights f16]
 // --quick: batch 1, three shapes; --only: shapes whose label contains the text; --batch: that batch size only;
-// --path: 'auto' (default: Winograd for 3x3 stride 1, but on a GPU not for a grad weight over fewer than 64 tiles;
-// else operands read from textures where the shapes allow), 'winograd' (Winograd wherever it applies), 'gemm'
+// --path: 'auto' (default: Winograd for 3x3 stride 1, but on a GPU only from 256 channels and not for a grad weight
+// over fewer than 64 tiles; else operands read from textures where the shapes allow), 'winograd' (Winograd wherever it applies), 'gemm'
 // (the same without Winograd: the implicit-GEMM kernels), 'storage' (the octet kernels reading everything
 // from storage buffers) or 'direct' (the plain kernels), for A/B comparisons;
 // --weights f16: the forward texture kernel stores weights as packed halves (f32 arithmetic; the gradient kernels

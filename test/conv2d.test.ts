@@ -18,7 +18,7 @@ import { scale } from '../src/kernels/elementwise.ts';
 import {
   conv2dForward, conv2dGradInput, conv2dGradWeight, conv2dGradBias, conv2dKernelNames, conv2dOutputShape, setConv2dPath,
   setConv2dWeightFormat,
-  type Conv2dOptions, type Conv2dPath, winogradGradWeightForm,
+  type Conv2dOptions, type Conv2dPath, winogradGradWeightForm, winogradSuitsChannels,
 } from '../src/kernels/conv2d.ts';
 import {
   conv2dRef, conv2dGradInputRef, conv2dGradWeightRef, conv2dGradBiasRef,
@@ -164,6 +164,27 @@ test('the texture kernels are the ones picked where the shapes allow', async () 
   };
   assert.is(gradWeightOn(asAdapter(gpu, true)), 'winograd');
   assert.is(gradWeightOn(asAdapter(gpu, false)), 'conv2d_grad_weight_tex');
+  // On a GPU 'auto' takes Winograd only from 256 channels in and out; a software adapter takes it at any count
+  assert.ok(winogradSuitsChannels(software, 'auto', 64, 64));
+  assert.not.ok(winogradSuitsChannels(hardware, 'auto', 128, 256));
+  assert.not.ok(winogradSuitsChannels(hardware, 'auto', 512, 128));
+  assert.ok(winogradSuitsChannels(hardware, 'auto', 256, 256));
+  assert.ok(winogradSuitsChannels(hardware, 'winograd', 64, 64));
+  const forwardOn = (view: Gpu, path: Conv2dPath, x: number[], w: number[]) => {
+    const previous = setConv2dPath(path);
+    try { return conv2dKernelNames(view, x, w, o); } finally { setConv2dPath(previous); }
+  };
+  const gpuView = asAdapter(gpu, false);
+  assert.equal(forwardOn(gpuView, 'auto', [1, 3, 5, 64], [3, 3, 64, 512]), {
+    forward: 'conv2d_tex', gradInput: 'conv2d_grad_input_tex', gradWeight: 'conv2d_grad_weight_tex',
+  });
+  assert.equal(forwardOn(gpuView, 'winograd', [1, 3, 5, 64], [3, 3, 64, 512]), {
+    forward: 'winograd', gradInput: 'winograd', gradWeight: 'winograd',
+  });
+  // 256 channels over 64 tiles (batch 4 of 16x16): Winograd in all three directions on a GPU too
+  assert.equal(forwardOn(gpuView, 'auto', [4, 16, 16, 256], [3, 3, 256, 256]), {
+    forward: 'winograd', gradInput: 'winograd', gradWeight: 'winograd',
+  });
   assert.is(names('auto', [4, 16, 16, 64], [3, 3, 64, 64]).gradWeight, 'winograd');  // 64 tiles
   // Under 'winograd', 3x3 stride-1 convolutions whose channels suit the product kernels take Winograd's forward
   // (Cin % 32, Cout % 64), grad input (Cout % 32, Cin % 64) and grad weight (as the forward).

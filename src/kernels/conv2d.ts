@@ -6,8 +6,8 @@
 // Winograd's F(4x4, 3x3) in all three directions where the channels suit its product kernels
 // (src/kernels/conv2d-winograd.ts): a quarter of the multiply-adds; 1.8x (forward, 14x14x512, batch 1) to 3.6x
 // (grad weight, 56x56x256, batch 8) the implicit GEMM below in `npm run bench:kernels` on llvmpipe (the README's
-// kernel section); on an NVIDIA H200 it was also the faster but for the grad weight over few tiles
-// (winogradGradWeightForm). Otherwise each
+// kernel section); on a GPU (an NVIDIA H200) only from 256 channels (winogradSuitsChannels) and for a grad weight over
+// enough tiles (winogradGradWeightForm). Otherwise each
 // direction has a fast kernel (octets of 8 lanes sharing loads through subgroupShuffle, big register tiles; see
 // shaders/conv2d.wgsl) used when the adapter has subgroups of at least 8 lanes and the channel counts fit it, and a
 // plain kernel that handles every shape (and is the oracle in tests):
@@ -51,8 +51,8 @@ export interface Conv2dOptions {
 
 /**
  * Which kernels to use: 'auto' picks the fast ones where they apply (Winograd's for 3x3 stride 1 where the channels
- * suit it, except a grad weight over few tiles on a GPU: winogradGradWeightForm); 'winograd' is the same but takes
- * Winograd's grad weight wherever it applies (tests, A/B bench); 'gemm' never takes Winograd (the implicit-GEMM
+ * suit it, except on a GPU for fewer than 256 channels, winogradSuitsChannels, or a grad weight over few tiles,
+ * winogradGradWeightForm); 'winograd' is the same but takes Winograd wherever it applies (tests, A/B bench); 'gemm' never takes Winograd (the implicit-GEMM
  * texture kernels); 'direct' forces the plain ones (tests); 'storage' uses the fast kernels that read everything from
  * storage buffers rather than textures (the forward's and grad input's weights and activations, grad weight's x and
  * dy: tests, A/B bench).
@@ -157,6 +157,7 @@ function winogradGradInput(d: Dims, o: Conv2dOptions): WinogradShape {
 function winogradPlan(gpu: Gpu, op: string, d: Dims, o: Conv2dOptions, shape: WinogradShape): Array<[number, number]> | null {
   if ((forcedPath !== 'auto' && forcedPath !== 'winograd') || !octetsAvailable(gpu)) return null;
   if (d.KH !== 3 || d.KW !== 3 || o.stride[0] !== 1 || o.stride[1] !== 1) return null;
+  if (!winogradSuitsChannels(gpu.adapter, forcedPath, d.Cin, d.Cout)) return null;
   return winogradChunks(gpu, op, shape);
 }
 
@@ -166,6 +167,22 @@ function forwardPlan(gpu: Gpu, d: Dims, o: Conv2dOptions): Array<[number, number
 
 function gradInputPlan(gpu: Gpu, d: Dims, o: Conv2dOptions): Array<[number, number]> | null {
   return winogradPlan(gpu, 'conv2d grad input', d, o, winogradGradInput(d, o));
+}
+
+/**
+ * Channels (the fewer of Cin and Cout) from which 'auto' takes Winograd on a GPU. There its transforms are passes
+ * over memory whose bytes per multiply-add grow as the channels shrink, and the implicit GEMM's multiply-adds are
+ * cheap: on an NVIDIA H200 (`npm run bench:kernels -- --batch 8`, ms, implicit GEMM / Winograd, forward, grad input,
+ * grad weight) 224x224x64 4.4/8.9, 4.8/9.0, 6.9/12.1; 112x112x64->128 1.8/4.7, 2.9/5.0, 3.4/6.5; 112x112x128
+ * 3.2/5.7, 3.5/5.3, 5.1/7.3; 56x56x128->256 1.5/2.2, 2.5/2.3, 2.6/3.0; but 56x56x256 2.8/2.8, 3.1/2.8, 4.3/3.6;
+ * 28x28x512 2.5/1.6, 2.7/1.7, 2.6/2.0; 14x14x512 1.7/1.0, 1.9/1.0, 0.9/1.1. On llvmpipe, where every multiply-add is
+ * a CPU instruction, Winograd wins at every channel count (1.8-3.6x), so a software adapter takes it everywhere.
+ */
+const WINOGRAD_MIN_CHANNELS_ON_GPU = 256;
+
+/** Whether Winograd suits a convolution of these channels on this adapter (see WINOGRAD_MIN_CHANNELS_ON_GPU). */
+export function winogradSuitsChannels(adapter: { isSoftware: boolean }, path: Conv2dPath, Cin: number, Cout: number): boolean {
+  return adapter.isSoftware || path === 'winograd' || Math.min(Cin, Cout) >= WINOGRAD_MIN_CHANNELS_ON_GPU;
 }
 
 interface GradWeightPlan {
