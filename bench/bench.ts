@@ -174,7 +174,8 @@ function notes(policy: RepPolicy, software: boolean): string[] {
       "graft's f32 time over its own, so below 1 by the option's gain; checked against graft within 1e-2 of the output's scale.",
     'ort-cpu rows on training workloads time the forward passes only (GFLOPS from the forward FLOP count); their speed-up is not like for like.',
     "GFLOPS: the workload's FLOP count, convolutions counted as direct ones (2 x N x OH x OW x Cout x KH x KW x Cin), over the time. " +
-      "graft computes its 3x3 stride-1 convolutions by Winograd's F(4x4, 3x3) (a quarter of the multiply-adds, plus transforms), " +
+      "graft computes its 3x3 stride-1 convolutions by Winograd's F(4x4, 3x3) (a quarter of the multiply-adds, plus transforms; " +
+      "F(6x6, 3x3) for large outputs on a software adapter, a fifth; on a GPU only from 256 channels), " +
       "so its figures there are effective ones (as are those of cuDNN or oneDNN when they take Winograd's algorithm), and " +
       "can pass the ceiling, which counts the multiply-adds the driver's code actually runs.",
   ];

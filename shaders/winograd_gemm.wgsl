@@ -1,13 +1,13 @@
-// The 36 matrix products of a Winograd F(4x4, 3x3) convolution (src/kernels/conv2d-winograd.ts explains the
-// whole scheme): for each of the 36 points xi of the 6x6 transformed tile,
+// The matrix products of a Winograd convolution (src/kernels/conv2d-winograd.ts explains the whole scheme): for each
+// of the POINTS points xi of the transformed tile (36 for F(4x4, 3x3)'s 6x6, 64 for F(6x6, 3x3)'s 8x8),
 //   M[xi] (T, N) = V[xi] (T, K) U[xi] (K, N)
 // over the T tiles of this dispatch's images, K input channels and N output channels, with
-//   V in an rgba32float texture of T rows by 36 * K / 4 texels: texel (xi * K / 4 + k / 4, t) = V[xi][t][k..k+3]
-//     (written by winograd_input.wgsl);
-//   U packed by conv2d_weight_pack.wgsl as a (36 * K, N) matrix, row xi * K + k holding U[xi][k][*] (read that
+//   V in an rgba32float texture of T rows by POINTS * K / 4 texels: texel (xi * K / 4 + k / 4, t) = V[xi][t][k..k+3]
+//     (written by winograd_input.wgsl or winograd6_input.wgsl);
+//   U packed by conv2d_weight_pack.wgsl as a (POINTS * K, N) matrix, row xi * K + k holding U[xi][k][*] (read that
 //     file's header: one texture row per 64-channel block and 32 consecutive rows of the matrix), f32 bits or
 //     halves packed 8 to a texel when PACKED_F16;
-//   M as m (T, 36, N), m[t][xi][n], which the caller copies into a texture laid out like V's for
+//   M as m (T, POINTS, N), m[t][xi][n], which the caller copies into a texture laid out like V's for
 //     winograd_output.wgsl (winograd_input.wgsl says why not a texture store).
 // The work split is conv2d_tex.wgsl's (read its header) for a 1x1 convolution: octets of 8 lanes own 16 rows
 // (tiles) x 64 columns, lane j loads row m's channels 4j..4j+3 of each 32-channel step and subgroupShuffle hands
@@ -22,18 +22,20 @@ struct Params {
   N: u32,          // output channels
   rowBlocks: u32,  // ceil(T / TM)
   colBlocks: u32,  // N / 64
-  octets: u32,     // 36 * colBlocks * rowBlocks
+  octets: u32,     // POINTS * colBlocks * rowBlocks
   groupsX: u32,    // workgroups along x (the grid is folded into y past 65535)
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var v: texture_storage_2d<rgba32float, read>;   // (T rows, 36 * K / 4 texels) = (36, T, K)
-@group(0) @binding(2) var w: texture_storage_2d<rgba32uint, read>;    // U: (N / 64 * 36 * K / 32 rows, 512 or 256 texels)
-@group(0) @binding(3) var<storage, read_write> m: array<vec4f>;  // (T, 36, N)
+@group(0) @binding(1) var v: texture_storage_2d<rgba32float, read>;   // (T rows, POINTS * K / 4 texels) = (POINTS, T, K)
+@group(0) @binding(2) var w: texture_storage_2d<rgba32uint, read>;    // U: (N / 64 * POINTS * K / 32 rows, 512 or 256 texels)
+@group(0) @binding(3) var<storage, read_write> m: array<vec4f>;  // (T, POINTS, N)
 
 override WG: u32 = 64u;
 // Weights stored as packed halves (8 per texel) rather than f32 bits (4 per texel); arithmetic is f32 either way.
 override PACKED_F16: bool = false;
+// Points of the transformed tile: 36 (F(4x4, 3x3)) or 64 (F(6x6, 3x3)).
+override POINTS: u32 = 36u;
 
 const TM: u32 = 16u;
 
@@ -72,7 +74,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
 
   // #include parts/octet_acc_16x2.wgsl
   // This octet's rows of U: its 64-column block's, from matrix row xi * K on.
-  let wRow0 = colBlock * (36u * params.K / 32u) + xi * (params.K / 32u);
+  let wRow0 = colBlock * (POINTS * params.K / 32u) + xi * (params.K / 32u);
   let vCol0 = xi * k4 + lane;
 
   for (var c0 = 0u; c0 < params.K; c0 += 32u) {
@@ -111,5 +113,5 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
 
 // m[row][xi][4 col .. 4 col + 3] (stride4 is N / 4, so pointCol = xi * stride4); rows past T are skipped.
 fn store(row: u32, col: u32, stride4: u32, value: vec4f) {
-  if (row < params.T) { m[row * 36u * stride4 + pointCol + col] = value; }
+  if (row < params.T) { m[row * POINTS * stride4 + pointCol + col] = value; }
 }

@@ -1,9 +1,10 @@
 // The Winograd F(4x4, 3x3) path (src/kernels/conv2d-winograd.ts) for 3x3 stride-1 convolutions: forward, grad input
-// and grad weight against the float64 CPU reference, over shapes whose tiles overhang the output, asymmetric and
-// wide padding (grad input turns pad p into 2 - p, negative past 2), batches split into chunks of images by the
-// texture height and by the storage-binding limit (the grad weight then adds its products into dw in groups), the
-// grad weight's two forms (products stored, or the output transform folded in for few tiles), and grids folded
-// past the per-dimension workgroup limit. Each check also asserts that the Winograd kernels ran.
+// and grad weight against the float64 CPU reference (and F(6x6, 3x3)'s forward and grad input), over shapes whose
+// tiles overhang the output, asymmetric and wide padding (grad input turns pad p into 2 - p, negative past 2),
+// batches split into chunks of images by the texture height and by the storage-binding limit (the grad weight then
+// adds its products into dw in groups), the grad weight's two forms (products stored, or the output transform folded
+// in for few tiles), and grids folded past the per-dimension workgroup limit. Each check also asserts that the
+// Winograd kernels ran.
 
 import { availableParallelism } from 'node:os';
 import { test } from 'uvu';
@@ -15,34 +16,44 @@ import { GpuTensor } from '../src/gpu/tensor.ts';
 import { Rng } from '../src/util/rng.ts';
 import {
   conv2dForward, conv2dGradInput, conv2dGradWeight, conv2dKernelNames, conv2dOutputShape, setConv2dPath,
-  type Conv2dOptions, type Conv2dPath,
+  setWinogradTile, type Conv2dOptions, type Conv2dPath,
 } from '../src/kernels/conv2d.ts';
+import type { WinogradTile } from '../src/kernels/conv2d-winograd.ts';
 import { winogradGradWeightFolded } from '../src/kernels/conv2d-winograd.ts';
 import { conv2dRef, conv2dGradInputRef, conv2dGradWeightRef } from './reference/conv2d.ts';
 
 type Pad = [number, number, number, number];
 
-// Winograd is what 'auto' takes on software adapters only (autoConv2dPath): force it, so it is tested on any.
+// Winograd is what 'auto' takes on software adapters only (winogradSuitsChannels): force it, so it is tested on any.
+// Tiles of 4x4 unless a test asks for 6x6 (which 'auto' takes for large outputs on a software adapter).
 let previousPath: Conv2dPath = 'auto';
+let previousTile: 'auto' | WinogradTile = 'auto';
 test.before.each(() => {
   previousPath = setConv2dPath('winograd');
+  previousTile = setWinogradTile(4);
 });
 test.after.each(() => {
   setConv2dPath(previousPath);
+  setWinogradTile(previousTile);
 });
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 // Winograd's transforms add a few float32 roundings: about 1e-6 of the output's scale at these sizes.
 const TOL = { atol: 1e-3, rtol: 1e-3 };
 
-/** Runs all three directions on `gpu` (a view of the test device, maybe with lower limits) against the reference. */
-async function check(gpu: Gpu, xs: number[], Cout: number, pad: Pad, rng: Rng): Promise<Map<string, number>> {
+/**
+ * Runs all three directions on `gpu` (a view of the test device, maybe with lower limits) against the reference,
+ * the forward and grad input expected to run `kernel` ('winograd' for 4x4 tiles, 'winograd6' for 6x6).
+ */
+async function check(
+  gpu: Gpu, xs: number[], Cout: number, pad: Pad, rng: Rng, kernel = 'winograd',
+): Promise<Map<string, number>> {
   const real = await testGpu();
   const ws = [3, 3, xs[3], Cout];
   const o: Conv2dOptions = { stride: [1, 1], pad };
   const names = conv2dKernelNames(gpu, xs, ws, o);
   const name = `x${xs} w${ws} pad ${pad}`;
-  assert.is(names.forward, 'winograd', `${name}: forward`);
-  assert.is(names.gradInput, 'winograd', `${name}: grad input`);
+  assert.is(names.forward, kernel, `${name}: forward`);
+  assert.is(names.gradInput, kernel, `${name}: grad input`);
   assert.is(names.gradWeight, 'winograd', `${name}: grad weight`);
   const ys = conv2dOutputShape(xs, ws, o);
   const x = rng.uniformArray(size(xs));
@@ -88,6 +99,29 @@ test('Winograd forward, grad input and grad weight match the reference', async (
   ran = await check(gpu, [7, 12, 12, 64], 64, [1, 1, 1, 1], rng);
   assert.is(ran.get('winograd_grad_weight_folded'), 1);
   assert.is(ran.get('sum_rows'), 1, 'the slices of the folded grad weight added');
+});
+
+test('Winograd F(6x6, 3x3) forward and grad input match the reference, in chunks too, and give way to F(4x4) where they do not fit', async () => {
+  const gpu = await testGpu();
+  if (!gpu.hasSubgroups) return;
+  const rng = new Rng(36);
+  setWinogradTile(6);
+  // 13x11 outputs: 6x6 tiles overhang by 5 rows and 1 column; Cout 128 is two 64-column blocks
+  let ran = await check(gpu, [2, 13, 11, 64], 128, [1, 1, 1, 1], rng, 'winograd6');
+  assert.is(ran.get('winograd6_input'), 2, 'forward (x) and grad input (dy) transformed by 6x6 tiles');
+  assert.is(ran.get('winograd6_output'), 2);
+  assert.is(ran.get('winograd_input'), 1, 'the grad weight keeps 4x4 tiles');
+  // asymmetric and wide padding (grad input pads 2 - p), and 512 channels both ways (rounding grows with them)
+  await check(gpu, [1, 10, 11, 64], 64, [0, 2, 1, 0], rng, 'winograd6');
+  await check(gpu, [1, 8, 7, 512], 512, [1, 1, 1, 1], rng, 'winograd6');
+  // A 700,000-byte binding limit: one image of x or y (409,600 bytes) per chunk, 3 chunks each way
+  const narrow = Object.create(gpu, { limits: { value: { ...gpu.limits, maxStorageBufferBindingSize: 700000 } } }) as Gpu;
+  ran = await check(narrow, [3, 40, 40, 64], 64, [1, 1, 1, 1], rng, 'winograd6');
+  assert.is(ran.get('winograd_gemm'), 3 + 3, 'forward and grad input ran 3 chunks each');
+  // A texture limit of 576 texels holds 4x4 tiles' V and M at 64 channels (9 * 64 texels wide) but not 6x6 ones'
+  // (16 * 64): F(4x4) runs instead
+  const low = Object.create(gpu, { limits: { value: { ...gpu.limits, maxTextureDimension2D: 576 } } }) as Gpu;
+  await check(low, [2, 40, 36, 64], 64, [1, 1, 1, 1], rng, 'winograd');
 });
 
 test('the folded Winograd grad weight slices its tiles for a GPU, not for a software driver\'s few threads', async () => {
@@ -150,7 +184,7 @@ test('the folded Winograd grad weight adds the slices of several chunks of image
   const g = rng.uniformArray(size(xs));
   const xt = GpuTensor.from(gpu, xs, x);
   const gt = GpuTensor.from(gpu, xs, g);
-  const shape = { N: 3, H: 12, W: 12, K: 64, OH: 12, OW: 12, C: 64, padTop: 1, padLeft: 1 };
+  const shape = { N: 3, H: 12, W: 12, K: 64, OH: 12, OW: 12, C: 64, padTop: 1, padLeft: 1, tile: 4 as const };
   const before = gpu.batcher.counts.byKernel.get('winograd_grad_weight_folded') ?? 0;
   const dwt = winogradGradWeightFolded(gpu, 'test', shape, [[0, 1], [1, 1], [2, 1]], xt, gt);
   assert.is((gpu.batcher.counts.byKernel.get('winograd_grad_weight_folded') ?? 0) - before, 3);

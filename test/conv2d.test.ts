@@ -18,7 +18,7 @@ import { scale } from '../src/kernels/elementwise.ts';
 import {
   conv2dForward, conv2dGradInput, conv2dGradWeight, conv2dGradBias, conv2dKernelNames, conv2dOutputShape, setConv2dPath,
   setConv2dWeightFormat,
-  type Conv2dOptions, type Conv2dPath, winogradGradWeightForm, winogradSuitsChannels,
+  type Conv2dOptions, type Conv2dPath, winogradGradWeightForm, winogradSuitsChannels, winogradTileFor,
 } from '../src/kernels/conv2d.ts';
 import {
   conv2dRef, conv2dGradInputRef, conv2dGradWeightRef, conv2dGradBiasRef,
@@ -141,10 +141,14 @@ test('the texture kernels are the ones picked where the shapes allow', async () 
   const gpu = await testGpu();
   if (!gpu.hasSubgroups) return; // no octet kernels at all on this adapter: the plain ones ran above
   const o: Conv2dOptions = { stride: [1, 1], pad: [1, 1, 1, 1] };
-  const names = (path: Conv2dPath, x: number[], w: number[]) => {
+  const namesOn = (view: Gpu, path: Conv2dPath, x: number[], w: number[]) => {
     const previous = setConv2dPath(path);
-    try { return conv2dKernelNames(gpu, x, w, o); } finally { setConv2dPath(previous); }
+    try { return conv2dKernelNames(view, x, w, o); } finally { setConv2dPath(previous); }
   };
+  const names = (path: Conv2dPath, x: number[], w: number[]) => namesOn(gpu, path, x, w);
+  // 'auto' chooses by the kind of adapter: these checks view this device as a software one (and as a GPU below)
+  const softwareView = asAdapter(gpu, true);
+  const onSoftware = (x: number[], w: number[]) => namesOn(softwareView, 'auto', x, w);
   // Winograd's grad weight is stored from 128 tiles on a software adapter and from 64 on a GPU, folded below; under
   // 'auto' a GPU takes the implicit GEMM instead of folding, under 'winograd' it folds too
   const software = { isSoftware: true };
@@ -156,7 +160,7 @@ test('the texture kernels are the ones picked where the shapes allow', async () 
   assert.is(winogradGradWeightForm(hardware, 'winograd', 63), 'folded');
   assert.is(winogradGradWeightForm(hardware, 'auto', 64), 'stored');
   assert.is(winogradGradWeightForm(hardware, 'winograd', 64), 'stored');
-  assert.is(names('auto', [1, 3, 5, 64], [3, 3, 64, 512]).forward, 'winograd');
+  assert.is(onSoftware([1, 3, 5, 64], [3, 3, 64, 512]).forward, 'winograd');
   // This device seen as a software adapter and as a GPU: 2 tiles, folded on the one, implicit GEMM on the other
   const gradWeightOn = (view: Gpu) => {
     const previous = setConv2dPath('auto');
@@ -164,28 +168,33 @@ test('the texture kernels are the ones picked where the shapes allow', async () 
   };
   assert.is(gradWeightOn(asAdapter(gpu, true)), 'winograd');
   assert.is(gradWeightOn(asAdapter(gpu, false)), 'conv2d_grad_weight_tex');
+  // 6x6 Winograd tiles where they cover the output with at most 0.85 of 4x4 tiles' points, on a software adapter
+  assert.is(winogradTileFor(software, 224, 224), 6);  // 0.82
+  assert.is(winogradTileFor(software, 112, 112), 6);
+  assert.is(winogradTileFor(software, 56, 56), 4);    // 0.91
+  assert.is(winogradTileFor(software, 14, 14), 4);    // 1.0
+  assert.is(winogradTileFor(hardware, 224, 224), 4);
+  assert.is(onSoftware([1, 224, 224, 64], [3, 3, 64, 64]).forward, 'winograd6');
+  assert.is(onSoftware([1, 224, 224, 64], [3, 3, 64, 64]).gradInput, 'winograd6');
+  assert.is(onSoftware([1, 224, 224, 64], [3, 3, 64, 64]).gradWeight, 'winograd');
   // On a GPU 'auto' takes Winograd only from 256 channels in and out; a software adapter takes it at any count
   assert.ok(winogradSuitsChannels(software, 'auto', 64, 64));
   assert.not.ok(winogradSuitsChannels(hardware, 'auto', 128, 256));
   assert.not.ok(winogradSuitsChannels(hardware, 'auto', 512, 128));
   assert.ok(winogradSuitsChannels(hardware, 'auto', 256, 256));
   assert.ok(winogradSuitsChannels(hardware, 'winograd', 64, 64));
-  const forwardOn = (view: Gpu, path: Conv2dPath, x: number[], w: number[]) => {
-    const previous = setConv2dPath(path);
-    try { return conv2dKernelNames(view, x, w, o); } finally { setConv2dPath(previous); }
-  };
   const gpuView = asAdapter(gpu, false);
-  assert.equal(forwardOn(gpuView, 'auto', [1, 3, 5, 64], [3, 3, 64, 512]), {
+  assert.equal(namesOn(gpuView, 'auto', [1, 3, 5, 64], [3, 3, 64, 512]), {
     forward: 'conv2d_tex', gradInput: 'conv2d_grad_input_tex', gradWeight: 'conv2d_grad_weight_tex',
   });
-  assert.equal(forwardOn(gpuView, 'winograd', [1, 3, 5, 64], [3, 3, 64, 512]), {
+  assert.equal(namesOn(gpuView, 'winograd', [1, 3, 5, 64], [3, 3, 64, 512]), {
     forward: 'winograd', gradInput: 'winograd', gradWeight: 'winograd',
   });
   // 256 channels over 64 tiles (batch 4 of 16x16): Winograd in all three directions on a GPU too
-  assert.equal(forwardOn(gpuView, 'auto', [4, 16, 16, 256], [3, 3, 256, 256]), {
+  assert.equal(namesOn(gpuView, 'auto', [4, 16, 16, 256], [3, 3, 256, 256]), {
     forward: 'winograd', gradInput: 'winograd', gradWeight: 'winograd',
   });
-  assert.is(names('auto', [4, 16, 16, 64], [3, 3, 64, 64]).gradWeight, 'winograd');  // 64 tiles
+  assert.is(onSoftware([4, 16, 16, 64], [3, 3, 64, 64]).gradWeight, 'winograd');  // 64 tiles
   // Under 'winograd', 3x3 stride-1 convolutions whose channels suit the product kernels take Winograd's forward
   // (Cin % 32, Cout % 64), grad input (Cout % 32, Cin % 64) and grad weight (as the forward).
   assert.is(names('winograd', [1, 3, 5, 64], [3, 3, 64, 512]).forward, 'winograd');  // CASES[5]

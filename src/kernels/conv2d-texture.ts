@@ -133,27 +133,30 @@ export function blockedWeightTexture(gpu: Gpu, w: GpuTensor, K: number, C: numbe
 }
 
 /**
- * A view of a blocked texture holding the Winograd F(4x4, 3x3) transform of 3x3 weights w, U (36, K, N) packed as
- * a (36 * K, N) matrix in this format (shaders/winograd_weights.wgsl, then conv2d_weight_pack.wgsl's layout), for
- * the forward (w is (3, 3, K, N)) or the grad input (`flip`: w is (3, 3, N, K), turned 180 degrees with its
- * channel axes swapped), filled now unless the texture already holds w as it is.
+ * A view of a blocked texture holding the Winograd F(tile x tile, 3x3) transform of 3x3 weights w, U (points, K, N)
+ * (points = (tile + 2)^2) packed as a (points * K, N) matrix in this format (shaders/winograd_weights.wgsl or
+ * winograd6_weights.wgsl, then conv2d_weight_pack.wgsl's layout), for the forward (w is (3, 3, K, N)) or the grad
+ * input (`flip`: w is (3, 3, N, K), turned 180 degrees with its channel axes swapped), filled now unless the texture
+ * already holds w as it is.
  */
 export function winogradWeightTexture(
-  gpu: Gpu, w: GpuTensor, K: number, N: number, flip: boolean, format: WeightTextureFormat,
+  gpu: Gpu, w: GpuTensor, K: number, N: number, flip: boolean, format: WeightTextureFormat, tile: 4 | 6,
 ): GPUTextureView {
   const f16 = format === 'f16';
-  const rows = 36 * K;
-  return packedWeights(gpu, w, `winograd${flip ? ' flipped' : ''} ${format} ${K}x${N}`, f16 ? 256 : 512, (rows / 32) * (N / 64), (entry) => {
-    const u = GpuTensor.empty(gpu, [36, K, N], 'f32', 'conv2d.winograd.u'); // (36, K, N)
+  const points = (tile + 2) ** 2;
+  const rows = points * K;
+  const key = `winograd${tile === 6 ? '6' : ''}${flip ? ' flipped' : ''} ${format} ${K}x${N}`;
+  return packedWeights(gpu, w, key, f16 ? 256 : 512, (rows / 32) * (N / 64), (entry) => {
+    const u = GpuTensor.empty(gpu, [points, K, N], 'f32', 'conv2d.winograd.u'); // (points, K, N)
     const count = (K * N) / 4;
     gpu.batcher.dispatch({
-      kernel: gpu.pipelines.get('winograd_weights', { WG: 64, FLIP: flip ? 1 : 0 }),
+      kernel: gpu.pipelines.get(tile === 6 ? 'winograd6_weights' : 'winograd_weights', { WG: 64, FLIP: flip ? 1 : 0 }),
       what: `conv2d winograd weight transform w[${w.shape.join(',')}]${flip ? ' (flipped, for grad input)' : ''}`,
       params: packParams([['u32', K], ['u32', N], ['u32', count]]),
       buffers: [w.binding, u.binding],
       workgroups: adapterGrid(gpu, count, 64),
     });
-    pack(gpu, 'conv2d_weight_pack', { F16: f16 ? 1 : 0 }, `(${format}) winograd U[36,${K},${N}] as (${rows}, ${N})`, [rows, N, (rows * N) / 8], u, entry);
+    pack(gpu, 'conv2d_weight_pack', { F16: f16 ? 1 : 0 }, `(${format}) winograd U[${points},${K},${N}] as (${rows}, ${N})`, [rows, N, (rows * N) / 8], u, entry);
     u.release(); // its next owner's work is recorded after the packing
   });
 }

@@ -28,6 +28,17 @@
 //                winograd_grad_weight_output   sums the slices and applies G^T (.) G
 // (src/kernels/conv2d.ts says where the line between them lies and why.)
 //
+// Large outputs may take F(6x6, 3x3) instead for the forward and grad input (winograd6_input, winograd6_output,
+// winograd6_weights; the products are the same kernel over 64 points): each 6x6 tile comes from the 8x8 patch under
+// it, 64 products per 36 outputs, 1.78 multiply-adds per output against 2.25, and fewer bytes of V and M per output
+// in the same proportion. Tiles that overhang the output waste more of it than 4x4 ones do, so conv2d.ts's
+// winogradTileFor takes it only where the tiles cover the output with at most 0.85 of 4x4 tiles' points (224x224
+// and 112x112: 0.82; 56x56: 0.91). On llvmpipe the 224x224x64 forward went from 89-97 ms to 78-79 at batch 1 and
+// its grad input from 91-96 to 75-81 (interleaved `bench:kernels` runs); its transforms, whose 8x8 patches spill
+// more registers, did not get faster, the products and copies did. Rounding grows with the larger points: about
+// twice F(4x4)'s in RMS (2x10^-6 of the output's scale at 36x36x64, 1e-6 at 24x24x512), the same maximum.
+// The grad weight keeps F(3x3, 4x4).
+//
 // Rounding: the transforms scale by up to 5 (B), 1/24 (G) and 8 (A), so results differ from the direct
 // convolution's by a few float32 roundings more: 1e-6 to 1e-5 of the output's scale, the more the more channels
 // (measured at 64 and 512; the tests bound it).
@@ -45,23 +56,37 @@ const TM = 16;
 /** Bytes of V or M one scratch texture holds (at least one image's): batches run in chunks of images that fit. */
 const SCRATCH_TEXTURE_BYTES = 16 * 1024 * 1024;
 
-/** A Winograd convolution's sizes: x (N, H, W, K) to y (N, OH, OW, C), 3x3, stride 1. */
+/** Outputs per side of a Winograd tile: F(4x4, 3x3) or F(6x6, 3x3). */
+export type WinogradTile = 4 | 6;
+
+/** A Winograd convolution's sizes: x (N, H, W, K) to y (N, OH, OW, C), 3x3, stride 1, in tiles of tile x tile. */
 export interface WinogradShape {
   N: number; H: number; W: number; K: number;
   OH: number; OW: number; C: number;
   /** x row and column under the first output's filter: the padding (top, left) */
   padTop: number; padLeft: number;
+  tile: WinogradTile;
+}
+
+/** Points of the transformed tile: (tile + 2)^2, 36 or 64. */
+function pointsOf(s: WinogradShape): number {
+  return (s.tile + 2) ** 2;
+}
+
+/** The transform kernel's shader for this tile size: winograd_<kind>.wgsl for 4x4 tiles, winograd6_<kind>.wgsl for 6x6. */
+function transformKernel(kind: 'input' | 'output' | 'weights', tile: WinogradTile): string {
+  return tile === 6 ? `winograd6_${kind}` : `winograd_${kind}`;
 }
 
 function tilesPerImage(s: WinogradShape): number {
-  return Math.ceil(s.OH / 4) * Math.ceil(s.OW / 4);
+  return Math.ceil(s.OH / s.tile) * Math.ceil(s.OW / s.tile);
 }
 
 /** Images per chunk: as many as the scratch textures hold (at least one), within the texture height limit. */
 function imagesPerChunk(gpu: Gpu, s: WinogradShape): number {
   const max = gpu.limits.maxTextureDimension2D ?? 8192;
   const tiles = tilesPerImage(s);
-  const bytes = tiles * 36 * Math.max(s.K, s.C) * 4;
+  const bytes = tiles * pointsOf(s) * Math.max(s.K, s.C) * 4;
   return Math.max(1, Math.min(Math.floor(SCRATCH_TEXTURE_BYTES / bytes), Math.floor(max / tiles)));
 }
 
@@ -74,7 +99,10 @@ export function winogradChunks(gpu: Gpu, op: string, s: WinogradShape): Array<[n
   const max = gpu.limits.maxTextureDimension2D ?? 8192;
   const align = gpu.limits.minStorageBufferOffsetAlignment ?? 256;
   if (s.K % 32 !== 0 || s.C % 64 !== 0) return null;
-  if (9 * s.K > max || 9 * s.C > max || (36 * s.K / 32) * (s.C / 64) > max || 512 > max || tilesPerImage(s) > max) return null;
+  const points = pointsOf(s);
+  // V and M are points * channels / 4 texels wide; U is (points * K / 32) * (C / 64) rows of 512 texels.
+  if ((points / 4) * Math.max(s.K, s.C) > max || (points * s.K / 32) * (s.C / 64) > max || 512 > max ||
+    tilesPerImage(s) > max) return null;
   // The transforms read x (and, for the grad weight, dy) from activation textures.
   if (!activationTextureFits(gpu, s.H, s.W, s.K) || !activationTextureFits(gpu, s.OH, s.OW, s.C)) return null;
   const xImage = s.H * s.W * s.K * 4;
@@ -102,25 +130,26 @@ function filledTexture(
   const entry = scratchTexture(gpu, role, width, rows, Math.max(rows, mostRows), `conv2d.winograd.${role}`);
   const buffer = GpuTensor.empty(gpu, [rows, width, 4], 'f32', `conv2d.winograd.${role}`); // (rows, width) vec4
   fill(buffer);
-  // rows of width * 16 bytes: a multiple of 256 as the copy needs, since width = 9 * channels and channels % 32 == 0
+  // rows of width * 16 bytes: a multiple of 256 as the copy needs, since width = points / 4 * channels (9 or 16
+  // times) and channels % 32 == 0
   gpu.batcher.copyBufferToTexture(buffer.buffer, 0, width * 16, entry.texture, width, rows);
   buffer.release(); // its next owner's work is recorded after the copy
   return entry.view;
 }
 
 /**
- * V = B^T d B of images [n0, n0 + count) of x (winograd_input), in the scratch texture winograd_gemm.wgsl and the
- * grad-weight kernels read (T rows, 36 * K / 4 texels: V[xi][t][k] at texel (xi * K / 4 + k / 4, t)). x goes
- * through the activation texture of this role.
+ * V = B^T d B of images [n0, n0 + count) of x (winograd_input or winograd6_input), in the scratch texture
+ * winograd_gemm.wgsl and the grad-weight kernels read (T rows, points * K / 4 texels: V[xi][t][k] at texel
+ * (xi * K / 4 + k / 4, t)). x goes through the activation texture of this role.
  */
 function inputTransform(
   gpu: Gpu, what: string, s: WinogradShape, n0: number, count: number, mostRows: number, x: GpuTensor, role: 'x' | 'dy',
 ): GPUTextureView {
-  const tilesH = Math.ceil(s.OH / 4);
-  const tilesW = Math.ceil(s.OW / 4);
+  const tilesH = Math.ceil(s.OH / s.tile);
+  const tilesW = Math.ceil(s.OW / s.tile);
   const inCount = (count * tilesH * tilesW * s.K) / 4;
-  return filledTexture(gpu, 'v', 9 * s.K, count * tilesH * tilesW, mostRows, (buffer) => gpu.batcher.dispatch({
-    kernel: gpu.pipelines.get('winograd_input', { WG }), what: `${what}: winograd input transform`,
+  return filledTexture(gpu, 'v', (pointsOf(s) / 4) * s.K, count * tilesH * tilesW, mostRows, (buffer) => gpu.batcher.dispatch({
+    kernel: gpu.pipelines.get(transformKernel('input', s.tile), { WG }), what: `${what}: winograd input transform`,
     params: packParams([['u32', s.H], ['u32', s.W], ['u32', s.K], ['i32', s.padTop], ['i32', s.padLeft],
       ['u32', tilesH], ['u32', tilesW], ['u32', inCount]]),
     buffers: [activationTexture(gpu, x, n0, count, role), buffer.binding],
@@ -138,20 +167,21 @@ export function winogradConv(
   x: GpuTensor, u: GPUTextureView, f16: boolean, bias: GpuTensor | null, relu: boolean, y: GpuTensor,
 ): void {
   const tiles = tilesPerImage(s);
-  const tilesH = Math.ceil(s.OH / 4);
-  const tilesW = Math.ceil(s.OW / 4);
-  const gemm = gpu.pipelines.get('winograd_gemm', { WG, PACKED_F16: f16 ? 1 : 0 });
-  const output = gpu.pipelines.get('winograd_output', { WG });
+  const points = pointsOf(s);
+  const tilesH = Math.ceil(s.OH / s.tile);
+  const tilesW = Math.ceil(s.OW / s.tile);
+  const gemm = gpu.pipelines.get('winograd_gemm', { WG, PACKED_F16: f16 ? 1 : 0, POINTS: points });
+  const output = gpu.pipelines.get(transformKernel('output', s.tile), { WG });
   const mostRows = Math.min(s.N, imagesPerChunk(gpu, s)) * tiles;
   for (const [n0, count] of chunks) {
     const T = count * tiles;
     const v = inputTransform(gpu, what, s, n0, count, mostRows, x, role);
-    // M (T rows, 36 * C / 4 texels): M[xi][t][c], the 36 products
+    // M (T rows, points * C / 4 texels): M[xi][t][c], the products
     const rowBlocks = Math.ceil(T / TM);
     const colBlocks = s.C / 64;
-    const octets = 36 * colBlocks * rowBlocks;
+    const octets = points * colBlocks * rowBlocks;
     const groups = adapterGrid(gpu, Math.ceil(octets / (WG / 8)), 1);
-    const m = filledTexture(gpu, 'm', 9 * s.C, T, mostRows, (buffer) => gpu.batcher.dispatch({
+    const m = filledTexture(gpu, 'm', (points / 4) * s.C, T, mostRows, (buffer) => gpu.batcher.dispatch({
       kernel: gemm, what: `${what}: winograd products`,
       params: packParams([['u32', T], ['u32', s.K], ['u32', s.C], ['u32', rowBlocks], ['u32', colBlocks],
         ['u32', octets], ['u32', groups[0]]]),
@@ -236,8 +266,12 @@ export function winogradGradWeight(
   partial.release(); // its next owner's work is recorded after the dispatches above
 }
 
-/** What both grad-weight forms size their work by: octets of 32 x 32 of dw per slice, and the scratch rows. */
+/**
+ * What both grad-weight forms size their work by: octets of 32 x 32 of dw per slice, and the scratch rows. The grad
+ * weight's kernels are F(3x3, 4x4)'s only.
+ */
 function gradWeightLayout(gpu: Gpu, s: WinogradShape): { tiles: number; perSlice: number; mostRows: number } {
+  if (s.tile !== 4) throw new Error(`the Winograd grad weight takes 4x4 tiles, not ${s.tile}x${s.tile}`);
   const tiles = tilesPerImage(s);
   return { tiles, perSlice: (s.C / 32) * (s.K / 32), mostRows: Math.min(s.N, imagesPerChunk(gpu, s)) * tiles };
 }

@@ -4,7 +4,8 @@
 //
 // 3x3 stride-1 convolutions (all of VGG19's but the RGB first layer, most of ResNet's) go by
 // Winograd's F(4x4, 3x3) in all three directions where the channels suit its product kernels
-// (src/kernels/conv2d-winograd.ts): a quarter of the multiply-adds; 1.8x (forward, 14x14x512, batch 1) to 3.6x
+// (src/kernels/conv2d-winograd.ts; F(6x6, 3x3) for the forward and grad input of large outputs on a software
+// adapter, winogradTileFor): a quarter of the multiply-adds; 1.8x (forward, 14x14x512, batch 1) to 3.6x
 // (grad weight, 56x56x256, batch 8) the implicit GEMM below in `npm run bench:kernels` on llvmpipe (the README's
 // kernel section); on a GPU (an NVIDIA H200) only from 256 channels (winogradSuitsChannels) and for a grad weight over
 // enough tiles (winogradGradWeightForm). Otherwise each
@@ -36,6 +37,7 @@ import { sumRows } from './reduce.ts';
 import { batchChunks, imageRange, splitChunks, sumSlices } from './conv2d-chunks.ts';
 import {
   foldedSliceCapacity, winogradChunks, winogradConv, winogradGradWeight, winogradGradWeightFolded, type WinogradShape,
+  type WinogradTile,
 } from './conv2d-winograd.ts';
 import {
   activationTexture, activationTextureFits, blockedWeightTexture, blockedWeightTextureFits, imagesPerActivationTexture,
@@ -145,29 +147,66 @@ function octetsAvailable(gpu: Gpu): boolean {
 // --- kernel choice -------------------------------------------------------------------------------------
 
 /** The Winograd shapes of the forward (x to y) and the grad input (dy to dx), for 3x3 stride-1 convolutions. */
-function winogradForward(d: Dims, o: Conv2dOptions): WinogradShape {
-  return { N: d.N, H: d.H, W: d.W, K: d.Cin, OH: d.OH, OW: d.OW, C: d.Cout, padTop: o.pad[0], padLeft: o.pad[1] };
+function winogradForward(d: Dims, o: Conv2dOptions, tile: WinogradTile): WinogradShape {
+  return { N: d.N, H: d.H, W: d.W, K: d.Cin, OH: d.OH, OW: d.OW, C: d.Cout, padTop: o.pad[0], padLeft: o.pad[1], tile };
 }
-function winogradGradInput(d: Dims, o: Conv2dOptions): WinogradShape {
+function winogradGradInput(d: Dims, o: Conv2dOptions, tile: WinogradTile): WinogradShape {
   // dx = dy correlated with w turned 180 degrees: the padding becomes 2 - pad (negative: dy's edge is skipped)
-  return { N: d.N, H: d.OH, W: d.OW, K: d.Cout, OH: d.H, OW: d.W, C: d.Cin, padTop: 2 - o.pad[0], padLeft: 2 - o.pad[1] };
+  return {
+    N: d.N, H: d.OH, W: d.OW, K: d.Cout, OH: d.H, OW: d.W, C: d.Cin, padTop: 2 - o.pad[0], padLeft: 2 - o.pad[1], tile,
+  };
 }
 
-/** The chunks to run a direction by Winograd (conv2d-winograd.ts), or null when it does not apply. */
-function winogradPlan(gpu: Gpu, op: string, d: Dims, o: Conv2dOptions, shape: WinogradShape): Array<[number, number]> | null {
+/** A direction run by Winograd (conv2d-winograd.ts): its shape, tile size included, and chunks of images. */
+interface WinogradPlan {
+  shape: WinogradShape;
+  chunks: Array<[number, number]>;
+}
+
+/** How to run a direction by Winograd, or null when it does not apply. */
+function winogradPlan(gpu: Gpu, op: string, d: Dims, o: Conv2dOptions, shape: WinogradShape): WinogradPlan | null {
   if ((forcedPath !== 'auto' && forcedPath !== 'winograd') || !octetsAvailable(gpu)) return null;
   if (d.KH !== 3 || d.KW !== 3 || o.stride[0] !== 1 || o.stride[1] !== 1) return null;
   if (!winogradSuitsChannels(gpu.adapter, forcedPath, d.Cin, d.Cout)) return null;
-  return winogradChunks(gpu, op, shape);
+  const chunks = winogradChunks(gpu, op, shape);
+  return chunks ? { shape, chunks } : null;
 }
 
-function forwardPlan(gpu: Gpu, d: Dims, o: Conv2dOptions): Array<[number, number]> | null {
-  return winogradPlan(gpu, 'conv2d', d, o, winogradForward(d, o));
+// 6x6 tiles that do not fit the adapter's limits (their V, M and U textures are wider) fall back to 4x4 ones.
+function forwardPlan(gpu: Gpu, d: Dims, o: Conv2dOptions): WinogradPlan | null {
+  const plan = (tile: WinogradTile) => winogradPlan(gpu, 'conv2d', d, o, winogradForward(d, o, tile));
+  const tile = winogradTileFor(gpu.adapter, d.OH, d.OW);
+  return plan(tile) ?? (tile === 6 ? plan(4) : null);
 }
 
-function gradInputPlan(gpu: Gpu, d: Dims, o: Conv2dOptions): Array<[number, number]> | null {
-  return winogradPlan(gpu, 'conv2d grad input', d, o, winogradGradInput(d, o));
+function gradInputPlan(gpu: Gpu, d: Dims, o: Conv2dOptions): WinogradPlan | null {
+  const plan = (tile: WinogradTile) => winogradPlan(gpu, 'conv2d grad input', d, o, winogradGradInput(d, o, tile));
+  const tile = winogradTileFor(gpu.adapter, d.H, d.W);
+  return plan(tile) ?? (tile === 6 ? plan(4) : null);
 }
+
+/** GRAFT_WINOGRAD_TILE=4|6 (default auto) forces the forward's and grad input's Winograd tile for the process. */
+let forcedTile = envChoice<'auto' | '4' | '6'>('GRAFT_WINOGRAD_TILE', ['auto', '4', '6'], 'auto');
+
+/** Forces the Winograd tile of the forward and grad input (tests, A/B bench); returns the previous setting. */
+export function setWinogradTile(tile: 'auto' | WinogradTile): 'auto' | WinogradTile {
+  const previous = forcedTile === 'auto' ? 'auto' : (Number(forcedTile) as WinogradTile);
+  forcedTile = tile === 'auto' ? 'auto' : (String(tile) as '4' | '6');
+  return previous;
+}
+
+/**
+ * The Winograd tile for a forward or grad input of an OH x OW output: F(6x6, 3x3) where its tiles cover the
+ * output with at most WINOGRAD6_MOST_WORK of F(4x4, 3x3)'s points (64 per 6x6 tile against 36 per 4x4: 0.79 when
+ * both tile the output exactly, 0.82 at 224x224 and 112x112, 0.91 at 56x56, 1.0 at 14x14), on a software adapter.
+ */
+export function winogradTileFor(adapter: { isSoftware: boolean }, OH: number, OW: number): WinogradTile {
+  if (forcedTile !== 'auto') return Number(forcedTile) as WinogradTile;
+  if (!adapter.isSoftware) return 4;
+  const work = (tile: number) => Math.ceil(OH / tile) * Math.ceil(OW / tile) * (tile + 2) ** 2;
+  return work(6) <= WINOGRAD6_MOST_WORK * work(4) ? 6 : 4;
+}
+const WINOGRAD6_MOST_WORK = 0.85;
 
 /**
  * Channels (the fewer of Cin and Cout) from which 'auto' takes Winograd on a GPU. There its transforms are passes
@@ -194,7 +233,7 @@ function gradWeightPlan(gpu: Gpu, d: Dims, o: Conv2dOptions): GradWeightPlan | n
   // The products of one slice of tiles (36 * Cin * Cout floats) must fit a storage binding.
   const sliceBytes = 36 * d.Cin * d.Cout * 4;
   if (sliceBytes > (gpu.limits.maxStorageBufferBindingSize ?? 134217728)) return null;
-  const chunks = winogradPlan(gpu, 'conv2d grad weight', d, o, winogradForward(d, o));
+  const chunks = winogradPlan(gpu, 'conv2d grad weight', d, o, winogradForward(d, o, 4))?.chunks;
   if (!chunks) return null;
   const form = winogradGradWeightForm(gpu.adapter, forcedPath, tilesOf(d));
   // The folded form keeps one slice of 9 taps per chunk: past its capacity, the stored form.
@@ -262,14 +301,20 @@ function gemmGradWeightKernel(gpu: Gpu, d: Dims): string {
   return textured ? 'conv2d_grad_weight_tex' : 'conv2d_grad_weight';
 }
 
+/** 'winograd' (4x4 tiles) or 'winograd6' (6x6) for a Winograd plan, undefined for none. */
+function winogradName(plan: WinogradPlan | null): string | undefined {
+  if (!plan) return undefined;
+  return plan.shape.tile === 6 ? 'winograd6' : 'winograd';
+}
+
 /** The shader each direction would use for these shapes on this GPU (the bench prints it). */
 export function conv2dKernelNames(
   gpu: Gpu, xShape: readonly number[], wShape: readonly number[], o: Conv2dOptions,
 ): { forward: string; gradInput: string; gradWeight: string } {
   const d = dims('conv2d', xShape, wShape, o);
   return {
-    forward: forwardPlan(gpu, d, o) ? 'winograd' : gemmForwardKernel(gpu, d),
-    gradInput: gradInputPlan(gpu, d, o) ? 'winograd' : gemmGradInputKernel(gpu, d),
+    forward: winogradName(forwardPlan(gpu, d, o)) ?? gemmForwardKernel(gpu, d),
+    gradInput: winogradName(gradInputPlan(gpu, d, o)) ?? gemmGradInputKernel(gpu, d),
     gradWeight: gradWeightPlan(gpu, d, o) ? 'winograd' : gemmGradWeightKernel(gpu, d),
   };
 }
@@ -300,9 +345,9 @@ export function conv2dForward(
   const flags: Array<['u32', number]> = [['u32', bias ? 1 : 0], ['u32', o.relu ? 1 : 0]];
   const plan = forwardPlan(gpu, d, o);
   if (plan) {
-    // U (36 * Cin, Cout) packed, refilled from w now unless it still holds these weights
-    const u = winogradWeightTexture(gpu, w, d.Cin, d.Cout, false, weightFormat);
-    winogradConv(gpu, desc, winogradForward(d, o), plan, 'x', x, u, weightFormat === 'f16', bias, !!o.relu, y);
+    // U (points * Cin, Cout) packed, refilled from w now unless it still holds these weights
+    const u = winogradWeightTexture(gpu, w, d.Cin, d.Cout, false, weightFormat, plan.shape.tile);
+    winogradConv(gpu, desc, plan.shape, plan.chunks, 'x', x, u, weightFormat === 'f16', bias, !!o.relu, y);
     return y;
   }
   const kernelName = gemmForwardKernel(gpu, d);
@@ -359,10 +404,10 @@ export function conv2dGradInput(
   const desc = what(op, { dy: dy.shape, w: w.shape, x: inputShape }, o);
   const plan = gradInputPlan(gpu, d, o);
   if (plan) {
-    // U of w turned 180 degrees with its channel axes swapped, (36 * Cout, Cin), always f32 like the other
+    // U of w turned 180 degrees with its channel axes swapped, (points * Cout, Cin), always f32 like the other
     // gradient kernels' weights
-    const u = winogradWeightTexture(gpu, w, d.Cout, d.Cin, true, 'f32');
-    winogradConv(gpu, desc, winogradGradInput(d, o), plan, 'dy', dy, u, false, null, false, dx);
+    const u = winogradWeightTexture(gpu, w, d.Cout, d.Cin, true, 'f32', plan.shape.tile);
+    winogradConv(gpu, desc, plan.shape, plan.chunks, 'dy', dy, u, false, null, false, dx);
     return dx;
   }
   const kernelName = gemmGradInputKernel(gpu, d);
@@ -431,7 +476,7 @@ export function conv2dGradWeight(
   const K = d.KH * d.KW * d.Cin;
   const plan = gradWeightPlan(gpu, d, o);
   if (plan) {
-    const shape = winogradForward(d, o);
+    const shape = winogradForward(d, o, 4); // the grad weight's kernels are F(3x3, 4x4)'s
     if (plan.form === 'folded') return winogradGradWeightFolded(gpu, desc, shape, plan.chunks, x, dy);
     const dw = GpuTensor.empty(gpu, weightShape, 'f32', 'conv2d.dw'); // (3, 3, Cin, Cout)
     winogradGradWeight(gpu, desc, shape, plan.chunks, x, dy, dw);

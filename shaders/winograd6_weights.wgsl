@@ -1,0 +1,6 @@
+// Winograd F(6x6, 3x3) weight transform: U = G g G^T for every pair of channels (src/kernels/conv2d-winograd.ts
+// explains the scheme and when a convolution takes 6x6 tiles). The transforms are in parts/winograd_f6.wgsl, the
+// kernel in parts/winograd_weights_main.wgsl, shared by both tile sizes.
+
+// #include parts/winograd_f6.wgsl
+// #include parts/winograd_weights_main.wgsl
