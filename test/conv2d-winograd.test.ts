@@ -42,10 +42,11 @@ const TOL = { atol: 1e-3, rtol: 1e-3 };
 
 /**
  * Runs all three directions on `gpu` (a view of the test device, maybe with lower limits) against the reference,
- * the forward and grad input expected to run `kernel` ('winograd' for 4x4 tiles, 'winograd6' for 6x6).
+ * the forward and grad input expected to run `kernel` ('winograd' for 4x4 tiles, 'winograd6' for 6x6), the grad
+ * weight `gradWeightKernel`.
  */
 async function check(
-  gpu: Gpu, xs: number[], Cout: number, pad: Pad, rng: Rng, kernel = 'winograd',
+  gpu: Gpu, xs: number[], Cout: number, pad: Pad, rng: Rng, kernel = 'winograd', gradWeightKernel = 'winograd',
 ): Promise<Map<string, number>> {
   const real = await testGpu();
   const ws = [3, 3, xs[3], Cout];
@@ -54,7 +55,7 @@ async function check(
   const name = `x${xs} w${ws} pad ${pad}`;
   assert.is(names.forward, kernel, `${name}: forward`);
   assert.is(names.gradInput, kernel, `${name}: grad input`);
-  assert.is(names.gradWeight, 'winograd', `${name}: grad weight`);
+  assert.is(names.gradWeight, gradWeightKernel, `${name}: grad weight`);
   const ys = conv2dOutputShape(xs, ws, o);
   const x = rng.uniformArray(size(xs));
   const w = rng.uniformArray(size(ws));
@@ -101,27 +102,35 @@ test('Winograd forward, grad input and grad weight match the reference', async (
   assert.is(ran.get('sum_rows'), 1, 'the slices of the folded grad weight added');
 });
 
-test('Winograd F(6x6, 3x3) forward and grad input match the reference, in chunks too, and give way to F(4x4) where they do not fit', async () => {
+test('Winograd F(6x6, 3x3) matches the reference in all three directions, in chunks too, and gives way to F(4x4) where it does not fit', async () => {
   const gpu = await testGpu();
   if (!gpu.hasSubgroups) return;
   const rng = new Rng(36);
   setWinogradTile(6);
-  // 13x11 outputs: 6x6 tiles overhang by 5 rows and 1 column; Cout 128 is two 64-column blocks
-  let ran = await check(gpu, [2, 13, 11, 64], 128, [1, 1, 1, 1], rng, 'winograd6');
+  // 13x11 outputs: 6x6 tiles overhang by 5 rows and 1 column; Cout 128 is two 64-column blocks. 24 tiles of 4x4:
+  // the grad weight folds, which only 4x4 tiles do
+  let ran = await check(gpu, [2, 13, 11, 64], 128, [1, 1, 1, 1], rng, 'winograd6', 'winograd');
   assert.is(ran.get('winograd6_input'), 2, 'forward (x) and grad input (dy) transformed by 6x6 tiles');
   assert.is(ran.get('winograd6_output'), 2);
-  assert.is(ran.get('winograd_input'), 1, 'the grad weight keeps 4x4 tiles');
+  assert.is(ran.get('winograd_input'), 1, 'the folded grad weight keeps 4x4 tiles');
   // asymmetric and wide padding (grad input pads 2 - p), and 512 channels both ways (rounding grows with them)
   await check(gpu, [1, 10, 11, 64], 64, [0, 2, 1, 0], rng, 'winograd6');
   await check(gpu, [1, 8, 7, 512], 512, [1, 1, 1, 1], rng, 'winograd6');
-  // A 700,000-byte binding limit: one image of x or y (409,600 bytes) per chunk, 3 chunks each way
+  // 200 tiles of 4x4 (two 40x40 images): the grad weight stores its products, and then takes 6x6 tiles too
+  ran = await check(gpu, [2, 40, 40, 64], 64, [1, 1, 1, 1], rng, 'winograd6', 'winograd6');
+  assert.is(ran.get('winograd6_input'), 3, 'forward, grad input and grad weight');
+  assert.is(ran.get('winograd6_dy'), 1);
+  assert.is(ran.get('winograd6_grad_weight_output'), 1);
+  assert.is(ran.get('winograd_input') ?? 0, 0);
+  // A 700,000-byte binding limit: one image of x or y (409,600 bytes) per chunk, 3 chunks each way; one slice of
+  // 6x6 tiles' grad-weight products (64 * 64 * 64 floats, 1,048,576 bytes) does not fit, 4x4 tiles' (589,824) do
   const narrow = Object.create(gpu, { limits: { value: { ...gpu.limits, maxStorageBufferBindingSize: 700000 } } }) as Gpu;
-  ran = await check(narrow, [3, 40, 40, 64], 64, [1, 1, 1, 1], rng, 'winograd6');
+  ran = await check(narrow, [3, 40, 40, 64], 64, [1, 1, 1, 1], rng, 'winograd6', 'winograd');
   assert.is(ran.get('winograd_gemm'), 3 + 3, 'forward and grad input ran 3 chunks each');
   // A texture limit of 576 texels holds 4x4 tiles' V and M at 64 channels (9 * 64 texels wide) but not 6x6 ones'
-  // (16 * 64): F(4x4) runs instead
+  // (16 * 64): F(4x4) runs in all three directions instead
   const low = Object.create(gpu, { limits: { value: { ...gpu.limits, maxTextureDimension2D: 576 } } }) as Gpu;
-  await check(low, [2, 40, 36, 64], 64, [1, 1, 1, 1], rng, 'winograd');
+  await check(low, [2, 40, 36, 64], 64, [1, 1, 1, 1], rng, 'winograd', 'winograd');
 });
 
 test('the folded Winograd grad weight slices its tiles for a GPU, not for a software driver\'s few threads', async () => {

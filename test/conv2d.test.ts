@@ -176,7 +176,8 @@ test('the texture kernels are the ones picked where the shapes allow', async () 
   assert.is(winogradTileFor(hardware, 224, 224), 4);
   assert.is(onSoftware([1, 224, 224, 64], [3, 3, 64, 64]).forward, 'winograd6');
   assert.is(onSoftware([1, 224, 224, 64], [3, 3, 64, 64]).gradInput, 'winograd6');
-  assert.is(onSoftware([1, 224, 224, 64], [3, 3, 64, 64]).gradWeight, 'winograd');
+  assert.is(onSoftware([1, 224, 224, 64], [3, 3, 64, 64]).gradWeight, 'winograd6');  // many tiles: stored, 6x6
+  assert.is(onSoftware([1, 28, 28, 512], [3, 3, 512, 512]).gradWeight, 'winograd');  // folded: 4x4 tiles only
   // On a GPU 'auto' takes Winograd only from 256 channels in and out; a software adapter takes it at any count
   assert.ok(winogradSuitsChannels(software, 'auto', 64, 64));
   assert.not.ok(winogradSuitsChannels(hardware, 'auto', 128, 256));

@@ -1,6 +1,7 @@
-// Part of the Winograd F(6x6, 3x3) kernels (winograd6_input.wgsl, winograd6_output.wgsl, winograd6_weights.wgsl),
-// pasted in where they say `// #include parts/winograd_f6.wgsl` (src/gpu/pipelines.ts): the tile sizes and the three
-// one-dimensional transforms, applied to a column (or row) of 4 channels at once. The interpolation points are 0, 1,
+// Part of the Winograd F(6x6, 3x3) kernels (winograd6_input.wgsl, winograd6_output.wgsl, winograd6_weights.wgsl,
+// and the grad weight's winograd6_dy.wgsl and winograd6_grad_weight_output.wgsl), pasted in where they say
+// `// #include parts/winograd_f6.wgsl` (src/gpu/pipelines.ts): the tile sizes and the one-dimensional transforms
+// (the grad weight's are A and G^T, the forward's transposed), applied to a column (or row) of 4 channels at once. The interpolation points are 0, 1,
 // -1, 2, -2, 1/2, -1/2 and infinity (Lavin and Gray, 2015; the matrices of Lavin's wincnn for them, checked against
 // the direct correlation in float64 to 2e-16):
 //   B^T = [1 0 -21/4 0 21/4 0 -1 0; 0 1 1 -17/4 -17/4 1 1 0; 0 -1 1 17/4 -17/4 -1 1 0;
@@ -63,5 +64,29 @@ fn at(z: array<vec4f, 8>) -> array<vec4f, 6> {
     m12 + 8.0 * m34 + 0.125 * m56,
     p12 + 16.0 * p34 + 0.0625 * p56,
     m12 + 32.0 * m34 + 0.03125 * m56 + z[7],
+  );
+}
+
+// A z: a column of a dy tile to the transformed tile's (the grad weight's D = A dY A^T): z's polynomial
+// z0 + z1 p + ... + z5 p^5 at each point p (its even and odd parts shared by p and -p), and z5 at infinity.
+fn af(z: array<vec4f, 6>) -> array<vec4f, 8> {
+  let e1 = z[0] + z[2] + z[4];
+  let o1 = z[1] + z[3] + z[5];
+  let e2 = z[0] + 4.0 * z[2] + 16.0 * z[4];
+  let o2 = 2.0 * z[1] + 8.0 * z[3] + 32.0 * z[5];
+  let e3 = z[0] + 0.25 * z[2] + 0.0625 * z[4];
+  let o3 = 0.5 * z[1] + 0.125 * z[3] + 0.03125 * z[5];
+  return array<vec4f, 8>(z[0], e1 + o1, e1 - o1, e2 + o2, e2 - o2, e3 + o3, e3 - o3, z[5]);
+}
+
+// G^T z: a column of summed products to the filter gradient's (dw = G^T P G).
+fn gtf(z: array<vec4f, 8>) -> array<vec4f, 3> {
+  let p12 = z[1] + z[2];
+  let p34 = z[3] + z[4];
+  let p56 = z[5] + z[6];
+  return array<vec4f, 3>(
+    z[0] - p12 * (2.0 / 9.0) + p34 * (1.0 / 90.0) + p56 * (32.0 / 45.0),
+    (z[2] - z[1]) * (2.0 / 9.0) + (z[3] - z[4]) * (1.0 / 45.0) + (z[5] - z[6]) * (16.0 / 45.0),
+    p34 * (2.0 / 45.0) + p56 * (8.0 / 45.0) - p12 * (2.0 / 9.0) + z[7],
   );
 }

@@ -28,16 +28,18 @@
 //                winograd_grad_weight_output   sums the slices and applies G^T (.) G
 // (src/kernels/conv2d.ts says where the line between them lies and why.)
 //
-// Large outputs may take F(6x6, 3x3) instead for the forward and grad input (winograd6_input, winograd6_output,
-// winograd6_weights; the products are the same kernel over 64 points): each 6x6 tile comes from the 8x8 patch under
-// it, 64 products per 36 outputs, 1.78 multiply-adds per output against 2.25, and fewer bytes of V and M per output
-// in the same proportion. Tiles that overhang the output waste more of it than 4x4 ones do, so conv2d.ts's
-// winogradTileFor takes it only where the tiles cover the output with at most 0.85 of 4x4 tiles' points (224x224
-// and 112x112: 0.82; 56x56: 0.91). On llvmpipe the 224x224x64 forward went from 89-97 ms to 78-79 at batch 1 and
-// its grad input from 91-96 to 75-81 (interleaved `bench:kernels` runs); its transforms, whose 8x8 patches spill
-// more registers, did not get faster, the products and copies did. Rounding grows with the larger points: about
-// twice F(4x4)'s in RMS (2x10^-6 of the output's scale at 36x36x64, 1e-6 at 24x24x512), the same maximum.
-// The grad weight keeps F(3x3, 4x4).
+// Large outputs may take F(6x6, 3x3) instead (winograd6_input, winograd6_output, winograd6_weights, and for the grad
+// weight F(3x3, 6x6)'s winograd6_dy and winograd6_grad_weight_output; the product kernels are the same over 64
+// points): each 6x6 tile comes from the 8x8 patch under it, 64 products per 36 outputs, 1.78 multiply-adds per
+// output against 2.25, and fewer bytes of V, M and D per output in the same proportion. Tiles that overhang the
+// output waste more of it than 4x4 ones do, so conv2d.ts's winogradTileFor takes it only where the tiles cover the
+// output with at most 0.85 of 4x4 tiles' points (224x224 and 112x112: 0.82; 56x56: 0.91), on a software adapter.
+// On llvmpipe, in runs alternating the two in one process (medians of 8-10, ms, 4x4 / 6x6): 224x224x64 at batch 1
+// forward 91.5 / 81.7, grad input 95.1 / 81.8, grad weight 134.5 / 119.0; 112x112x64->128 41.6 / 40.0,
+// 40.2 / 37.4, 50.0 / 47.6; at batch 8, 224x224x64's forward 843 / 719 and grad weight 1003 / 971. Its transforms,
+// whose 8x8 patches spill more registers, did not get faster; the products and copies did. The folded grad weight
+// keeps 4x4 tiles. Rounding grows with the larger points: about twice F(4x4)'s in RMS (2x10^-6 of the output's scale
+// at 36x36x64, 1e-6 at 24x24x512), the same maximum.
 //
 // Rounding: the transforms scale by up to 5 (B), 1/24 (G) and 8 (A), so results differ from the direct
 // convolution's by a few float32 roundings more: 1e-6 to 1e-5 of the output's scale, the more the more channels
@@ -74,7 +76,7 @@ function pointsOf(s: WinogradShape): number {
 }
 
 /** The transform kernel's shader for this tile size: winograd_<kind>.wgsl for 4x4 tiles, winograd6_<kind>.wgsl for 6x6. */
-function transformKernel(kind: 'input' | 'output' | 'weights', tile: WinogradTile): string {
+function transformKernel(kind: 'input' | 'output' | 'weights' | 'dy' | 'grad_weight_output', tile: WinogradTile): string {
   return tile === 6 ? `winograd6_${kind}` : `winograd_${kind}`;
 }
 
@@ -224,26 +226,27 @@ function sliceTiles(T: number, wanted: number): { tilesPerSlice: number; slices:
 
 /**
  * dw (3, 3, K, C) of the convolution of x (N, H, W, K) giving dy (N, OH, OW, C), over the chunks winogradChunks
- * gave, into `dw`. Needs C % 64 == 0 (winogradChunks checks it) and 36 * K * C floats within one storage binding.
+ * gave, into `dw`. Needs C % 64 == 0 (winogradChunks checks it) and points * K * C floats within one storage binding.
  */
 export function winogradGradWeight(
   gpu: Gpu, what: string, s: WinogradShape, chunks: Array<[number, number]>, x: GpuTensor, dy: GpuTensor, dw: GpuTensor,
 ): void {
   const { tiles, perSlice, mostRows } = gradWeightLayout(gpu, s);
+  const points = pointsOf(s);
   const maxBinding = gpu.limits.maxStorageBufferBindingSize ?? 134217728;
-  const sliceBytes = 36 * s.K * s.C * 4; // one tile slice's 36 products
+  const sliceBytes = points * s.K * s.C * 4; // one tile slice's products
   // Tile slices per chunk: enough octets for every core (or GPU unit), at least 16 tiles each.
-  const slicesFor = (T: number) => Math.max(1, Math.min(Math.ceil(TARGET_OCTETS / (36 * perSlice)), Math.floor(T / 16)));
+  const slicesFor = (T: number) => Math.max(1, Math.min(Math.ceil(TARGET_OCTETS / (points * perSlice)), Math.floor(T / 16)));
   const capacity = Math.max(1, Math.min(Math.floor(maxBinding / sliceBytes),
     chunks.reduce((n, [, count]) => n + slicesFor(count * tiles), 0)));
-  // (capacity, 36, K, C): [tile slice][xi][k][c], flushed into dw whenever the next chunk would not fit
-  const partial = GpuTensor.empty(gpu, [capacity, 36, s.K, s.C], 'f32', 'conv2d.winograd.partial');
+  // (capacity, points, K, C): [tile slice][xi][k][c], flushed into dw whenever the next chunk would not fit
+  const partial = GpuTensor.empty(gpu, [capacity, points, s.K, s.C], 'f32', 'conv2d.winograd.partial');
   let filled = 0;
   let flushed = false;
   const flush = () => {
     const count = (s.K * s.C) / 4;
     gpu.batcher.dispatch({
-      kernel: gpu.pipelines.get('winograd_grad_weight_output', { WG }),
+      kernel: gpu.pipelines.get(transformKernel('grad_weight_output', s.tile), { WG }),
       what: `${what}: winograd output transform of ${filled} slices`,
       params: packParams([['u32', s.K], ['u32', s.C], ['u32', filled], ['u32', count], ['u32', flushed ? 1 : 0]]),
       buffers: [{ buffer: partial.buffer, offset: 0, size: filled * sliceBytes }, dw.binding],
@@ -258,7 +261,7 @@ export function winogradGradWeight(
     if (filled + used > capacity) flush();
     const { v, d } = transformChunk(gpu, what, s, n0, count, mostRows, x, dy);
     // a slice of work per point and tile slice
-    dispatchGradWeight(gpu, `${what}: winograd products`, 'winograd_grad_weight', s, T, tilesPerSlice, 36 * used,
+    dispatchGradWeight(gpu, `${what}: winograd products`, 'winograd_grad_weight', s, T, tilesPerSlice, points * used,
       v, d, { buffer: partial.buffer, offset: filled * sliceBytes, size: used * sliceBytes });
     filled += used;
   }
@@ -266,12 +269,8 @@ export function winogradGradWeight(
   partial.release(); // its next owner's work is recorded after the dispatches above
 }
 
-/**
- * What both grad-weight forms size their work by: octets of 32 x 32 of dw per slice, and the scratch rows. The grad
- * weight's kernels are F(3x3, 4x4)'s only.
- */
+/** What both grad-weight forms size their work by: octets of 32 x 32 of dw per slice, and the scratch rows. */
 function gradWeightLayout(gpu: Gpu, s: WinogradShape): { tiles: number; perSlice: number; mostRows: number } {
-  if (s.tile !== 4) throw new Error(`the Winograd grad weight takes 4x4 tiles, not ${s.tile}x${s.tile}`);
   const tiles = tilesPerImage(s);
   return { tiles, perSlice: (s.C / 32) * (s.K / 32), mostRows: Math.min(s.N, imagesPerChunk(gpu, s)) * tiles };
 }
@@ -290,7 +289,7 @@ function dispatchGradWeight(
   const groupsPerSlice = Math.ceil((colBlocks * rowBlocks) / (WG / 8));
   const groups = adapterGrid(gpu, groupsPerSlice * slices, 1);
   gpu.batcher.dispatch({
-    kernel: gpu.pipelines.get(kernel, { WG }), what,
+    kernel: gpu.pipelines.get(kernel, kernel === 'winograd_grad_weight' ? { WG, POINTS: pointsOf(s) } : { WG }), what,
     params: packParams([['u32', T], ['u32', s.K], ['u32', s.C], ['u32', tilesPerSlice], ['u32', colBlocks],
       ['u32', rowBlocks], ['u32', groupsPerSlice], ['u32', groups[0]], ['u32', slices]]),
     buffers: [v, d, out],
@@ -300,18 +299,19 @@ function dispatchGradWeight(
 
 /**
  * Dispatches the grad weight's transforms of images [n0, n0 + count): V from x (winograd_input) and D from dy
- * (winograd_dy), into the device's scratch textures (T rows, 36 * channels / 4 texels), which it returns.
+ * (winograd_dy), or their 6x6-tile forms, into the device's scratch textures (T rows, points * channels / 4 texels),
+ * which it returns.
  */
 function transformChunk(
   gpu: Gpu, what: string, s: WinogradShape, n0: number, count: number, mostRows: number, x: GpuTensor, dy: GpuTensor,
 ): { v: GPUTextureView; d: GPUTextureView } {
-  const tilesH = Math.ceil(s.OH / 4);
-  const tilesW = Math.ceil(s.OW / 4);
+  const tilesH = Math.ceil(s.OH / s.tile);
+  const tilesW = Math.ceil(s.OW / s.tile);
   const T = count * tilesH * tilesW;
   const v = inputTransform(gpu, what, s, n0, count, mostRows, x, 'x');
   const dyCount = (T * s.C) / 4;
-  const d = filledTexture(gpu, 'm', 9 * s.C, T, mostRows, (buffer) => gpu.batcher.dispatch({
-    kernel: gpu.pipelines.get('winograd_dy', { WG }), what: `${what}: winograd dy transform`,
+  const d = filledTexture(gpu, 'm', (pointsOf(s) / 4) * s.C, T, mostRows, (buffer) => gpu.batcher.dispatch({
+    kernel: gpu.pipelines.get(transformKernel('dy', s.tile), { WG }), what: `${what}: winograd dy transform`,
     params: packParams([['u32', s.OH], ['u32', s.OW], ['u32', s.C], ['u32', tilesH], ['u32', tilesW], ['u32', dyCount]]),
     buffers: [activationTexture(gpu, dy, n0, count, 'dy'), buffer.binding],
     workgroups: adapterGrid(gpu, dyCount, WG),
@@ -335,6 +335,8 @@ export function foldedSliceCapacity(gpu: Gpu, K: number, C: number): number {
 export function winogradGradWeightFolded(
   gpu: Gpu, what: string, s: WinogradShape, chunks: Array<[number, number]>, x: GpuTensor, dy: GpuTensor,
 ): GpuTensor {
+  // its kernel folds F(3x3, 4x4)'s G^T (.) G in as it goes
+  if (s.tile !== 4) throw new Error(`the folded Winograd grad weight takes 4x4 tiles, not ${s.tile}x${s.tile}`);
   const { tiles, perSlice, mostRows } = gradWeightLayout(gpu, s);
   // Tile slices per chunk: enough octets for every core (or GPU unit: foldedTargetOctets), at least 16 tiles each,
   // and all chunks' slices within one binding.

@@ -4,8 +4,7 @@
 //
 // 3x3 stride-1 convolutions (all of VGG19's but the RGB first layer, most of ResNet's) go by
 // Winograd's F(4x4, 3x3) in all three directions where the channels suit its product kernels
-// (src/kernels/conv2d-winograd.ts; F(6x6, 3x3) for the forward and grad input of large outputs on a software
-// adapter, winogradTileFor): a quarter of the multiply-adds; 1.8x (forward, 14x14x512, batch 1) to 3.6x
+// (src/kernels/conv2d-winograd.ts; F(6x6, 3x3) for large outputs on a software adapter, winogradTileFor): a quarter of the multiply-adds; 1.8x (forward, 14x14x512, batch 1) to 3.6x
 // (grad weight, 56x56x256, batch 8) the implicit GEMM below in `npm run bench:kernels` on llvmpipe (the README's
 // kernel section); on a GPU (an NVIDIA H200) only from 256 channels (winogradSuitsChannels) and for a grad weight over
 // enough tiles (winogradGradWeightForm). Otherwise each
@@ -185,10 +184,10 @@ function gradInputPlan(gpu: Gpu, d: Dims, o: Conv2dOptions): WinogradPlan | null
   return plan(tile) ?? (tile === 6 ? plan(4) : null);
 }
 
-/** GRAFT_WINOGRAD_TILE=4|6 (default auto) forces the forward's and grad input's Winograd tile for the process. */
+/** GRAFT_WINOGRAD_TILE=4|6 (default auto) forces the Winograd tile for the process (the folded grad weight's is 4). */
 let forcedTile = envChoice<'auto' | '4' | '6'>('GRAFT_WINOGRAD_TILE', ['auto', '4', '6'], 'auto');
 
-/** Forces the Winograd tile of the forward and grad input (tests, A/B bench); returns the previous setting. */
+/** Forces the Winograd tile (tests, A/B bench); returns the previous setting. */
 export function setWinogradTile(tile: 'auto' | WinogradTile): 'auto' | WinogradTile {
   const previous = forcedTile === 'auto' ? 'auto' : (Number(forcedTile) as WinogradTile);
   forcedTile = tile === 'auto' ? 'auto' : (String(tile) as '4' | '6');
@@ -196,8 +195,8 @@ export function setWinogradTile(tile: 'auto' | WinogradTile): 'auto' | WinogradT
 }
 
 /**
- * The Winograd tile for a forward or grad input of an OH x OW output: F(6x6, 3x3) where its tiles cover the
- * output with at most WINOGRAD6_MOST_WORK of F(4x4, 3x3)'s points (64 per 6x6 tile against 36 per 4x4: 0.79 when
+ * The Winograd tile for a convolution whose output (for the grad input, input) is OH x OW: 6x6 where its tiles
+ * cover the output with at most WINOGRAD6_MOST_WORK of F(4x4, 3x3)'s points (64 per 6x6 tile against 36 per 4x4: 0.79 when
  * both tile the output exactly, 0.82 at 224x224 and 112x112, 0.91 at 56x56, 1.0 at 14x14), on a software adapter.
  */
 export function winogradTileFor(adapter: { isSoftware: boolean }, OH: number, OW: number): WinogradTile {
@@ -224,21 +223,25 @@ export function winogradSuitsChannels(adapter: { isSoftware: boolean }, path: Co
   return adapter.isSoftware || path === 'winograd' || Math.min(Cin, Cout) >= WINOGRAD_MIN_CHANNELS_ON_GPU;
 }
 
-interface GradWeightPlan {
-  chunks: Array<[number, number]>;
+interface GradWeightPlan extends WinogradPlan {
   form: 'folded' | 'stored';
 }
 
 function gradWeightPlan(gpu: Gpu, d: Dims, o: Conv2dOptions): GradWeightPlan | null {
-  // The products of one slice of tiles (36 * Cin * Cout floats) must fit a storage binding.
-  const sliceBytes = 36 * d.Cin * d.Cout * 4;
-  if (sliceBytes > (gpu.limits.maxStorageBufferBindingSize ?? 134217728)) return null;
-  const chunks = winogradPlan(gpu, 'conv2d grad weight', d, o, winogradForward(d, o, 4))?.chunks;
-  if (!chunks) return null;
+  // The products of one slice of tiles (points * Cin * Cout floats) must fit a storage binding.
+  const fits = (tile: WinogradTile) => (tile + 2) ** 2 * d.Cin * d.Cout * 4 <= (gpu.limits.maxStorageBufferBindingSize ?? 134217728);
+  const plan4 = fits(4) ? winogradPlan(gpu, 'conv2d grad weight', d, o, winogradForward(d, o, 4)) : null;
+  if (!plan4) return null;
   const form = winogradGradWeightForm(gpu.adapter, forcedPath, tilesOf(d));
   // The folded form keeps one slice of 9 taps per chunk: past its capacity, the stored form.
-  if (form === 'folded' && chunks.length > foldedSliceCapacity(gpu, d.Cin, d.Cout)) return { chunks, form: 'stored' };
-  return form ? { chunks, form } : null;
+  if (!form) return null;
+  if (form === 'folded' && plan4.chunks.length <= foldedSliceCapacity(gpu, d.Cin, d.Cout)) return { ...plan4, form };
+  // The stored form takes 6x6 tiles where the forward would (many tiles: the folded kernel is 4x4's only).
+  if (winogradTileFor(gpu.adapter, d.OH, d.OW) === 6 && fits(6)) {
+    const plan6 = winogradPlan(gpu, 'conv2d grad weight', d, o, winogradForward(d, o, 6));
+    if (plan6) return { ...plan6, form: 'stored' };
+  }
+  return { ...plan4, form: 'stored' };
 }
 
 /** The forward's kernel where Winograd does not apply. */
@@ -315,7 +318,7 @@ export function conv2dKernelNames(
   return {
     forward: winogradName(forwardPlan(gpu, d, o)) ?? gemmForwardKernel(gpu, d),
     gradInput: winogradName(gradInputPlan(gpu, d, o)) ?? gemmGradInputKernel(gpu, d),
-    gradWeight: gradWeightPlan(gpu, d, o) ? 'winograd' : gemmGradWeightKernel(gpu, d),
+    gradWeight: winogradName(gradWeightPlan(gpu, d, o)) ?? gemmGradWeightKernel(gpu, d),
   };
 }
 
@@ -476,10 +479,9 @@ export function conv2dGradWeight(
   const K = d.KH * d.KW * d.Cin;
   const plan = gradWeightPlan(gpu, d, o);
   if (plan) {
-    const shape = winogradForward(d, o, 4); // the grad weight's kernels are F(3x3, 4x4)'s
-    if (plan.form === 'folded') return winogradGradWeightFolded(gpu, desc, shape, plan.chunks, x, dy);
+    if (plan.form === 'folded') return winogradGradWeightFolded(gpu, desc, plan.shape, plan.chunks, x, dy);
     const dw = GpuTensor.empty(gpu, weightShape, 'f32', 'conv2d.dw'); // (3, 3, Cin, Cout)
-    winogradGradWeight(gpu, desc, shape, plan.chunks, x, dy, dw);
+    winogradGradWeight(gpu, desc, plan.shape, plan.chunks, x, dy, dw);
     return dw;
   }
   const kernelName = gemmGradWeightKernel(gpu, d);
