@@ -36,10 +36,14 @@ override WG: u32 = 64u;
 override PACKED_F16: bool = false;
 // Points of the transformed tile: 36 (F(4x4, 3x3)) or 64 (F(6x6, 3x3)).
 override POINTS: u32 = 36u;
+// M stored point-major, m (POINTS, T, N), rather than (T, POINTS, N): the grad weight's products (conv2d-winograd.ts
+// runs this kernel over tiles as the reduction, x's channels as the rows T and dy's as the columns N).
+override POINT_MAJOR: bool = false;
 
 const TM: u32 = 16u;
 
 var<private> pointCol: u32;  // xi * N / 4: the first texel of this octet's point in each row of M
+var<private> pointIndex: u32;  // xi
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: u32,
@@ -108,10 +112,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
   let channels = params.N;
   let stride4 = n4;
   pointCol = xi * n4;
+  pointIndex = xi;
   // #include parts/octet_store_16x2.wgsl
 }
 
-// m[row][xi][4 col .. 4 col + 3] (stride4 is N / 4, so pointCol = xi * stride4); rows past T are skipped.
+// m[row][xi][4 col .. 4 col + 3] (stride4 is N / 4, so pointCol = xi * stride4), or m[xi][row][..] when
+// POINT_MAJOR; rows past T are skipped.
 fn store(row: u32, col: u32, stride4: u32, value: vec4f) {
-  if (row < params.T) { m[row * POINTS * stride4 + pointCol + col] = value; }
+  if (row < params.T) {
+    let at = select(row * POINTS * stride4 + pointCol, (pointIndex * params.T + row) * stride4, POINT_MAJOR);
+    m[at + col] = value;
+  }
 }

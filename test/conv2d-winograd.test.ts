@@ -37,6 +37,9 @@ test.after.each(() => {
   setWinogradTile(previousTile);
 });
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+/** A view of `gpu` with some of its limits lowered (the same device runs the work). */
+const withLimits = (gpu: Gpu, limits: Partial<Gpu['limits']>) =>
+  Object.create(gpu, { limits: { value: { ...gpu.limits, ...limits } } }) as Gpu;
 // Winograd's transforms add a few float32 roundings: about 1e-6 of the output's scale at these sizes.
 const TOL = { atol: 1e-3, rtol: 1e-3 };
 
@@ -86,11 +89,21 @@ test('Winograd forward, grad input and grad weight match the reference', async (
   assert.is(ran.get('winograd_gemm'), 2, 'forward and grad input each ran the products once');
   assert.is(ran.get('winograd_grad_weight_folded'), 1, '6 tiles: the grad weight folds its output transform in');
   assert.is(ran.get('winograd_grad_weight') ?? 0, 0);
-  // 128 tiles over the batch: the grad weight stores its 36 products, then transforms them
-  ran = await check(gpu, [8, 16, 16, 64], 64, [1, 1, 1, 1], rng);
+  // 128 tiles over the batch: on a GPU the grad weight stores its 36 products, then transforms them; on a software
+  // adapter, with 64 x channels, it runs them by the forward's product kernel over the tiles (V transposed, D blocked)
+  ran = await check(asAdapter(gpu, false), [8, 16, 16, 64], 64, [1, 1, 1, 1], rng);
   assert.is(ran.get('winograd_grad_weight'), 1);
   assert.is(ran.get('winograd_grad_weight_output'), 1);
   assert.is(ran.get('winograd_grad_weight_folded') ?? 0, 0);
+  ran = await check(asAdapter(gpu, true), [8, 16, 16, 64], 64, [1, 1, 1, 1], rng);
+  assert.is(ran.get('winograd_input_t'), 1);
+  assert.is(ran.get('winograd_dy_b'), 1);
+  assert.is(ran.get('winograd_gemm'), 3, 'forward, grad input and the grad weight\'s products');
+  assert.is(ran.get('winograd_grad_weight_output'), 1);
+  assert.is(ran.get('winograd_grad_weight') ?? 0, 0);
+  // 128 x channels: the stored form on a software adapter too
+  ran = await check(asAdapter(gpu, true), [8, 16, 16, 128], 64, [1, 1, 1, 1], rng);
+  assert.is(ran.get('winograd_grad_weight'), 1);
   // asymmetric and wide padding: grad input pads 2 - p, so 2 becomes 0 and 0 becomes 2
   await check(gpu, [1, 10, 11, 64], 64, [0, 2, 1, 0], rng);
   await check(gpu, [6, 12, 13, 64], 64, [2, 0, 0, 1], rng); // 12x12 outputs: 54 tiles
@@ -116,21 +129,25 @@ test('Winograd F(6x6, 3x3) matches the reference in all three directions, in chu
   // asymmetric and wide padding (grad input pads 2 - p), and 512 channels both ways (rounding grows with them)
   await check(gpu, [1, 10, 11, 64], 64, [0, 2, 1, 0], rng, 'winograd6');
   await check(gpu, [1, 8, 7, 512], 512, [1, 1, 1, 1], rng, 'winograd6');
-  // 200 tiles of 4x4 (two 40x40 images): the grad weight stores its products, and then takes 6x6 tiles too
-  ran = await check(gpu, [2, 40, 40, 64], 64, [1, 1, 1, 1], rng, 'winograd6', 'winograd6');
+  // 200 tiles of 4x4 (two 40x40 images): the grad weight takes 6x6 tiles too, stored (a GPU) or run by the
+  // forward's product kernel (a software adapter, 64 x channels)
+  ran = await check(asAdapter(gpu, false), [2, 40, 40, 64], 64, [1, 1, 1, 1], rng, 'winograd6', 'winograd6');
   assert.is(ran.get('winograd6_input'), 3, 'forward, grad input and grad weight');
   assert.is(ran.get('winograd6_dy'), 1);
   assert.is(ran.get('winograd6_grad_weight_output'), 1);
   assert.is(ran.get('winograd_input') ?? 0, 0);
+  ran = await check(asAdapter(gpu, true), [2, 40, 40, 64], 64, [1, 1, 1, 1], rng, 'winograd6', 'winograd6');
+  assert.is(ran.get('winograd6_input_t'), 1);
+  assert.is(ran.get('winograd6_dy_b'), 1);
+  assert.is(ran.get('winograd6_grad_weight_output'), 1);
   // A 700,000-byte binding limit: one image of x or y (409,600 bytes) per chunk, 3 chunks each way; one slice of
   // 6x6 tiles' grad-weight products (64 * 64 * 64 floats, 1,048,576 bytes) does not fit, 4x4 tiles' (589,824) do
-  const narrow = Object.create(gpu, { limits: { value: { ...gpu.limits, maxStorageBufferBindingSize: 700000 } } }) as Gpu;
+  const narrow = withLimits(asAdapter(gpu, false), { maxStorageBufferBindingSize: 700000 });
   ran = await check(narrow, [3, 40, 40, 64], 64, [1, 1, 1, 1], rng, 'winograd6', 'winograd');
   assert.is(ran.get('winograd_gemm'), 3 + 3, 'forward and grad input ran 3 chunks each');
   // A texture limit of 576 texels holds 4x4 tiles' V and M at 64 channels (9 * 64 texels wide) but not 6x6 ones'
   // (16 * 64): F(4x4) runs in all three directions instead
-  const low = Object.create(gpu, { limits: { value: { ...gpu.limits, maxTextureDimension2D: 576 } } }) as Gpu;
-  await check(low, [2, 40, 36, 64], 64, [1, 1, 1, 1], rng, 'winograd', 'winograd');
+  await check(withLimits(gpu, { maxTextureDimension2D: 576 }), [2, 40, 36, 64], 64, [1, 1, 1, 1], rng, 'winograd', 'winograd');
 });
 
 test('the folded Winograd grad weight slices its tiles for a GPU, not for a software driver\'s few threads', async () => {
@@ -162,23 +179,33 @@ test('Winograd splits batches into chunks by texture height and by binding size,
   const rng = new Rng(32);
   // A texture limit of 576 texels (9 * 64, the V and M textures' width for 64 channels, and x's activation texture
   // width at 36 pixels): 40x36 outputs make 90 tiles per image, so 6 images per chunk and 3 chunks for 15 images.
-  const texLimits = { ...real.limits, maxTextureDimension2D: 576 };
-  const tall = Object.create(real, { limits: { value: texLimits } }) as Gpu;
+  // Seen as a GPU, the grad weight stores its products; as a software adapter it runs them over the tiles by the
+  // forward's product kernel (64 x channels), slice by slice of tiles.
+  const onGpu = asAdapter(real, false);
+  const onSoftware = asAdapter(real, true);
+  const tall = withLimits(onGpu, { maxTextureDimension2D: 576 });
   let ran = await check(tall, [15, 40, 36, 64], 64, [1, 1, 1, 1], rng);
   assert.is(ran.get('winograd_input'), 3 * 3, 'forward (x), grad input (dy) and grad weight (x) ran 3 chunks each');
   assert.is(ran.get('winograd_grad_weight_output'), 1, 'all products fit one buffer: one output transform');
+  // The same limit on a software adapter: V transposed for 64 tiles is 36 * 64 / 4 = 576 texels wide, so chunks of
+  // 6, 6 and 3 images (540, 540 and 270 tiles) run in 9, 9 and 5 slices of 64 tiles (60 or 54 real, then zeros)
+  ran = await check(withLimits(onSoftware, { maxTextureDimension2D: 576 }), [15, 40, 36, 64], 64, [1, 1, 1, 1], rng);
+  assert.is(ran.get('winograd_input_t'), 9 + 9 + 5);
+  assert.is(ran.get('winograd_grad_weight_output'), 1, 'all 23 slices\' products fit one buffer');
   // A 700,000-byte binding limit: one image of x or y (409,600 bytes) per chunk, and room for only one slice of the
   // grad weight's products (589,824 bytes), so each chunk's products are added into dw before the next.
-  const bindLimits = { ...real.limits, maxStorageBufferBindingSize: 700000 };
-  const narrow = Object.create(real, { limits: { value: bindLimits } }) as Gpu;
-  ran = await check(narrow, [3, 40, 40, 64], 64, [1, 1, 1, 1], rng);
+  ran = await check(withLimits(onGpu, { maxStorageBufferBindingSize: 700000 }), [3, 40, 40, 64], 64, [1, 1, 1, 1], rng);
   assert.is(ran.get('winograd_gemm'), 3 + 3, 'forward and grad input ran 3 chunks each');
   assert.is(ran.get('winograd_grad_weight_output'), 3, 'the grad weight added 3 groups of products into dw');
+  ran = await check(withLimits(onSoftware, { maxStorageBufferBindingSize: 700000 }), [3, 40, 40, 64], 64, [1, 1, 1, 1], rng);
+  assert.is(ran.get('winograd_gemm'), 3 + 3 + 3, 'forward, grad input and grad weight ran 3 chunks each');
+  assert.is(ran.get('winograd_grad_weight_output'), 3, 'the grad weight added 3 groups of products into dw');
   // At most 3 workgroups per dimension: every grid folds into y.
-  const foldLimits = { ...real.limits, maxComputeWorkgroupsPerDimension: 3 };
-  const folded = Object.create(real, { limits: { value: foldLimits } }) as Gpu;
+  const folded = withLimits(real, { maxComputeWorkgroupsPerDimension: 3 });
   await check(folded, [4, 16, 16, 64], 64, [1, 1, 1, 1], rng);
   await check(folded, [2, 8, 8, 64], 64, [1, 1, 1, 1], rng);
+  ran = await check(withLimits(onSoftware, { maxComputeWorkgroupsPerDimension: 3 }), [8, 16, 16, 64], 64, [1, 1, 1, 1], rng);
+  assert.is(ran.get('winograd_input_t'), 1);
 });
 
 test('the folded Winograd grad weight adds the slices of several chunks of images', async () => {

@@ -149,17 +149,22 @@ test('the texture kernels are the ones picked where the shapes allow', async () 
   // 'auto' chooses by the kind of adapter: these checks view this device as a software one (and as a GPU below)
   const softwareView = asAdapter(gpu, true);
   const onSoftware = (x: number[], w: number[]) => namesOn(softwareView, 'auto', x, w);
-  // Winograd's grad weight is stored from 128 tiles on a software adapter and from 64 on a GPU, folded below; under
-  // 'auto' a GPU takes the implicit GEMM instead of folding, under 'winograd' it folds too
+  // Winograd's grad weight (of 512 x channels) is stored from 128 tiles on a software adapter and from 64 on a GPU,
+  // folded below; under 'auto' a GPU takes the implicit GEMM instead of folding, under 'winograd' it folds too
   const software = { isSoftware: true };
   const hardware = { isSoftware: false };
-  assert.is(winogradGradWeightForm(software, 'auto', 63), 'folded');
-  assert.is(winogradGradWeightForm(software, 'auto', 127), 'folded');
-  assert.is(winogradGradWeightForm(software, 'auto', 128), 'stored');
-  assert.is(winogradGradWeightForm(hardware, 'auto', 63), null);
-  assert.is(winogradGradWeightForm(hardware, 'winograd', 63), 'folded');
-  assert.is(winogradGradWeightForm(hardware, 'auto', 64), 'stored');
-  assert.is(winogradGradWeightForm(hardware, 'winograd', 64), 'stored');
+  assert.is(winogradGradWeightForm(software, 'auto', 63, 512), 'folded');
+  assert.is(winogradGradWeightForm(software, 'auto', 127, 512), 'folded');
+  assert.is(winogradGradWeightForm(software, 'auto', 128, 512), 'stored');
+  assert.is(winogradGradWeightForm(hardware, 'auto', 63, 512), null);
+  assert.is(winogradGradWeightForm(hardware, 'winograd', 63, 512), 'folded');
+  assert.is(winogradGradWeightForm(hardware, 'auto', 64, 512), 'stored');
+  assert.is(winogradGradWeightForm(hardware, 'winograd', 64, 512), 'stored');
+  // Over many tiles a software adapter runs the products of fewer than 128 x channels by the forward's kernel
+  assert.is(winogradGradWeightForm(software, 'auto', 128, 64), 'gemm');
+  assert.is(winogradGradWeightForm(software, 'auto', 128, 128), 'stored');
+  assert.is(winogradGradWeightForm(hardware, 'auto', 64, 64), 'stored');
+  assert.is(winogradGradWeightForm(software, 'auto', 127, 64), 'folded');
   assert.is(onSoftware([1, 3, 5, 64], [3, 3, 64, 512]).forward, 'winograd');
   // This device seen as a software adapter and as a GPU: 2 tiles, folded on the one, implicit GEMM on the other
   const gradWeightOn = (view: Gpu) => {

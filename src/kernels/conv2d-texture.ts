@@ -167,23 +167,24 @@ const ACTIVATION_TEXTURE_BYTES = 16 * 1024 * 1024;
 const scratchTextures = new WeakMap<GPUDevice, Map<string, Entry & { rows: number }>>();
 
 /**
- * The device's rgba32float scratch texture for `role` and row width (one per pair, kept across chunks and layers:
- * activation textures here, the Winograd transforms' V and M in conv2d-winograd.ts), replaced by one `height` rows
+ * The device's scratch texture for `role`, row width and format (rgba32float unless said; one per triple, kept
+ * across chunks and layers: activation textures here, the Winograd transforms' V and M in conv2d-winograd.ts), replaced by one `height` rows
  * tall when it has fewer than `rows`. A texture replaced here may still be used by recorded work: it is dropped,
  * not destroyed, and freed once collected. The caller copies its rows in, in order with the work.
  */
 export function scratchTexture(
   gpu: Gpu, role: string, width: number, rows: number, height: number, label: string,
+  format: 'rgba32float' | 'rgba32uint' = 'rgba32float',
 ): Entry {
   let byKey = scratchTextures.get(gpu.device);
   if (!byKey) scratchTextures.set(gpu.device, (byKey = new Map()));
-  const key = `${role} ${width}`;
+  const key = `${role} ${width} ${format}`;
   let entry = byKey.get(key);
   if (!entry || entry.rows < rows) {
     const texture = gpu.device.createTexture({
       label: `${label} ${width}x${height}`,
       size: { width, height },
-      format: 'rgba32float',
+      format,
       usage: GPUTextureUsage.COPY_DST | GPUTextureUsage.STORAGE_BINDING,
     });
     entry = { texture, view: texture.createView(), rows: height };

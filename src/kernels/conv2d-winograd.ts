@@ -26,6 +26,9 @@
 //                                              goes, storing only dw's 9 taps (then sumRows over slices of tiles)
 //   many tiles   winograd_grad_weight          one point per octet, all 36 products stored, then
 //                winograd_grad_weight_output   sums the slices and applies G^T (.) G
+//   many tiles,  winograd_input_t, winograd_dy_b, winograd_gemm: the same products run by the forward's product
+//   few channels kernel, V^T (K, tiles) D (tiles, C) per point, V written transposed and D blocked like packed
+//                weights, then winograd_grad_weight_output (a software adapter, fewer than 128 x channels)
 // (src/kernels/conv2d.ts says where the line between them lies and why.)
 //
 // Large outputs may take F(6x6, 3x3) instead (winograd6_input, winograd6_output, winograd6_weights, and for the grad
@@ -76,7 +79,9 @@ function pointsOf(s: WinogradShape): number {
 }
 
 /** The transform kernel's shader for this tile size: winograd_<kind>.wgsl for 4x4 tiles, winograd6_<kind>.wgsl for 6x6. */
-function transformKernel(kind: 'input' | 'output' | 'weights' | 'dy' | 'grad_weight_output', tile: WinogradTile): string {
+function transformKernel(
+  kind: 'input' | 'output' | 'weights' | 'dy' | 'grad_weight_output' | 'input_t' | 'dy_b', tile: WinogradTile,
+): string {
   return tile === 6 ? `winograd6_${kind}` : `winograd_${kind}`;
 }
 
@@ -127,13 +132,14 @@ export function winogradChunks(gpu: Gpu, op: string, s: WinogradShape): Array<[n
  * (winograd_input.wgsl says why not straight into the texture), copied in now, in order with the work.
  */
 function filledTexture(
-  gpu: Gpu, role: 'v' | 'm', width: number, rows: number, mostRows: number, fill: (buffer: GpuTensor) => void,
+  gpu: Gpu, role: 'v' | 'm' | 'u', width: number, rows: number, mostRows: number, fill: (buffer: GpuTensor) => void,
+  format: 'rgba32float' | 'rgba32uint' = 'rgba32float',
 ): GPUTextureView {
-  const entry = scratchTexture(gpu, role, width, rows, Math.max(rows, mostRows), `conv2d.winograd.${role}`);
+  const entry = scratchTexture(gpu, role, width, rows, Math.max(rows, mostRows), `conv2d.winograd.${role}`, format);
   const buffer = GpuTensor.empty(gpu, [rows, width, 4], 'f32', `conv2d.winograd.${role}`); // (rows, width) vec4
   fill(buffer);
   // rows of width * 16 bytes: a multiple of 256 as the copy needs, since width = points / 4 * channels (9 or 16
-  // times) and channels % 32 == 0
+  // times) and channels % 32 == 0, points / 4 * tiles with tiles % 32 == 0, or 512
   gpu.batcher.copyBufferToTexture(buffer.buffer, 0, width * 16, entry.texture, width, rows);
   buffer.release(); // its next owner's work is recorded after the copy
   return entry.view;
@@ -264,6 +270,98 @@ export function winogradGradWeight(
     dispatchGradWeight(gpu, `${what}: winograd products`, 'winograd_grad_weight', s, T, tilesPerSlice, points * used,
       v, d, { buffer: partial.buffer, offset: filled * sliceBytes, size: used * sliceBytes });
     filled += used;
+  }
+  flush();
+  partial.release(); // its next owner's work is recorded after the dispatches above
+}
+
+/**
+ * dw (3, 3, K, C) as winogradGradWeight computes it, with the products run by the forward's product kernel
+ * (winograd_gemm.wgsl) over the tiles as its reduction: per point, P (K, C) = V^T (K, tiles) D (tiles, C). V is
+ * written transposed (winograd_input_t: one channel's 4 tiles per texel, the V operand's layout for rows k) and D
+ * in the blocked layout of packed weights (winograd_dy_b), the second operand's, slice by slice of at most as many
+ * tiles as V^T's texture is wide; each slice's (points, K, C) products go to `partial` for the output transform.
+ * That kernel reaches about 1.9x winograd_grad_weight.wgsl's multiply-adds per second on llvmpipe: it shuffles one
+ * operand to 16 rows x 64 columns per octet, where the grad weight's shuffles one to 32 x 32 with 4 tiles per step.
+ * Needs C % 64 == 0 and K % 32 == 0 (winogradChunks checks both) and subgroups.
+ */
+export function winogradGradWeightGemm(
+  gpu: Gpu, what: string, s: WinogradShape, chunks: Array<[number, number]>, x: GpuTensor, dy: GpuTensor, dw: GpuTensor,
+): void {
+  const tiles = tilesPerImage(s);
+  const points = pointsOf(s);
+  const tilesH = Math.ceil(s.OH / s.tile);
+  const tilesW = Math.ceil(s.OW / s.tile);
+  // A slice's V^T is points * Tp / 4 texels wide, and its D (C / 64) * points * Tp / 32 rows tall.
+  const max = gpu.limits.maxTextureDimension2D ?? 8192;
+  const mostTiles = Math.floor(Math.min((4 * max) / points, (32 * max) / (points * (s.C / 64))) / 32) * 32;
+  const plan = chunks.map(([n0, count]) => {
+    const T = count * tiles;
+    const slices = Math.ceil(T / mostTiles);
+    return { n0, count, T, slices, Tp: Math.ceil(Math.ceil(T / slices) / 32) * 32 };
+  });
+  const total = plan.reduce((n, p) => n + p.slices, 0);
+  const sliceBytes = points * s.K * s.C * 4; // one slice's products
+  const capacity = Math.max(1, Math.min(Math.floor((gpu.limits.maxStorageBufferBindingSize ?? 134217728) / sliceBytes), total));
+  // (capacity, points, K, C): [slice][xi][k][c], flushed into dw whenever the next slice would not fit
+  const partial = GpuTensor.empty(gpu, [capacity, points, s.K, s.C], 'f32', 'conv2d.winograd.partial');
+  let filled = 0;
+  let flushed = false;
+  const flush = () => {
+    const count = (s.K * s.C) / 4;
+    gpu.batcher.dispatch({
+      kernel: gpu.pipelines.get(transformKernel('grad_weight_output', s.tile), { WG }),
+      what: `${what}: winograd output transform of ${filled} slices`,
+      params: packParams([['u32', s.K], ['u32', s.C], ['u32', filled], ['u32', count], ['u32', flushed ? 1 : 0]]),
+      buffers: [{ buffer: partial.buffer, offset: 0, size: filled * sliceBytes }, dw.binding],
+      workgroups: adapterGrid(gpu, count, WG),
+    });
+    filled = 0;
+    flushed = true;
+  };
+  const gemm = gpu.pipelines.get('winograd_gemm', { WG, PACKED_F16: 0, POINTS: points, POINT_MAJOR: 1 });
+  const inputT = gpu.pipelines.get(transformKernel('input_t', s.tile), { WG });
+  const dyB = gpu.pipelines.get(transformKernel('dy_b', s.tile), { WG });
+  const mostTp = Math.max(...plan.map((p) => p.Tp));
+  for (const { n0, count, T, slices, Tp } of plan) {
+    const xTexture = activationTexture(gpu, x, n0, count, 'x');
+    const dyTexture = activationTexture(gpu, dy, n0, count, 'dy');
+    for (let slice = 0; slice < slices; slice++) {
+      if (filled === capacity) flush();
+      const t0 = slice * Tp;
+      const vCount = (Tp * s.K) / 4;
+      // V^T (K rows, points * Tp / 4 texels)
+      const vt = filledTexture(gpu, 'v', (points * Tp) / 4, s.K, s.K, (buffer) => gpu.batcher.dispatch({
+        kernel: inputT, what: `${what}: winograd input transform, transposed`,
+        params: packParams([['u32', s.H], ['u32', s.W], ['u32', s.K], ['i32', s.padTop], ['i32', s.padLeft],
+          ['u32', tilesH], ['u32', tilesW], ['u32', T], ['u32', t0], ['u32', Tp], ['u32', vCount]]),
+        buffers: [xTexture, buffer.binding],
+        workgroups: adapterGrid(gpu, vCount, WG),
+      }));
+      const dCount = (Tp * s.C) / 4;
+      const dRows = (s.C / 64) * (points * Tp) / 32;
+      // D blocked ((C / 64) * points * Tp / 32 rows of 512 texels), as f32 bits
+      const d = filledTexture(gpu, 'u', 512, dRows, (s.C / 64) * (points * mostTp) / 32, (buffer) => gpu.batcher.dispatch({
+        kernel: dyB, what: `${what}: winograd dy transform, blocked`,
+        params: packParams([['u32', s.OH], ['u32', s.OW], ['u32', s.C], ['u32', tilesH], ['u32', tilesW], ['u32', T],
+          ['u32', t0], ['u32', Tp], ['u32', dCount]]),
+        buffers: [dyTexture, buffer.binding],
+        workgroups: adapterGrid(gpu, dCount, WG),
+      }), 'rgba32uint');
+      // P (points, K, C) = V^T D per point: rows k, reduction over the slice's tiles, columns c
+      const rowBlocks = Math.ceil(s.K / 16);
+      const colBlocks = s.C / 64;
+      const octets = points * colBlocks * rowBlocks;
+      const groups = adapterGrid(gpu, Math.ceil(octets / (WG / 8)), 1);
+      gpu.batcher.dispatch({
+        kernel: gemm, what: `${what}: winograd products over tiles`,
+        params: packParams([['u32', s.K], ['u32', Tp], ['u32', s.C], ['u32', rowBlocks], ['u32', colBlocks],
+          ['u32', octets], ['u32', groups[0]]]),
+        buffers: [vt, d, { buffer: partial.buffer, offset: filled * sliceBytes, size: sliceBytes }],
+        workgroups: groups,
+      });
+      filled += 1;
+    }
   }
   flush();
   partial.release(); // its next owner's work is recorded after the dispatches above

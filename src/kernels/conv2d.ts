@@ -35,7 +35,8 @@ import { adapterGrid, packParams } from './params.ts';
 import { sumRows } from './reduce.ts';
 import { batchChunks, imageRange, splitChunks, sumSlices } from './conv2d-chunks.ts';
 import {
-  foldedSliceCapacity, winogradChunks, winogradConv, winogradGradWeight, winogradGradWeightFolded, type WinogradShape,
+  foldedSliceCapacity, winogradChunks, winogradConv, winogradGradWeight, winogradGradWeightFolded, winogradGradWeightGemm,
+  type WinogradShape,
   type WinogradTile,
 } from './conv2d-winograd.ts';
 import {
@@ -224,7 +225,7 @@ export function winogradSuitsChannels(adapter: { isSoftware: boolean }, path: Co
 }
 
 interface GradWeightPlan extends WinogradPlan {
-  form: 'folded' | 'stored';
+  form: WinogradGradWeightForm;
 }
 
 function gradWeightPlan(gpu: Gpu, d: Dims, o: Conv2dOptions): GradWeightPlan | null {
@@ -232,16 +233,17 @@ function gradWeightPlan(gpu: Gpu, d: Dims, o: Conv2dOptions): GradWeightPlan | n
   const fits = (tile: WinogradTile) => (tile + 2) ** 2 * d.Cin * d.Cout * 4 <= (gpu.limits.maxStorageBufferBindingSize ?? 134217728);
   const plan4 = fits(4) ? winogradPlan(gpu, 'conv2d grad weight', d, o, winogradForward(d, o, 4)) : null;
   if (!plan4) return null;
-  const form = winogradGradWeightForm(gpu.adapter, forcedPath, tilesOf(d));
-  // The folded form keeps one slice of 9 taps per chunk: past its capacity, the stored form.
+  const form = winogradGradWeightForm(gpu.adapter, forcedPath, tilesOf(d), d.Cin);
   if (!form) return null;
   if (form === 'folded' && plan4.chunks.length <= foldedSliceCapacity(gpu, d.Cin, d.Cout)) return { ...plan4, form };
-  // The stored form takes 6x6 tiles where the forward would (many tiles: the folded kernel is 4x4's only).
+  // The folded form keeps one slice of 9 taps per chunk: past its capacity, the form for many tiles.
+  const many = form === 'folded' ? manyTilesForm(gpu.adapter, d.Cin) : form;
+  // The forms for many tiles take 6x6 tiles where the forward would (the folded kernel is 4x4's only).
   if (winogradTileFor(gpu.adapter, d.OH, d.OW) === 6 && fits(6)) {
     const plan6 = winogradPlan(gpu, 'conv2d grad weight', d, o, winogradForward(d, o, 6));
-    if (plan6) return { ...plan6, form: 'stored' };
+    if (plan6) return { ...plan6, form: many };
   }
-  return { ...plan4, form: 'stored' };
+  return { ...plan4, form: many };
 }
 
 /** The forward's kernel where Winograd does not apply. */
@@ -279,15 +281,39 @@ function gemmGradInputKernel(gpu: Gpu, d: Dims): string {
 const WINOGRAD_FOLDED_TILES = { software: 128, hardware: 64 };
 
 /**
- * The form of the Winograd grad weight over `tiles` tiles, or null for the implicit GEMM: stored from
- * WINOGRAD_FOLDED_TILES tiles on, folded below. Except on a GPU under 'auto': there few tiles make too few
- * workgroups for the folded kernel, and on an NVIDIA H200 it took 3.3 ms for 14x14x512's gradients at batch 1
- * (`npm run bench`, dx + dw) where the implicit GEMM took 2.0, so the implicit GEMM takes those.
+ * The Winograd grad weight's forms (conv2d-winograd.ts): 'folded' (winogradGradWeightFolded, few tiles), 'stored'
+ * (winogradGradWeight: all products stored, then transformed) and 'gemm' (winogradGradWeightGemm: the same, the
+ * products run by the forward's product kernel with the tiles as its reduction).
+ */
+export type WinogradGradWeightForm = 'folded' | 'stored' | 'gemm';
+
+/**
+ * x channels below which a software adapter runs the products of a grad weight over many tiles by the forward's
+ * product kernel ('gemm'). With few channels the grad-weight kernel's octets of 32 x 32 are few per point and its
+ * shuffles per multiply-add many; the forward's kernel runs the same multiply-adds about 1.9x as fast, at the cost
+ * of transposing V (a quarter more for its transform). On llvmpipe, alternating the two in one process (medians,
+ * ms, stored / gemm): 224x224x64 at batch 1 107.4 / 92.5 and at batch 4 414.6 / 361.6; 112x112x64->128 at batch 1
+ * 42.5 / 40.0 and at batch 8 318.7 / 338.9; but 112x112x128 64.4 / 67.4, 56x56x256 batch 2 84.7 / 90.3, 28x28x512
+ * batch 8 404 / 452. Not measured on a GPU, which keeps the stored form.
+ */
+const WINOGRAD_GEMM_BELOW_CIN = 128;
+
+/** The form of the Winograd grad weight over many tiles. */
+function manyTilesForm(adapter: { isSoftware: boolean }, Cin: number): 'stored' | 'gemm' {
+  return adapter.isSoftware && Cin < WINOGRAD_GEMM_BELOW_CIN ? 'gemm' : 'stored';
+}
+
+/**
+ * The form of the Winograd grad weight over `tiles` tiles of a convolution of Cin input channels, or null for the
+ * implicit GEMM: from WINOGRAD_FOLDED_TILES tiles on, manyTilesForm's, folded below. Except on a GPU under 'auto':
+ * there few tiles make too few workgroups for the folded kernel, and on an NVIDIA H200 it took 3.3 ms for
+ * 14x14x512's gradients at batch 1 (`npm run bench`, dx + dw) where the implicit GEMM took 2.0 (0.86 once 'auto'
+ * sent them there), so the implicit GEMM takes those.
  */
 export function winogradGradWeightForm(
-  adapter: { isSoftware: boolean }, path: Conv2dPath, tiles: number,
-): 'folded' | 'stored' | null {
-  if (tiles >= WINOGRAD_FOLDED_TILES[adapter.isSoftware ? 'software' : 'hardware']) return 'stored';
+  adapter: { isSoftware: boolean }, path: Conv2dPath, tiles: number, Cin: number,
+): WinogradGradWeightForm | null {
+  if (tiles >= WINOGRAD_FOLDED_TILES[adapter.isSoftware ? 'software' : 'hardware']) return manyTilesForm(adapter, Cin);
   return adapter.isSoftware || path === 'winograd' ? 'folded' : null;
 }
 
@@ -481,7 +507,8 @@ export function conv2dGradWeight(
   if (plan) {
     if (plan.form === 'folded') return winogradGradWeightFolded(gpu, desc, plan.shape, plan.chunks, x, dy);
     const dw = GpuTensor.empty(gpu, weightShape, 'f32', 'conv2d.dw'); // (3, 3, Cin, Cout)
-    winogradGradWeight(gpu, desc, plan.shape, plan.chunks, x, dy, dw);
+    if (plan.form === 'gemm') winogradGradWeightGemm(gpu, desc, plan.shape, plan.chunks, x, dy, dw);
+    else winogradGradWeight(gpu, desc, plan.shape, plan.chunks, x, dy, dw);
     return dw;
   }
   const kernelName = gemmGradWeightKernel(gpu, d);
