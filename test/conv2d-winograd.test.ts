@@ -19,7 +19,7 @@ import {
   setWinogradTile, type Conv2dOptions, type Conv2dPath,
 } from '../src/kernels/conv2d.ts';
 import type { WinogradTile } from '../src/kernels/conv2d-winograd.ts';
-import { winogradGradWeightFolded } from '../src/kernels/conv2d-winograd.ts';
+import { winogradGradWeightFolded } from '../src/kernels/conv2d-winograd-grad-weight.ts';
 import { conv2dRef, conv2dGradInputRef, conv2dGradWeightRef } from './reference/conv2d.ts';
 
 type Pad = [number, number, number, number];

@@ -34,11 +34,10 @@ import { expectRank } from './shapes.ts';
 import { adapterGrid, packParams } from './params.ts';
 import { sumRows } from './reduce.ts';
 import { batchChunks, imageRange, splitChunks, sumSlices } from './conv2d-chunks.ts';
+import { winogradChunks, winogradConv, type WinogradShape, type WinogradTile } from './conv2d-winograd.ts';
 import {
-  foldedSliceCapacity, winogradChunks, winogradConv, winogradGradWeight, winogradGradWeightFolded, winogradGradWeightGemm,
-  type WinogradShape,
-  type WinogradTile,
-} from './conv2d-winograd.ts';
+  foldedSliceCapacity, winogradGradWeight, winogradGradWeightFolded, winogradGradWeightGemm,
+} from './conv2d-winograd-grad-weight.ts';
 import {
   activationTexture, activationTextureFits, blockedWeightTexture, blockedWeightTextureFits, imagesPerActivationTexture,
   gradInputWeightTexture, gradInputWeightTextureFits, winogradWeightTexture,
@@ -281,7 +280,7 @@ function gemmGradInputKernel(gpu: Gpu, d: Dims): string {
 const WINOGRAD_FOLDED_TILES = { software: 128, hardware: 64 };
 
 /**
- * The Winograd grad weight's forms (conv2d-winograd.ts): 'folded' (winogradGradWeightFolded, few tiles), 'stored'
+ * The Winograd grad weight's forms (conv2d-winograd-grad-weight.ts): 'folded' (winogradGradWeightFolded, few tiles), 'stored'
  * (winogradGradWeight: all products stored, then transformed) and 'gemm' (winogradGradWeightGemm: the same, the
  * products run by the forward's product kernel with the tiles as its reduction).
  */
