@@ -26,7 +26,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   let i = gid.x + gid.y * groups.x * WG;
   if (i >= params.count) { return; }
   let c4 = params.C / 4u;
-  let q = i % c4;
+  let c = i % c4;
   let ts = i / c4;
   let t = params.t0 + ts;
   let real = t < params.T;
@@ -35,23 +35,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   let th = (tc / params.tilesW) % params.tilesH;
   let n = tc / (params.tilesW * params.tilesH);
 
-  // Rows of the tile, each transformed along its columns: r[row][column'] = (z A^T)[row][column'].
-  var r: array<array<vec4f, ALPHA>, TILE>;
-  for (var a = 0u; a < TILE; a++) {
-    let oh = th * TILE + a;
-    var z: array<vec4f, TILE>;
-    for (var b = 0u; b < TILE; b++) {
-      let ow = tw * TILE + b;
-      let inside = real && oh < params.OH && ow < params.OW;
-      let texel = vec2u(min(ow, params.OW - 1u) * c4 + q, n * params.OH + min(oh, params.OH - 1u));
-      z[b] = select(vec4f(0.0), textureLoad(dy, texel), inside);
-    }
-    r[a] = af(z);
-  }
+  // #include parts/winograd_dy_rows.wgsl
   // Then along the rows: D[a'][b'] = (A (z A^T))[a'][b'], into the blocked matrix.
   let tp32 = params.Tp / 32u;
-  let block = (q / 16u) * ALPHA * ALPHA * tp32 + ts / 32u;  // row of point 0
-  let texel = (ts % 32u) * 16u + q % 16u;
+  let block = (c / 16u) * ALPHA * ALPHA * tp32 + ts / 32u;  // row of point 0
+  let texel = (ts % 32u) * 16u + c % 16u;
   for (var b = 0u; b < ALPHA; b++) {
     var z: array<vec4f, TILE>;
     for (var a = 0u; a < TILE; a++) { z[a] = r[a][b]; }

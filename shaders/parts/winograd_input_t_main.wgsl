@@ -6,7 +6,7 @@
 //   channel per texel.
 // Four consecutive invocations take four consecutive tiles of one group of 4 channels; each computes its tile's
 // V (4 channels per point), and subgroupShuffle turns the 4 x 4 block around, so that invocation l stores channel
-// 4 q + l of the 4 tiles: one vec4 store per point, as many as the untransposed transform (on llvmpipe a store to a
+// 4 c + l of the 4 tiles: one vec4 store per point, as many as the untransposed transform (on llvmpipe a store to a
 // buffer costs a loop over lanes and components, so the layout is free but not the number of stores).
 // Needs subgroups of a multiple of 4 lanes holding consecutive invocations, and Tp % 32 == 0.
 
@@ -35,7 +35,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   let live = i < params.count;
   let c4 = params.C / 4u;
   let l = i % 4u;
-  let q = (i / 4u) % c4;
+  let c = (i / 4u) % c4;
   let g = i / (4u * c4);      // the group of 4 tiles in the slice
   let ts = g * 4u + l;        // this invocation's tile in the slice
   let t = params.t0 + ts;
@@ -47,30 +47,17 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   let ih0 = i32(th * TILE) - params.padTop;
   let iw0 = i32(tw * TILE) - params.padLeft;
 
-  // Rows of the patch, each transformed along its columns: r[row][column'] = (d B)[row][column'].
-  var r: array<array<vec4f, ALPHA>, ALPHA>;
-  for (var a = 0u; a < ALPHA; a++) {
-    let ih = ih0 + i32(a);
-    var z: array<vec4f, ALPHA>;
-    for (var b = 0u; b < ALPHA; b++) {
-      let iw = iw0 + i32(b);
-      let inside = real && ih >= 0 && ih < i32(params.H) && iw >= 0 && iw < i32(params.W);
-      // outside the image (or past the chunk's tiles): texel (0, 0), which exists, masked to zero
-      let texel = vec2u(select(0u, u32(iw) * c4 + q, inside), select(0u, n * params.H + u32(ih), inside));
-      z[b] = select(vec4f(0.0), textureLoad(x, texel), inside);
-    }
-    r[a] = bt(z);
-  }
+  // #include parts/winograd_input_rows.wgsl
   // Then along the rows, V[a'][b'] = (B^T (d B))[a'][b'], turned around within each group of 4 and stored.
   let base = sgLane & ~3u;
   let tp4 = params.Tp / 4u;
-  let row = (q * 4u + l) * ALPHA * ALPHA * tp4;  // channel 4 q + l's row
+  let row = (c * 4u + l) * ALPHA * ALPHA * tp4;  // channel 4 c + l's row
   for (var b = 0u; b < ALPHA; b++) {
     var z: array<vec4f, ALPHA>;
     for (var a = 0u; a < ALPHA; a++) { z[a] = r[a][b]; }
     let col = bt(z);
     for (var a = 0u; a < ALPHA; a++) {
-      let mine = col[a];  // point (a, b), channels 4 q .. 4 q + 3 of tile ts
+      let mine = col[a];  // point (a, b), channels 4 c .. 4 c + 3 of tile ts
       let v0 = subgroupShuffle(mine, base);
       let v1 = subgroupShuffle(mine, base + 1u);
       let v2 = subgroupShuffle(mine, base + 2u);

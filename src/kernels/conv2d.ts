@@ -171,17 +171,19 @@ function winogradPlan(gpu: Gpu, op: string, d: Dims, o: Conv2dOptions, shape: Wi
   return chunks ? { shape, chunks } : null;
 }
 
-// 6x6 tiles that do not fit the adapter's limits (their V, M and U textures are wider) fall back to 4x4 ones.
-function forwardPlan(gpu: Gpu, d: Dims, o: Conv2dOptions): WinogradPlan | null {
-  const plan = (tile: WinogradTile) => winogradPlan(gpu, 'conv2d', d, o, winogradForward(d, o, tile));
-  const tile = winogradTileFor(gpu.adapter, d.OH, d.OW);
+/** `plan` for this tile, or for 4x4 tiles where 6x6 ones do not fit the adapter (their textures are wider). */
+function planOrSmallerTile(tile: WinogradTile, plan: (tile: WinogradTile) => WinogradPlan | null): WinogradPlan | null {
   return plan(tile) ?? (tile === 6 ? plan(4) : null);
 }
 
+function forwardPlan(gpu: Gpu, d: Dims, o: Conv2dOptions): WinogradPlan | null {
+  return planOrSmallerTile(winogradTileFor(gpu.adapter, d.OH, d.OW),
+    (tile) => winogradPlan(gpu, 'conv2d', d, o, winogradForward(d, o, tile)));
+}
+
 function gradInputPlan(gpu: Gpu, d: Dims, o: Conv2dOptions): WinogradPlan | null {
-  const plan = (tile: WinogradTile) => winogradPlan(gpu, 'conv2d grad input', d, o, winogradGradInput(d, o, tile));
-  const tile = winogradTileFor(gpu.adapter, d.H, d.W);
-  return plan(tile) ?? (tile === 6 ? plan(4) : null);
+  return planOrSmallerTile(winogradTileFor(gpu.adapter, d.H, d.W),
+    (tile) => winogradPlan(gpu, 'conv2d grad input', d, o, winogradGradInput(d, o, tile)));
 }
 
 /** GRAFT_WINOGRAD_TILE=4|6 (default auto) forces the Winograd tile for the process (the folded grad weight's is 4). */
