@@ -34,16 +34,16 @@
 //
 // Large outputs may take F(6x6, 3x3) instead (winograd6_input, winograd6_output, winograd6_weights, and for the grad
 // weight F(3x3, 6x6)'s winograd6_dy and winograd6_grad_weight_output; the product kernels are the same over 64
-// points): each 6x6 tile comes from the 8x8 patch under it, 64 products per 36 outputs, 1.78 multiply-adds per
-// output against 2.25, and fewer bytes of V, M and D per output in the same proportion. Tiles that overhang the
-// output waste more of it than 4x4 ones do, so conv2d.ts's winogradTileFor takes it only where the tiles cover the
-// output with at most 0.85 of 4x4 tiles' points (224x224 and 112x112: 0.82; 56x56: 0.91), on a software adapter.
-// On llvmpipe, in runs alternating the two in one process (medians of 8-10, ms, 4x4 / 6x6): 224x224x64 at batch 1
-// forward 91.5 / 81.7, grad input 95.1 / 81.8, grad weight 134.5 / 119.0; 112x112x64->128 41.6 / 40.0,
-// 40.2 / 37.4, 50.0 / 47.6; at batch 8, 224x224x64's forward 843 / 719 and grad weight 1003 / 971. Its transforms,
-// whose 8x8 patches spill more registers, did not get faster; the products and copies did. The folded grad weight
-// keeps 4x4 tiles. Rounding grows with the larger points: about twice F(4x4)'s in RMS (2x10^-6 of the output's scale
-// at 36x36x64, 1e-6 at 24x24x512), the same maximum.
+// points): each 6x6 tile comes from the 8x8 patch under it, 64 products per 36 outputs, 1.78 multiply-adds per output
+// against 2.25, and fewer bytes of V, M and D per output in the same proportion. Tiles that overhang the output waste
+// more of it than 4x4 ones do, so conv2d.ts's winogradTileFor takes it only where the tiles cover the output with at
+// most 0.85 of 4x4 tiles' points (224x224 and 112x112: 0.82; 56x56: 0.91), on a software adapter. On llvmpipe, in
+// runs of a throwaway script alternating the two in one process (medians of 8-10, ms, 4x4 / 6x6): 224x224x64 at batch
+// 1 forward 91.5 / 81.7, grad input 95.1 / 81.8, grad weight 134.5 / 119.0; 112x112x64->128 41.6 / 40.0, 40.2 / 37.4,
+// 50.0 / 47.6; at batch 8, 224x224x64's forward 843 / 719 and grad weight 1003 / 971. Its transforms, whose 8x8
+// patches spill more registers, did not get faster; the products and copies did. The folded grad weight keeps 4x4
+// tiles. Rounding grows with the larger points: about twice F(4x4)'s in RMS (2x10^-6 of the output's scale at
+// 36x36x64, 1e-6 at 24x24x512), the same maximum.
 //
 // Rounding: the transforms scale by up to 5 (B), 1/24 (G) and 8 (A), so results differ from the direct
 // convolution's by a few float32 roundings more: 1e-6 to 1e-5 of the output's scale, the more the more channels

@@ -291,11 +291,11 @@ export type WinogradGradWeightForm = 'folded' | 'stored' | 'gemm';
 /**
  * x channels below which a software adapter runs the products of a grad weight over many tiles by the forward's
  * product kernel ('gemm'). With few channels the grad-weight kernel's octets of 32 x 32 are few per point and its
- * shuffles per multiply-add many; the forward's kernel runs the same multiply-adds about 1.9x as fast, at the cost
- * of transposing V (a quarter more for its transform). On llvmpipe, alternating the two in one process (medians,
- * ms, stored / gemm): 224x224x64 at batch 1 107.4 / 92.5 and at batch 4 414.6 / 361.6; 112x112x64->128 at batch 1
- * 42.5 / 40.0 and at batch 8 318.7 / 338.9; but 112x112x128 64.4 / 67.4, 56x56x256 batch 2 84.7 / 90.3, 28x28x512
- * batch 8 404 / 452. Not measured on a GPU, which keeps the stored form.
+ * shuffles per multiply-add many; the forward's kernel runs the same multiply-adds about 1.9x as fast, at the cost of
+ * transposing V (a quarter more for its transform). On llvmpipe, a throwaway script alternating the two in one
+ * process (medians, ms, stored / gemm): 224x224x64 at batch 1 107.4 / 92.5 and at batch 4 414.6 / 361.6;
+ * 112x112x64->128 at batch 1 42.5 / 40.0 and at batch 8 318.7 / 338.9; but 112x112x128 64.4 / 67.4, 56x56x256 batch 2
+ * 84.7 / 90.3, 28x28x512 batch 8 404 / 452. Not measured on a GPU, which keeps the stored form.
  */
 const WINOGRAD_GEMM_BELOW_CIN = 128;
 
