@@ -25,33 +25,12 @@ import {
   setConv2dWeightFormat, type Conv2dOptions, type Conv2dPath,
 } from '../src/kernels/conv2d.ts';
 import { conv2dRefAt, conv2dGradInputRefAt, conv2dGradWeightRefAt, refShapes } from '../test/reference/conv2d.ts';
+import { VGG19_CONVS as VGG19, convFlop, convLabel as label, type ConvShape } from './vgg19-convs.ts';
 
-interface ConvShape {
-  H: number;
-  Cin: number;
-  Cout: number;
-}
-
-// VGG19's distinct conv shapes (3x3, stride 1, padding 1), input side x channels -> output channels.
-const VGG19: ConvShape[] = [
-  { H: 224, Cin: 3, Cout: 64 },
-  { H: 224, Cin: 64, Cout: 64 },
-  { H: 112, Cin: 64, Cout: 128 },
-  { H: 112, Cin: 128, Cout: 128 },
-  { H: 56, Cin: 128, Cout: 256 },
-  { H: 56, Cin: 256, Cout: 256 },
-  { H: 28, Cin: 256, Cout: 512 },
-  { H: 28, Cin: 512, Cout: 512 },
-  { H: 14, Cin: 512, Cout: 512 },
-];
 const QUICK = ['224x224x3->64', '56x56x256->256', '14x14x512->512'];
 const SAMPLES = 200;
 const TOL = { atol: 2e-3, rtol: 2e-3 };
 const PATHS: Conv2dPath[] = ['auto', 'winograd', 'gemm', 'storage', 'direct'];
-
-function label(s: ConvShape): string {
-  return `${s.H}x${s.H}x${s.Cin}->${s.Cout}`;
-}
 
 interface Args {
   quick: boolean;
@@ -198,7 +177,7 @@ async function benchShape(gpu: Gpu, s: ConvShape, N: number, rng: Rng): Promise<
   const tW = await time(gpu, () => conv2dGradWeight(gpu, xt, dyt, wShape, o));
   for (const t of [xt, wt, bt, dyt]) t.release();
 
-  const flop = 2 * N * rs.OH * rs.OW * s.Cout * 9 * s.Cin;
+  const flop = convFlop(s, N);
   const k = conv2dKernelNames(gpu, xShape, wShape, o);
   const short = (name: string) => name.replace('conv2d_', '').replace('conv2d', 'octet') || name;
   return {

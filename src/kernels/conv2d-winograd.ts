@@ -37,7 +37,8 @@
 // points): each 6x6 tile comes from the 8x8 patch under it, 64 products per 36 outputs, 1.78 multiply-adds per output
 // against 2.25, and fewer bytes of V, M and D per output in the same proportion. Tiles that overhang the output waste
 // more of it than 4x4 ones do, so conv2d.ts's winogradTileFor takes it only where the tiles cover the output with at
-// most 0.85 of 4x4 tiles' points (224x224 and 112x112: 0.82; 56x56: 0.91), on a software adapter. On llvmpipe, in
+// most 0.92 of 4x4 tiles' points in the forward and grad input (224x224 and 112x112: 0.82; 56x56 and 28x28: 0.91;
+// not 14x14: 1.0) and 0.85 in the grad weight's forms over many tiles, on a software adapter. On llvmpipe, in
 // runs of a throwaway script alternating the two in one process (medians of 8-10, ms, 4x4 / 6x6): 224x224x64 at batch
 // 1 forward 91.5 / 81.7, grad input 95.1 / 81.8, grad weight 134.5 / 119.0; 112x112x64->128 41.6 / 40.0, 40.2 / 37.4,
 // 50.0 / 47.6; at batch 8, 224x224x64's forward 843 / 719 and grad weight 1003 / 971. Its transforms, whose 8x8

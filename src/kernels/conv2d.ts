@@ -177,12 +177,12 @@ function planOrSmallerTile(tile: WinogradTile, plan: (tile: WinogradTile) => Win
 }
 
 function forwardPlan(gpu: Gpu, d: Dims, o: Conv2dOptions): WinogradPlan | null {
-  return planOrSmallerTile(winogradTileFor(gpu.adapter, d.OH, d.OW),
+  return planOrSmallerTile(winogradTileFor(gpu.adapter, 'forward', d.OH, d.OW),
     (tile) => winogradPlan(gpu, 'conv2d', d, o, winogradForward(d, o, tile)));
 }
 
 function gradInputPlan(gpu: Gpu, d: Dims, o: Conv2dOptions): WinogradPlan | null {
-  return planOrSmallerTile(winogradTileFor(gpu.adapter, d.H, d.W),
+  return planOrSmallerTile(winogradTileFor(gpu.adapter, 'gradInput', d.H, d.W),
     (tile) => winogradPlan(gpu, 'conv2d grad input', d, o, winogradGradInput(d, o, tile)));
 }
 
@@ -196,18 +196,33 @@ export function setWinogradTile(tile: 'auto' | WinogradTile): 'auto' | WinogradT
   return previous;
 }
 
+/** The direction of a convolution a Winograd tile is chosen for. */
+export type Conv2dDirection = 'forward' | 'gradInput' | 'gradWeight';
+
 /**
- * The Winograd tile for a convolution whose output (for the grad input, input) is OH x OW: 6x6 where its tiles
- * cover the output with at most WINOGRAD6_MOST_WORK of F(4x4, 3x3)'s points (64 per 6x6 tile against 36 per 4x4: 0.79 when
- * both tile the output exactly, 0.82 at 224x224 and 112x112, 0.91 at 56x56, 1.0 at 14x14), on a software adapter.
+ * The Winograd tile for a convolution whose output (for the grad input, input) is OH x OW, in `direction`: 6x6 where
+ * its tiles cover the output with at most WINOGRAD6_MOST_WORK[direction] of F(4x4, 3x3)'s points (64 per 6x6 tile
+ * against 36 per 4x4: 0.79 when both tile the output exactly, 0.82 at 224x224 and 112x112, 0.91 at 56x56 and 28x28,
+ * 1.0 at 14x14), on a software adapter.
  */
-export function winogradTileFor(adapter: { isSoftware: boolean }, OH: number, OW: number): WinogradTile {
+export function winogradTileFor(
+  adapter: { isSoftware: boolean }, direction: Conv2dDirection, OH: number, OW: number,
+): WinogradTile {
   if (forcedTile !== 'auto') return Number(forcedTile) as WinogradTile;
   if (!adapter.isSoftware) return 4;
   const work = (tile: number) => Math.ceil(OH / tile) * Math.ceil(OW / tile) * (tile + 2) ** 2;
-  return work(6) <= WINOGRAD6_MOST_WORK * work(4) ? 6 : 4;
+  return work(6) <= WINOGRAD6_MOST_WORK[direction] * work(4) ? 6 : 4;
 }
-const WINOGRAD6_MOST_WORK = 0.85;
+
+/**
+ * The most work (6x6 tiles' points over 4x4's) at which a direction takes 6x6 tiles. A 6x6 tile stores a fifth fewer
+ * values per output and does 1.78 multiply-adds per output where 4x4 does 2.25, so on llvmpipe, where the stores
+ * weigh most, the forward and the grad input gain even where 6x6 tiles overhang the output: at 56x56 and 28x28
+ * (0.91) they were 3-5% faster (`npm run bench:ab -- --setting tile`, the README's figures). The grad weight's
+ * products over many tiles gain less from 6x6 tiles (F(3x3, 6x6) has no fewer products per tile) and were 8-12%
+ * slower at 56x56, so it keeps 6x6 for 224x224 and 112x112 (0.82).
+ */
+const WINOGRAD6_MOST_WORK: Record<Conv2dDirection, number> = { forward: 0.92, gradInput: 0.92, gradWeight: 0.85 };
 
 /**
  * Channels (the fewer of Cin and Cout) from which 'auto' takes Winograd on a GPU. There its transforms are passes
@@ -234,13 +249,13 @@ function gradWeightPlan(gpu: Gpu, d: Dims, o: Conv2dOptions): GradWeightPlan | n
   const fits = (tile: WinogradTile) => (tile + 2) ** 2 * d.Cin * d.Cout * 4 <= (gpu.limits.maxStorageBufferBindingSize ?? 134217728);
   const plan4 = fits(4) ? winogradPlan(gpu, 'conv2d grad weight', d, o, winogradForward(d, o, 4)) : null;
   if (!plan4) return null;
-  const form = winogradGradWeightForm(gpu.adapter, forcedPath, tilesOf(d), d.Cin);
+  const form = forcedForm === 'auto' ? winogradGradWeightForm(gpu.adapter, forcedPath, tilesOf(d), d.Cin) : forcedForm;
   if (!form) return null;
   if (form === 'folded' && plan4.chunks.length <= foldedSliceCapacity(gpu, d.Cin, d.Cout)) return { ...plan4, form };
   // The folded form keeps one slice of 9 taps per chunk: past its capacity, the form for many tiles.
   const many = form === 'folded' ? manyTilesForm(gpu.adapter, d.Cin) : form;
   // The forms for many tiles take 6x6 tiles where the forward would (the folded kernel is 4x4's only).
-  if (winogradTileFor(gpu.adapter, d.OH, d.OW) === 6 && fits(6)) {
+  if (winogradTileFor(gpu.adapter, 'gradWeight', d.OH, d.OW) === 6 && fits(6)) {
     const plan6 = winogradPlan(gpu, 'conv2d grad weight', d, o, winogradForward(d, o, 6));
     if (plan6) return { ...plan6, form: many };
   }
@@ -298,6 +313,19 @@ export type WinogradGradWeightForm = 'folded' | 'stored' | 'gemm';
  * 84.7 / 90.3, 28x28x512 batch 8 404 / 452. Not measured on a GPU, which keeps the stored form.
  */
 const WINOGRAD_GEMM_BELOW_CIN = 128;
+
+/** The grad weight's form when Winograd applies: 'auto' (winogradGradWeightForm) or one forced for the process. */
+let forcedForm: 'auto' | WinogradGradWeightForm = 'auto';
+
+/**
+ * Forces the Winograd grad weight's form where Winograd applies (the A/B bench, tests; a forced 'folded' past the
+ * folded kernel's capacity still takes the form for many tiles); returns the previous setting.
+ */
+export function setWinogradGradWeightForm(form: 'auto' | WinogradGradWeightForm): 'auto' | WinogradGradWeightForm {
+  const previous = forcedForm;
+  forcedForm = form;
+  return previous;
+}
 
 /** The form of the Winograd grad weight over many tiles. */
 function manyTilesForm(adapter: { isSoftware: boolean }, Cin: number): 'stored' | 'gemm' {
