@@ -16,7 +16,7 @@ import { GpuTensor } from '../src/gpu/tensor.ts';
 import { Rng } from '../src/util/rng.ts';
 import {
   conv2dForward, conv2dGradInput, conv2dGradWeight, conv2dKernelNames, conv2dOutputShape, setConv2dPath,
-  setWinogradTile, type Conv2dOptions, type Conv2dPath,
+  setWinogradGradWeightForm, setWinogradTile, type Conv2dOptions, type Conv2dPath,
 } from '../src/kernels/conv2d.ts';
 import type { WinogradTile } from '../src/kernels/conv2d-winograd.ts';
 import { winogradGradWeightFolded } from '../src/kernels/conv2d-winograd-grad-weight.ts';
@@ -148,6 +148,26 @@ test('Winograd F(6x6, 3x3) matches the reference in all three directions, in chu
   // A texture limit of 576 texels holds 4x4 tiles' V and M at 64 channels (9 * 64 texels wide) but not 6x6 ones'
   // (16 * 64): F(4x4) runs in all three directions instead
   await check(withLimits(gpu, { maxTextureDimension2D: 576 }), [2, 40, 36, 64], 64, [1, 1, 1, 1], rng, 'winograd', 'winograd');
+});
+
+test('each Winograd grad-weight form can be forced (bench:ab) and matches the reference', async () => {
+  const gpu = await testGpu();
+  if (!gpu.hasSubgroups) return;
+  const rng = new Rng(37);
+  // 2 images of 10x9: 18 tiles, which 'auto' folds on either kind of adapter under 'winograd'
+  const software = asAdapter(gpu, true);
+  const kernelOf = { folded: 'winograd_grad_weight_folded', stored: 'winograd_grad_weight', gemm: 'winograd_input_t' };
+  for (const form of ['stored', 'gemm', 'folded'] as const) {
+    const previous = setWinogradGradWeightForm(form);
+    try {
+      const ran = await check(software, [2, 10, 9, 64], 64, [1, 1, 1, 1], rng);
+      for (const [each, kernel] of Object.entries(kernelOf)) {
+        assert.is(ran.get(kernel) ?? 0, each === form ? 1 : 0, `forced ${form}: ${kernel}`);
+      }
+    } finally {
+      setWinogradGradWeightForm(previous);
+    }
+  }
 });
 
 test('the folded Winograd grad weight slices its tiles for a GPU, not for a software driver\'s few threads', async () => {
