@@ -218,9 +218,9 @@ export function winogradTileFor(
  * The most work (6x6 tiles' points over 4x4's) at which a direction takes 6x6 tiles. A 6x6 tile stores a fifth fewer
  * values per output and does 1.78 multiply-adds per output where 4x4 does 2.25, so on llvmpipe, where the stores
  * weigh most, the forward and the grad input gain even where 6x6 tiles overhang the output: at 56x56 and 28x28
- * (0.91) they were 3-5% faster (`npm run bench:ab -- --setting tile`, the README's figures). The grad weight's
- * products over many tiles gain less from 6x6 tiles (F(3x3, 6x6) has no fewer products per tile) and were 8-12%
- * slower at 56x56, so it keeps 6x6 for 224x224 and 112x112 (0.82).
+ * (0.91) they were 3-9% faster in all ten pairs measured, batch 1 and 8 (`npm run bench:ab -- --setting tile`, the
+ * README's table). The grad weight's forms over many tiles were 12% slower with 6x6 tiles at 56x56x256, batch 1, and
+ * 7% at 28x28x512, batch 8 (4% faster at 56x56x128, batch 1), so it keeps 6x6 for 224x224 and 112x112 (0.82).
  */
 const WINOGRAD6_MOST_WORK: Record<Conv2dDirection, number> = { forward: 0.92, gradInput: 0.92, gradWeight: 0.85 };
 
