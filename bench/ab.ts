@@ -67,11 +67,6 @@ interface Args {
   rounds: number;
 }
 
-function positiveInt(flag: string, text: string): number {
-  const n = Number(text);
-  if (!(Number.isInteger(n) && n > 0)) throw new Error(`${flag} ${text}: not a positive integer`);
-  return n;
-}
 
 function parseArgs(argv: string[]): Args {
   const program = new Command('bench:ab')
@@ -85,14 +80,19 @@ function parseArgs(argv: string[]): Args {
     .option('--rounds <n>', 'timed runs of each side', '8');
   program.parse(argv, { from: 'user' });
   const o = program.opts<{ setting: string; a?: string; b?: string; only?: string; batch: string; directions: string; rounds: string }>();
+  const positiveInt = (flag: string, text: string) => {
+    const n = Number(text);
+    if (!(Number.isInteger(n) && n > 0)) program.error(`error: ${flag} ${text}: not a positive integer`);
+    return n;
+  };
   const setting = SETTINGS[o.setting];
   const [a, b] = [o.a ?? setting.defaults[0], o.b ?? setting.defaults[1]];
   for (const v of [a, b]) {
-    if (!setting.values.includes(v)) throw new Error(`--setting ${o.setting}: '${v}' is not one of ${setting.values.join(', ')}`);
+    if (!setting.values.includes(v)) program.error(`error: --setting ${o.setting} takes ${setting.values.join(', ')}, not '${v}'`);
   }
   const directions = o.directions.split(',').map((d) => d.trim());
   for (const d of directions) {
-    if (!DIRECTIONS.includes(d as Direction)) throw new Error(`--directions: '${d}' is not one of ${DIRECTIONS.join(', ')}`);
+    if (!DIRECTIONS.includes(d as Direction)) program.error(`error: --directions takes ${DIRECTIONS.join(', ')}, not '${d}'`);
   }
   return {
     setting: o.setting, a, b, only: o.only, batch: positiveInt('--batch', o.batch),
@@ -175,7 +175,10 @@ async function main(): Promise<void> {
   const setting = SETTINGS[args.setting];
   const gpu = await getGpu();
   const shapes = VGG19_CONVS.filter((s) => !args.only || convLabel(s).includes(args.only));
-  if (shapes.length === 0) throw new Error(`--only ${args.only}: no VGG19 convolution matches`);
+  if (shapes.length === 0) {
+    console.error(`error: --only ${args.only}: no VGG19 convolution's label (e.g. 56x56x256->256) contains it`);
+    process.exit(1);
+  }
   const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
   console.log(`${args.setting}: A = ${args.a}, B = ${args.b}, alternating, ${args.rounds} runs each; on ${gpu.describe()}; load average ${load()}`);
   const side = (name: string) => `${`${name} ms`.padStart(8)} ${'GF'.padStart(5)} ${'range ms'.padStart(11)} ${'kernel'.padEnd(22)}`;
