@@ -17,6 +17,8 @@ import {
   setWinogradGradWeightForm, setWinogradTile, type Conv2dOptions, type Conv2dPath, type WinogradGradWeightForm,
 } from '../src/kernels/conv2d.ts';
 import type { WinogradTile } from '../src/kernels/conv2d-winograd.ts';
+import { relativeError } from './check.ts';
+import { median } from './harness.ts';
 import { VGG19_CONVS, convFlop, convLabel, type ConvShape } from './vgg19-convs.ts';
 
 /** A setting the bench can flip: its values, the two it compares by default, and how to apply one. */
@@ -110,19 +112,6 @@ function withValue<T>(setting: Setting, value: string, fn: () => T): T {
   }
 }
 
-const median = (a: number[]) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
-
-/** Largest |A - B| over the largest |A|: how far the two sides' results are apart, relative to their scale. */
-function relativeDifference(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(a[i]));
-  }
-  return scale > 0 ? diff / scale : diff;
-}
-
 async function compare(gpu: Gpu, args: Args, setting: Setting, s: ConvShape, rng: Rng): Promise<void> {
   const N = args.batch;
   const o: Conv2dOptions = { stride: [1, 1], pad: [1, 1, 1, 1] };
@@ -165,7 +154,7 @@ async function compare(gpu: Gpu, args: Args, setting: Setting, s: ConvShape, rng
     const cell = (m: number, t: number[], kernel: string) =>
       `${m.toFixed(1).padStart(8)} ${(flop / m / 1e6).toFixed(1).padStart(5)} ${`${Math.min(...t).toFixed(0)}-${Math.max(...t).toFixed(0)}`.padStart(11)} ${kernel.padEnd(22)}`;
     console.log(`${convLabel(s).padEnd(17)} ${String(N).padStart(2)} ${d.padEnd(3)} ${cell(ma, times[0], kernelOf(d, args.a))} ` +
-      `${cell(mb, times[1], kernelOf(d, args.b))} ${(mb / ma).toFixed(3).padStart(5)}  ${relativeDifference(results[0], results[1]).toExponential(1)}`);
+      `${cell(mb, times[1], kernelOf(d, args.b))} ${(mb / ma).toFixed(3).padStart(5)}  ${relativeError(results[1], results[0]).toExponential(1)}`);
   }
   for (const t of [x, w, dy]) t.release();
 }

@@ -254,7 +254,8 @@ function gradWeightPlan(gpu: Gpu, d: Dims, o: Conv2dOptions): GradWeightPlan | n
   if (form === 'folded' && plan4.chunks.length <= foldedSliceCapacity(gpu, d.Cin, d.Cout)) return { ...plan4, form };
   // The folded form keeps one slice of 9 taps per chunk: past its capacity, the form for many tiles.
   const many = form === 'folded' ? manyTilesForm(gpu.adapter, d.Cin) : form;
-  // The forms for many tiles take 6x6 tiles where the forward would (the folded kernel is 4x4's only).
+  // The forms for many tiles take 6x6 tiles where the grad weight's line in winogradTileFor says (the folded kernel
+  // is 4x4's only).
   if (winogradTileFor(gpu.adapter, 'gradWeight', d.OH, d.OW) === 6 && fits(6)) {
     const plan6 = winogradPlan(gpu, 'conv2d grad weight', d, o, winogradForward(d, o, 6));
     if (plan6) return { ...plan6, form: many };
