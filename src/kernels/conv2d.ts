@@ -72,7 +72,8 @@ export function setConv2dPath(path: Conv2dPath): Conv2dPath {
 /**
  * How the forward texture kernel stores weights: 'f32' (default, exact) or 'f16' (rounded to half precision and
  * packed 8 to a texel: half the weight fetches and bytes; arithmetic stays f32). The gradient kernels always read
- * f32 weights, so training takes exact gradients through an f16 forward, like mixed-precision training.
+ * f32 weights: training takes the f32 weights' gradients at the f16 forward's activations (mixed-precision training
+ * would read the same half copy in both).
  */
 /** GRAFT_WEIGHTS=f16 (or f32, the default) chooses the weight format for the whole process. */
 let weightFormat: WeightTextureFormat = envChoice<WeightTextureFormat>('GRAFT_WEIGHTS', ['f32', 'f16'], 'f32');
