@@ -162,6 +162,9 @@ function notes(policy: RepPolicy, software: boolean): string[] {
     'ms/image: median time of a run divided by the images in it (a training run: batch x steps); min–max over the timed reps. ' +
       'The first run is excluded from timing: it is the warm-up (compilation) and the cross-check against graft.' +
       (software ? '' : ` On this GPU each engine then ran untimed for ${GPU_WARM_MS / 1000} s more, so that it was timed at its working clock, not its idle one.`),
+    "first run: that untimed first run, the whole of it (all its images and steps), with each engine's shader compilation, " +
+      'weight packing and first allocations; engines keep what they compiled for earlier workloads of the same run, so a ' +
+      "workload's figure counts only the kernels it is the first to need.",
     `reps: as many as fit ${(policy.budgetMs / 1000).toFixed(0)} s after the warm-up, between ${policy.minReps} and ${policy.maxReps} ` +
       `(1 for runs over ${(policy.singleRepAboveMs / 1000).toFixed(0)} s).`,
     'A run ends when the engine has finished on its device: graft gpu.sync(), tfjs-webgpu submit + onSubmittedWorkDone, ' +
@@ -171,7 +174,7 @@ function notes(policy: RepPolicy, software: boolean): string[] {
       "while a wait is pending); 'tfjs-webgpu-polite' waits under graft's policy for software adapters (spin 0.5 ms, then poll every 1 ms)" +
       (software ? ', as graft does here.' : '; on this GPU graft spins as tfjs does, which costs the device nothing.'),
     "graft-f16 is graft with GRAFT_WEIGHTS=f16 (conv weights stored as halves, f32 arithmetic): its 'graft speed-up' is " +
-      "graft's f32 time over its own, so below 1 by the option's gain; checked against graft within 1e-2 of the output's scale.",
+      "its own time over graft's f32 time, so below 1 by the option's gain; checked against graft within 1e-2 of the output's scale.",
     'ort-cpu rows on training workloads time the forward passes only (GFLOPS from the forward FLOP count); their speed-up is not like for like.',
     "GFLOPS: the workload's FLOP count, convolutions counted as direct ones (2 x N x OH x OW x Cout x KH x KW x Cin), over the time. " +
       "graft computes its 3x3 stride-1 convolutions by Winograd's F(4x4, 3x3) (a quarter of the multiply-adds, plus transforms; " +

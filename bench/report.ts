@@ -1,5 +1,5 @@
-// Turns the runs into results: per engine and workload, milliseconds per image (median, min, max), GFLOPS from
-// the workload's exact FLOP count, the share of the adapter's measured ceiling (WebGPU engines on a software
+// Turns the runs into results: per engine and workload, milliseconds per image (median, min, max), the untimed
+// first run's seconds (compilation and weight preparation included), GFLOPS from the workload's exact FLOP count, the share of the adapter's measured ceiling (WebGPU engines on a software
 // adapter), the cross-check, and graft's speed-up over each peer (peer time / graft time, only where both
 // ran and the peer's outputs agreed with graft's). Printed as a terminal table, or written as JSON or Markdown.
 
@@ -18,6 +18,11 @@ export interface ResultRow {
   msPerImageMin: number | null;
   msPerImageMax: number | null;
   reps: number;
+  /**
+   * Milliseconds of the untimed first run, the whole run: shader compilation, weight packing and first allocations
+   * included (but not what an earlier workload of the same process already compiled).
+   */
+  firstRunMs: number | null;
   gflops: number | null;
   /** Ran, and its outputs agreed with graft's (graft itself: ran). */
   ok: boolean;
@@ -91,6 +96,7 @@ export function buildReport(runs: EngineRun[], info: RunInfo, workloads: Workloa
         msPerImageMin: t ? t.min / images : null,
         msPerImageMax: t ? t.max / images : null,
         reps: t?.reps ?? 0,
+        firstRunMs: t?.warmupMs ?? null,
         gflops,
         ok,
         status: r.status,
@@ -135,7 +141,14 @@ function speedupCell(r: ResultRow): string {
   return `${x}x${r.forwardOnly ? ' (peer fwd only)' : ''}`;
 }
 
-const HEADERS = ['engine', 'ms/image', 'min–max', 'reps', 'GFLOPS', '% ceiling', 'check', 'graft speed-up'];
+const HEADERS = ['engine', 'ms/image', 'min–max', 'reps', 'first run', 'GFLOPS', '% ceiling', 'check', 'graft speed-up'];
+/** Columns of HEADERS that are text, left-aligned in the terminal table (the others are figures). */
+const TEXT_COLUMNS = new Set([0, HEADERS.indexOf('check'), HEADERS.indexOf('graft speed-up')]);
+
+function seconds(ms: number | null): string {
+  if (ms === null) return '';
+  return ms >= 1000 ? `${num(ms / 1000)} s` : `${num(ms)} ms`;
+}
 
 function cells(r: ResultRow): string[] {
   const timed = r.msPerImage !== null;
@@ -144,6 +157,7 @@ function cells(r: ResultRow): string[] {
     timed ? num(r.msPerImage) : '—',
     timed ? `${num(r.msPerImageMin)}–${num(r.msPerImageMax)}` : '',
     timed ? String(r.reps) : '',
+    seconds(r.firstRunMs),
     num(r.gflops),
     r.shareOfCeiling === null ? '' : `${(100 * r.shareOfCeiling).toFixed(0)}%`,
     checkCell(r),
@@ -175,7 +189,7 @@ export function formatTable(rep: Report): string {
     const widths = HEADERS.map((_, i) => Math.max(...table.map((row) => row[i].length)));
     out.push(`${w.title}  [${w.id}, ${fmtFlops(w.flops)} per run]`);
     table.forEach((row, k) => {
-      out.push('  ' + row.map((c, i) => (i === 0 || i === 6 || i === 7 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd());
+      out.push('  ' + row.map((c, i) => (TEXT_COLUMNS.has(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd());
       if (k === 0) out.push('  ' + widths.map((n) => '-'.repeat(n)).join('  '));
     });
     for (const r of rows) {

@@ -1,10 +1,12 @@
 // The bench harness's repetition policy, on a fake engine whose runs take a known time: the first run is the
 // untimed warm-up and cross-check; with warmMs set (a GPU), untimed runs follow until they have lasted that long,
-// and the last of them sizes the timed repetitions; without it (a software adapter) timing starts at once.
+// and the last of them sizes the timed repetitions; without it (a software adapter) timing starts at once. The
+// report gives the first run's time (compilation included) next to the timed ones.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runEngine, type RepPolicy } from '../bench/harness.ts';
+import { buildReport, formatMarkdown, formatTable, type RunInfo } from '../bench/report.ts';
 import type { Engine } from '../bench/peers/engine.ts';
 import { quickWorkloads } from '../bench/workloads/index.ts';
 import type { WorkloadData } from '../bench/workloads/types.ts';
@@ -58,6 +60,26 @@ test('with warmMs, untimed runs fill it first and the last one sizes the repetit
   // The budget is judged from a ~5 ms run, not the 50 ms first one: far more than 2 repetitions.
   assert.ok(reps > 4, `timed repetitions: ${reps}`);
   assert.ok(r.timing!.median < 40, `median ${r.timing!.median} ms excludes the slow first run`);
+});
+
+test('the report gives the first run, whole, apart from the timed runs', async () => {
+  const { engine } = fakeEngine(1500, 5);
+  const run = await runEngine(engine, workload, data, null, base);
+  const info: RunInfo = {
+    date: 'today', mode: 'quick', adapter: 'fake', software: true, ceilingGflops: null,
+    machine: { cpu: 'cpu', cores: 1, memoryGiB: 1, platform: 'os', node: 'v0', packages: {}, loadBefore: 0 },
+    engines: { graft: 'fake' }, warnings: [], notes: [],
+  };
+  const report = buildReport([run], info, [workload]);
+  const row = report.results[0];
+  assert.ok(row.firstRunMs! >= 1490 && row.firstRunMs! < 3000, `first run ${row.firstRunMs} ms`);
+  assert.ok(row.msPerImage! < 100, `timed runs ${row.msPerImage} ms per image, without the first`);
+  // Markdown: the column and its figure in seconds, in the header's position
+  const lines = formatMarkdown(report).split('\n');
+  const header = lines.find((l) => l.startsWith('| workload |'))!.split('|').map((c) => c.trim());
+  const cells = lines.find((l) => l.startsWith(`| ${workload.id} |`))!.split('|').map((c) => c.trim());
+  assert.match(cells[header.indexOf('first run')], /^1\.\d+ s$/);
+  assert.match(formatTable(report), /first run/);
 });
 
 test.run();
