@@ -265,8 +265,9 @@ test('packed weight textures are reused while the weights stay the same and repa
   const wa = GpuTensor.from(gpu, ws, w1);
   const wb = GpuTensor.from(gpu, ws, w2);
   const tol = { atol: 1e-3, rtol: 1e-3 };
-  const packs = () => (gpu.batcher.counts.byKernel.get('conv2d_weight_pack') ?? 0) +
-    (gpu.batcher.counts.byKernel.get('conv2d_weight_pack_grad_input') ?? 0);
+  // Every kernel that fills a weight texture: the implicit GEMM's packings and Winograd's transforms (packed as they go).
+  const packs = () => ['conv2d_weight_pack', 'conv2d_weight_pack_grad_input', 'winograd_weights', 'winograd6_weights']
+    .reduce((n, name) => n + (gpu.batcher.counts.byKernel.get(name) ?? 0), 0);
   const ref = (w: ArrayLike<number>) => conv2dRef(x, xs, w, ws, null, o);
 
   // Two weights of one shape recorded back to back: each dispatch must see its own weights.

@@ -134,8 +134,8 @@ export function blockedWeightTexture(gpu: Gpu, w: GpuTensor, K: number, C: numbe
 
 /**
  * A view of a blocked texture holding the Winograd F(tile x tile, 3x3) transform of 3x3 weights w, U (points, K, N)
- * (points = (tile + 2)^2) packed as a (points * K, N) matrix in this format (shaders/winograd_weights.wgsl or
- * winograd6_weights.wgsl, then conv2d_weight_pack.wgsl's layout), for the forward (w is (3, 3, K, N)) or the grad
+ * (points = (tile + 2)^2) packed as a (points * K, N) matrix in this format and conv2d_weight_pack.wgsl's layout, in
+ * one pass (shaders/winograd_weights.wgsl or winograd6_weights.wgsl), for the forward (w is (3, 3, K, N)) or the grad
  * input (`flip`: w is (3, 3, N, K), turned 180 degrees with its channel axes swapped), filled now unless the texture
  * already holds w as it is.
  */
@@ -147,17 +147,14 @@ export function winogradWeightTexture(
   const rows = points * K;
   const key = `winograd${tile === 6 ? '6' : ''}${flip ? ' flipped' : ''} ${format} ${K}x${N}`;
   return packedWeights(gpu, w, key, f16 ? 256 : 512, (rows / 32) * (N / 64), (entry) => {
-    const u = GpuTensor.empty(gpu, [points, K, N], 'f32', 'conv2d.winograd.u'); // (points, K, N)
-    const count = (K * N) / 4;
+    const count = (K * N) / 8;
     gpu.batcher.dispatch({
-      kernel: gpu.pipelines.get(tile === 6 ? 'winograd6_weights' : 'winograd_weights', { WG: 64, FLIP: flip ? 1 : 0 }),
-      what: `conv2d winograd weight transform w[${w.shape.join(',')}]${flip ? ' (flipped, for grad input)' : ''}`,
+      kernel: gpu.pipelines.get(tile === 6 ? 'winograd6_weights' : 'winograd_weights', { WG: 64, FLIP: flip ? 1 : 0, F16: f16 ? 1 : 0 }),
+      what: `conv2d winograd weight transform w[${w.shape.join(',')}]${flip ? ' (flipped, for grad input)' : ''}, packed (${format}) as (${rows}, ${N})`,
       params: packParams([['u32', K], ['u32', N], ['u32', count]]),
-      buffers: [w.binding, u.binding],
+      buffers: [w.binding, entry.view],
       workgroups: adapterGrid(gpu, count, 64),
     });
-    pack(gpu, 'conv2d_weight_pack', { F16: f16 ? 1 : 0 }, `(${format}) winograd U[${points},${K},${N}] as (${rows}, ${N})`, [rows, N, (rows * N) / 8], u, entry);
-    u.release(); // its next owner's work is recorded after the packing
   });
 }
 
