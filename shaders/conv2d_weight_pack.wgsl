@@ -37,12 +37,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   let first = (k * params.C + b * 64u + lane * 4u) / 4u;  // vec4 index of w[k, c]
   let lo = w[first];
   let hi = w[first + 8u];  // w[k, c + 32 .. c + 35]
-  let row = b * (params.K / 32u) + k / 32u;
-  if (F16) {
-    textureStore(wTex, vec2u((k % 32u) * 8u + lane, row),
-      vec4u(pack2x16float(lo.xy), pack2x16float(lo.zw), pack2x16float(hi.xy), pack2x16float(hi.zw)));
-  } else {
-    textureStore(wTex, vec2u((k % 32u) * 16u + lane, row), bitcast<vec4u>(lo));
-    textureStore(wTex, vec2u((k % 32u) * 16u + 8u + lane, row), bitcast<vec4u>(hi));
-  }
+  storeBlocked(k, params.K, b, lane, lo, hi);
 }
+
+// #include parts/blocked_weight_store.wgsl

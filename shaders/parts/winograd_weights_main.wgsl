@@ -2,8 +2,8 @@
 // 3x3)), pasted in after their tile part (parts/winograd_f4.wgsl or winograd_f6.wgsl, which give ALPHA and gf):
 // each 3x3 filter g of one (input, output) channel pair becomes U = G g G^T, ALPHA^2 values, u[xi][k][n] with
 // xi = ALPHA * row + column of the transformed filter, stored straight into the blocked texture that
-// winograd_gemm.wgsl reads: U as a (ALPHA^2 * K, N) matrix in conv2d_weight_pack.wgsl's layout (its header has the
-// layout and the F16 packing). Transforming and packing in one pass stores each value once: a separate u buffer,
+// winograd_gemm.wgsl reads: U as a (ALPHA^2 * K, N) matrix (row xi * K + k) in conv2d_weight_pack.wgsl's layout
+// (parts/blocked_weight_store.wgsl). Transforming and packing in one pass stores each value once: a separate u buffer,
 // packed after, took as long again (a fine-tuning step of VGG19's block 5 transforms its weights every step).
 // Forward (FLIP false): w (3, 3, K, N) as stored, g[a][b] = w[a][b][k][n].
 // Grad input (FLIP true): dx is the convolution of dy with w turned 180 degrees and its channel axes swapped, so
@@ -19,7 +19,7 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> w: array<f32>;                   // (3, 3, K, N), or (3, 3, N, K) when FLIP
-@group(0) @binding(2) var uTex: texture_storage_2d<rgba32uint, write>;  // (N / 64 * ALPHA^2 * K / 32 rows, 32 * T)
+@group(0) @binding(2) var wTex: texture_storage_2d<rgba32uint, write>;  // (N / 64 * ALPHA^2 * K / 32 rows, 32 * T)
 
 override WG: u32 = 64u;
 override FLIP: bool = false;
@@ -54,20 +54,14 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   let n = block * 64u + lane * 4u;
   let lo = rowsOf(k, n);
   let hi = rowsOf(k, n + 32u);
-  let rowsPerBlock = ALPHA * ALPHA * params.K / 32u;
+  let rows = ALPHA * ALPHA * params.K;  // of U as a (ALPHA^2 * K, N) matrix
   for (var b = 0u; b < ALPHA; b++) {
     let colLo = gf(array<vec4f, 3>(lo[0][b], lo[1][b], lo[2][b]));
     let colHi = gf(array<vec4f, 3>(hi[0][b], hi[1][b], hi[2][b]));
     for (var a = 0u; a < ALPHA; a++) {
-      let kk = (a * ALPHA + b) * params.K + k;  // row of U as a (ALPHA^2 * K, N) matrix
-      let row = block * rowsPerBlock + kk / 32u;
-      if (F16) {
-        textureStore(uTex, vec2u((kk % 32u) * 8u + lane, row), vec4u(pack2x16float(colLo[a].xy),
-          pack2x16float(colLo[a].zw), pack2x16float(colHi[a].xy), pack2x16float(colHi[a].zw)));
-      } else {
-        textureStore(uTex, vec2u((kk % 32u) * 16u + lane, row), bitcast<vec4u>(colLo[a]));
-        textureStore(uTex, vec2u((kk % 32u) * 16u + 8u + lane, row), bitcast<vec4u>(colHi[a]));
-      }
+      storeBlocked((a * ALPHA + b) * params.K + k, rows, block, lane, colLo[a], colHi[a]);
     }
   }
 }
+
+// #include parts/blocked_weight_store.wgsl
