@@ -97,6 +97,9 @@ async function main(): Promise<void> {
 
   const runs: EngineRun[] = [];
   const done: Workload[] = [];
+  // The ceiling again before each workload: this VM's speed drifts by up to 2x within a run (68 GFLOPS at the start
+  // of one complete run, 100 right after it), so each workload's share is of the ceiling measured next to it.
+  const ceilings = new Map<string, number>();
   const report = () => buildReport(runs, {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     mode: quick ? 'quick' : 'full',
@@ -107,7 +110,7 @@ async function main(): Promise<void> {
     engines: Object.fromEntries(engines.map((e) => [e.id, e.label])),
     warnings,
     notes: notes(policy, software),
-  }, done);
+  }, done, ceilings);
   const save = (partial: boolean) => {
     const rep = report();
     if (partial) rep.info.warnings = [...rep.info.warnings, `PARTIAL: interrupted after ${done.length} of ${workloads.length} workloads.`];
@@ -123,7 +126,9 @@ async function main(): Promise<void> {
     });
   }
   for (const w of workloads) {
-    log(`[${w.id}] ${w.title} — ${(w.flops / 1e9).toFixed(3)} GFLOP per run (load ${currentLoad().toFixed(2)})`);
+    if (software) ceilings.set(w.id, (await measureCeiling(gpu, quick ? { iterations: 1024, trials: 3 } : { trials: 3 })).gflops);
+    const ceilingNow = software ? `, adapter ceiling ${ceilings.get(w.id)!.toFixed(1)} GFLOPS` : '';
+    log(`[${w.id}] ${w.title} — ${(w.flops / 1e9).toFixed(3)} GFLOP per run (load ${currentLoad().toFixed(2)}${ceilingNow})`);
     const data = makeData(w);
     let reference = null;
     const mine: EngineRun[] = [];

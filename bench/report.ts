@@ -56,21 +56,42 @@ export interface RunInfo {
   notes: string[];
 }
 
+/** A workload as the report lists it. */
+export interface ReportWorkload {
+  id: string;
+  title: string;
+  flops: number;
+  flopsNote: string;
+  /**
+   * The adapter's ceiling measured just before this workload (software adapters; null otherwise): its engines'
+   * share of the ceiling is of this one, since this VM's speed drifts by up to 2x over a run.
+   */
+  ceilingGflops: number | null;
+}
+
 export interface Report {
   info: RunInfo;
   results: ResultRow[];
   ratios: Ratio[];
-  workloads: Array<{ id: string; title: string; flops: number; flopsNote: string }>;
+  workloads: ReportWorkload[];
 }
 
 function imagesOf(w: Workload): number {
   return w.batch * (w.kind === 'train' ? w.steps : 1);
 }
 
-export function buildReport(runs: EngineRun[], info: RunInfo, workloads: Workload[]): Report {
+/**
+ * The report of `runs` over `workloads`; `ceilings` holds the ceiling measured before each workload (by id), where
+ * one was: a workload without one is measured against info.ceilingGflops.
+ */
+export function buildReport(
+  runs: EngineRun[], info: RunInfo, workloads: Workload[], ceilings: ReadonlyMap<string, number> = new Map(),
+): Report {
   const results: ResultRow[] = [];
   const ratios: Ratio[] = [];
+  const ceilingOf = (w: Workload) => ceilings.get(w.id) ?? info.ceilingGflops;
   for (const w of workloads) {
+    const ceiling = ceilingOf(w);
     const mine = runs.filter((r) => r.workload === w);
     const graft = mine.find((r) => r.engine.id === 'graft');
     const graftMs = graft?.status === 'reference' ? graft.timing?.median : undefined;
@@ -102,12 +123,15 @@ export function buildReport(runs: EngineRun[], info: RunInfo, workloads: Workloa
         status: r.status,
         detail: r.check?.detail ?? r.reason ?? '',
         forwardOnly,
-        shareOfCeiling: gflops !== null && r.engine.usesAdapter && info.software && info.ceilingGflops ? gflops / info.ceilingGflops : null,
+        shareOfCeiling: gflops !== null && r.engine.usesAdapter && info.software && ceiling ? gflops / ceiling : null,
         graftSpeedup: speedup,
       });
     }
   }
-  return { info, results, ratios, workloads: workloads.map((w) => ({ id: w.id, title: w.title, flops: w.flops, flopsNote: w.flopsNote })) };
+  return {
+    info, results, ratios,
+    workloads: workloads.map((w) => ({ id: w.id, title: w.title, flops: w.flops, flopsNote: w.flopsNote, ceilingGflops: ceilingOf(w) })),
+  };
 }
 
 // --- formatting ------------------------------------------------------------------------------------------
@@ -165,7 +189,8 @@ function cells(r: ResultRow): string[] {
   ];
 }
 
-function infoLines(info: RunInfo): string[] {
+function infoLines(rep: Report): string[] {
+  const info = rep.info;
   const m = info.machine;
   const lines = [
     `graft bench (${info.mode}), ${info.date}`,
@@ -174,20 +199,31 @@ function infoLines(info: RunInfo): string[] {
     `packages: ${Object.entries(m.packages).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     `load average (1 min): ${m.loadBefore.toFixed(2)} before${m.loadAfter !== undefined ? `, ${m.loadAfter.toFixed(2)} after (the bench's own work included)` : ''}`,
   ];
-  if (info.ceilingGflops !== null) lines.push(`adapter arithmetic ceiling (FMA-only WGSL kernel, best of several dispatches): ${info.ceilingGflops.toFixed(1)} GFLOPS`);
+  if (info.ceilingGflops !== null) {
+    const each = rep.workloads.map((w) => w.ceilingGflops).filter((c): c is number => c !== null);
+    const again = each.length
+      ? `; again before each workload, ${Math.min(...each).toFixed(1)}-${Math.max(...each).toFixed(1)} (each workload's % ceiling is of its own)`
+      : '';
+    lines.push(`adapter arithmetic ceiling (FMA-only WGSL kernel, best of several dispatches): ${info.ceilingGflops.toFixed(1)} GFLOPS at the start${again}`);
+  }
   lines.push('engines:', ...Object.entries(info.engines).map(([id, label]) => `  ${id}: ${label}`));
   return lines;
 }
 
+/** The ceiling measured before a workload, as a clause for its heading or line. */
+function ceilingNote(w: ReportWorkload): string {
+  return w.ceilingGflops === null ? '' : `; adapter ceiling before it ${w.ceilingGflops.toFixed(1)} GFLOPS`;
+}
+
 /** The terminal table: a block per workload. */
 export function formatTable(rep: Report): string {
-  const out: string[] = [...infoLines(rep.info), ''];
+  const out: string[] = [...infoLines(rep), ''];
   for (const w of rep.workloads) {
     const rows = rep.results.filter((r) => r.workload === w.id);
     if (!rows.length) continue;
     const table = [HEADERS, ...rows.map(cells)];
     const widths = HEADERS.map((_, i) => Math.max(...table.map((row) => row[i].length)));
-    out.push(`${w.title}  [${w.id}, ${fmtFlops(w.flops)} per run]`);
+    out.push(`${w.title}  [${w.id}, ${fmtFlops(w.flops)} per run${ceilingNote(w)}]`);
     table.forEach((row, k) => {
       out.push('  ' + row.map((c, i) => (TEXT_COLUMNS.has(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd());
       if (k === 0) out.push('  ' + widths.map((n) => '-'.repeat(n)).join('  '));
@@ -204,7 +240,7 @@ export function formatTable(rep: Report): string {
 
 /** Markdown: the run's description, one table for everything, the FLOP counts and notes. */
 export function formatMarkdown(rep: Report): string {
-  const [, ...details] = infoLines(rep.info); // the first line becomes the heading
+  const [, ...details] = infoLines(rep); // the first line becomes the heading
   const out: string[] = [`## graft bench (${rep.info.mode}), ${rep.info.date}`, '', ...details.map((l) => (l.startsWith('  ') ? `  - ${l.trim()}` : `- ${l}`)), ''];
   out.push(...rep.info.warnings.map((w) => `> ${w}`), '');
   out.push(`| workload | ${HEADERS.join(' | ')} |`, `|${'---|'.repeat(HEADERS.length + 1)}`);
@@ -213,7 +249,7 @@ export function formatMarkdown(rep: Report): string {
     out.push(`| ${r.workload} | ${c.map((x) => x.replace(/\|/g, '/')).join(' | ')} |`);
   }
   out.push('', 'FLOP counts (flops.ts explains the rule):', '');
-  out.push(...rep.workloads.map((w) => `- ${w.title}: ${w.flopsNote}`));
+  out.push(...rep.workloads.map((w) => `- ${w.title}: ${w.flopsNote}${ceilingNote(w)}`));
   const problems = rep.results.filter((r) => r.status !== 'ok' && r.status !== 'reference' && r.detail);
   if (problems.length) out.push('', 'Not compared:', '', ...problems.map((r) => `- ${r.workload} / ${r.engine}: ${r.status}: ${r.detail}`));
   out.push('', ...rep.info.notes.map((n) => `- ${n}`), '');

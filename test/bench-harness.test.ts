@@ -62,16 +62,20 @@ test('with warmMs, untimed runs fill it first and the last one sizes the repetit
   assert.ok(r.timing!.median < 40, `median ${r.timing!.median} ms excludes the slow first run`);
 });
 
-test('the report gives the first run, whole, apart from the timed runs', async () => {
+test('the report gives the first run, whole, apart from the timed runs, and the share of the ceiling measured next to it', async () => {
   const { engine } = fakeEngine(1500, 5);
-  const run = await runEngine(engine, workload, data, null, base);
+  const run = await runEngine({ ...engine, usesAdapter: true }, workload, data, null, base);
   const info: RunInfo = {
-    date: 'today', mode: 'quick', adapter: 'fake', software: true, ceilingGflops: null,
+    date: 'today', mode: 'quick', adapter: 'fake', software: true, ceilingGflops: 100,
     machine: { cpu: 'cpu', cores: 1, memoryGiB: 1, platform: 'os', node: 'v0', packages: {}, loadBefore: 0 },
     engines: { graft: 'fake' }, warnings: [], notes: [],
   };
-  const report = buildReport([run], info, [workload]);
+  const report = buildReport([run], info, [workload], new Map([[workload.id, 50]]));
   const row = report.results[0];
+  // the workload's own ceiling (50), not the one at the start (100)
+  assert.ok(Math.abs(row.shareOfCeiling! - row.gflops! / 50) < 1e-12, `share ${row.shareOfCeiling}`);
+  assert.is(report.workloads[0].ceilingGflops, 50);
+  assert.match(formatMarkdown(report), /100\.0 GFLOPS at the start; again before each workload, 50\.0-50\.0/);
   assert.ok(row.firstRunMs! >= 1490 && row.firstRunMs! < 3000, `first run ${row.firstRunMs} ms`);
   assert.ok(row.msPerImage! < 100, `timed runs ${row.msPerImage} ms per image, without the first`);
   // Markdown: the column and its figure in seconds, in the header's position
