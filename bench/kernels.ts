@@ -15,6 +15,7 @@
 // read f32 weights); the check then allows the rounding of the weights (atol 2e-2 rather than 2e-3).
 
 import { Command, Option } from 'commander';
+import { measureCeiling } from './ceiling.ts';
 import { runUntimedFor } from './harness.ts';
 import { cpus, loadavg } from 'node:os';
 import { getGpu, type Gpu } from '../src/gpu/device.ts';
@@ -191,10 +192,12 @@ async function benchShape(gpu: Gpu, s: ConvShape, N: number, rng: Rng): Promise<
   };
 }
 
-function printRow(r: Row): void {
+/** Prints a row; `ceiling`: the adapter's FMA ceiling measured just before it (software adapters), or null. */
+function printRow(r: Row, ceiling: number | null): void {
   const cell = (i: number) =>
     `${r.ms[i].toFixed(1).padStart(8)} ${r.gflops[i].toFixed(1).padStart(5)} ${r.cpuGflops[i].toFixed(1).padStart(5)}`;
-  console.log(`${r.shape.padEnd(17)} ${String(r.N).padStart(2)} ${cell(0)} ${cell(1)} ${cell(2)}  ${r.check.padEnd(5)} ${r.kernels}`);
+  const ceil = ceiling === null ? '' : ` ${ceiling.toFixed(0).padStart(4)}`;
+  console.log(`${r.shape.padEnd(17)} ${String(r.N).padStart(2)} ${cell(0)} ${cell(1)} ${cell(2)}${ceil}  ${r.check.padEnd(5)} ${r.kernels}`);
 }
 
 async function main(): Promise<void> {
@@ -208,14 +211,17 @@ async function main(): Promise<void> {
   const batches = batch ? [batch] : quick ? [1] : [1, 8];
   console.log(`conv2d 3x3 stride 1 pad 1 on ${gpu.describe()}; path ${path}, weights ${f16 ? 'f16' : 'f32'}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const head = (d: string) => `${(d + ' ms').padStart(8)} ${'GF'.padStart(5)} ${'cpuGF'.padStart(5)}`;
-  console.log(`${'shape'.padEnd(17)}  N ${head('fwd')} ${head('dx')} ${head('dw')}  check kernels (fwd / dx / dw)`);
-  console.log(`(GF: GFLOPS by wall time; cpuGF: by this process's CPU time over ${CPU_CORES} cores, less hurt by other processes)`);
+  const software = gpu.adapter.isSoftware;
+  console.log(`${'shape'.padEnd(17)}  N ${head('fwd')} ${head('dx')} ${head('dw')}${software ? ' ceil' : ''}  check kernels (fwd / dx / dw)`);
+  console.log(`(GF: GFLOPS by wall time; cpuGF: by this process's CPU time over ${CPU_CORES} cores, less hurt by other processes` +
+    `${software ? "; ceil: the adapter's FMA ceiling, GFLOPS, measured just before the row: this VM's speed drifts by up to 2x" : ''})`);
   const rng = new Rng(2017);
   let failed = false;
   for (const N of batches) {
     for (const s of shapes) {
+      const ceiling = software ? (await measureCeiling(gpu, { trials: 3 })).gflops : null;
       const row = await benchShape(gpu, s, N, rng);
-      printRow(row);
+      printRow(row, ceiling);
       failed ||= row.check !== 'ok';
     }
   }
