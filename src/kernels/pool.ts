@@ -284,10 +284,23 @@ function checkGlobalGrad(op: string, dy: GpuTensor, inputShape: readonly number[
   }
 }
 
-/** x (N, H, W, C) -> y (N, C), the mean over each channel's plane. */
+/**
+ * x (N, H, W, C) -> y (N, C), the mean over each channel's plane: 4 channels per invocation where C % 4 == 0
+ * (global_avgpool.wgsl), else the 2-D pool over the whole plane.
+ */
 export function globalAvgPoolForward(gpu: Gpu, x: GpuTensor): GpuTensor {
   checkInput('global avgpool', x);
-  return squeeze(avgPool2dForward(gpu, x, wholePlane(x.shape)));
+  const [N, H, W, C] = x.shape;
+  if (C % 4 !== 0) return squeeze(avgPool2dForward(gpu, x, wholePlane(x.shape)));
+  const y = GpuTensor.empty(gpu, [N, C], 'f32', 'global_avgpool.y'); // (N, C)
+  gpu.batcher.dispatch({
+    kernel: gpu.pipelines.get('global_avgpool', { WG }),
+    what: `global avgpool x${fmtShape(x.shape)}`,
+    params: packParams([['u32', H * W], ['u32', C / 4]]),
+    buffers: [x.binding, y.binding],
+    workgroups: [Math.ceil(C / 4 / WG), N, 1],
+  });
+  return y;
 }
 
 /** dy (N, C) -> dx (N, H, W, C): each cell gets dy / (H * W). */
