@@ -272,7 +272,11 @@ test('global average and max pooling match the reference, up to VGG19 and ResNet
     const xt = GpuTensor.from(gpu, shape, x);
     const dyt = GpuTensor.from(gpu, [N, C], dy);
 
+    const vec4Runs = () => gpu.batcher.counts.byKernel.get('global_avgpool') ?? 0;
+    const before = vec4Runs();
     const avg = globalAvgPoolForward(gpu, xt);
+    // 4 channels per invocation where C % 4 == 0, the whole-plane 2-D pool otherwise: both checked here
+    assert.is(vec4Runs() - before, C % 4 === 0 ? 1 : 0, `global avg kernel for C = ${C}`);
     const davg = globalAvgPoolBackward(gpu, dyt, shape);
     assert.equal([...avg.shape], [N, C]);
     assertClose(await avg.read(), ref.globalAvgPool(x, shape), {}, `global avg y ${shape}`);
