@@ -57,11 +57,21 @@ async function checkAdam(n: number, o: AdamOptions): Promise<void> {
 }
 
 test('sgd matches PyTorch semantics over several steps', async () => {
+  // sizes that are multiples of 4 take sgd_vec4.wgsl, the others sgd.wgsl: every option on both
+  const gpu = await testGpu();
+  const vec4Runs = () => gpu.batcher.counts.byKernel.get('sgd_vec4') ?? 0;
+  const before = vec4Runs();
   await checkSgd(33, { lr: 0.1, momentum: 0 }, false);
-  await checkSgd(1000, { lr: 0.05, momentum: 0.9 }, true);
   await checkSgd(7, { lr: 0.05, momentum: 0.9, nesterov: true }, true);
   await checkSgd(130, { lr: 0.01, momentum: 0.5, weightDecay: 0.1 }, true);
   await checkSgd(19, { lr: 0.01, momentum: 0, weightDecay: 0.01 }, true); // a velocity given without momentum is left alone
+  assert.is(vec4Runs() - before, 0, 'sizes not a multiple of 4: one float per invocation');
+  await checkSgd(1000, { lr: 0.05, momentum: 0.9 }, true);
+  await checkSgd(32, { lr: 0.1, momentum: 0 }, false);
+  await checkSgd(8, { lr: 0.05, momentum: 0.9, nesterov: true }, true);
+  await checkSgd(132, { lr: 0.01, momentum: 0.5, weightDecay: 0.1 }, true);
+  await checkSgd(20, { lr: 0.01, momentum: 0, weightDecay: 0.01 }, true);
+  assert.is(vec4Runs() - before, 5 * STEPS, 'multiples of 4: four per invocation');
 });
 
 test('adam and adamw match PyTorch semantics over several steps', async () => {
@@ -75,6 +85,7 @@ test('optimizer steps chunked past the binding limit', async () => {
   setBindingLimitForTests(4096);
   try {
     await checkSgd(3001, { lr: 0.05, momentum: 0.9, nesterov: true }, true);
+    await checkSgd(3004, { lr: 0.05, momentum: 0.9, nesterov: true }, true); // vec4, in chunks
     await checkAdam(3001, { lr: 1e-2, weightDecay: 0.01, decoupled: true });
   } finally {
     setBindingLimitForTests(null);

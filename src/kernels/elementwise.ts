@@ -14,7 +14,8 @@ const WG = 256;
  * Dispatches `kernel` once per chunk of `count` elements: Params are (count of the chunk, ...extra), the bindings
  * the windows of `tensors` over that chunk, in order. Chunk starts are 256-byte aligned, so every window's base
  * is 0 and the shader indexes from 0. A `{ stub }` entry is bound whole: a stand-in for a binding the shader
- * declares but this variant never touches. Shared with dropout and the optimizers.
+ * declares but this variant never touches. `perInvocation`: elements each invocation takes (4 for a vec4 kernel,
+ * which then needs count % 4 == 0; chunk starts are multiples of 64). Shared with dropout and the optimizers.
  */
 export function dispatchFlat(
   gpu: Gpu,
@@ -25,6 +26,7 @@ export function dispatchFlat(
   extra: ReadonlyArray<readonly [ScalarType, number]>,
   tensors: Array<GpuTensor | { stub: GpuTensor }>,
   firstParam?: (start: number) => ReadonlyArray<readonly [ScalarType, number]>,
+  perInvocation = 1,
 ): void {
   for (const t of tensors) {
     if (!(t instanceof GpuTensor)) continue;
@@ -36,7 +38,7 @@ export function dispatchFlat(
       what: count > e - s ? `${what} elements ${s}..${e}` : what,
       params: packParams([['u32', e - s], ...(firstParam ? firstParam(s) : []), ...extra]),
       buffers: tensors.map((t) => (t instanceof GpuTensor ? window(t, s, e).binding : t.stub.binding)),
-      workgroups: grid1d(e - s, WG),
+      workgroups: grid1d(Math.ceil((e - s) / perInvocation), WG),
     });
   }
 }

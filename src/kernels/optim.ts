@@ -24,14 +24,18 @@ export function sgdStep(gpu: Gpu, param: GpuTensor, grad: GpuTensor, velocity: G
   const hasVelocity = velocity !== null && o.momentum !== 0;
   // The shader declares the velocity binding either way; a small unused tensor stands in when there is none.
   const stub = hasVelocity ? null : GpuTensor.empty(gpu, [4], 'f32', 'sgd.no_velocity');
+  // Four floats per invocation where the size allows (sgd_vec4.wgsl: vec4 loads and stores, far cheaper on llvmpipe)
+  const vec4 = param.size % 4 === 0;
   dispatchFlat(
     gpu,
-    'sgd',
+    vec4 ? 'sgd_vec4' : 'sgd',
     { HAS_VELOCITY: hasVelocity, NESTEROV: o.nesterov ?? false },
     `sgd ${describe(named)}`,
     param.size,
     [['f32', o.lr], ['f32', o.momentum], ['f32', o.weightDecay ?? 0]],
     [param, grad, stub ? { stub } : velocity!],
+    undefined,
+    vec4 ? 4 : 1,
   );
   stub?.release();
 }
