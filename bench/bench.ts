@@ -1,8 +1,8 @@
 // `npm run bench`: graft against TensorFlow.js (webgpu on the same Dawn adapter, as shipped and under graft's
 // polite waits; wasm; cpu) and ONNX Runtime (CPU), side by side, in one run. For each workload every engine
 // gets the same random input and weights, is cross-checked against graft's outputs, then timed; the table gives
-// ms per image, GFLOPS from the exact FLOP count, the share of the adapter's measured arithmetic ceiling, and
-// graft's speed-up over each peer whose outputs agreed.
+// ms per image, the first (untimed, compiling) run's time, GFLOPS from the exact FLOP count, the share of the
+// adapter's arithmetic ceiling measured before the workload, and graft's speed-up over each peer whose outputs agreed.
 //
 //   npm run bench                      every workload and engine (tfjs-cpu only on the small workloads)
 //   npm run bench -- --quick           toy sizes, a smoke run in seconds

@@ -1,7 +1,8 @@
 // Turns the runs into results: per engine and workload, milliseconds per image (median, min, max), the untimed
-// first run's seconds (compilation and weight preparation included), GFLOPS from the workload's exact FLOP count, the share of the adapter's measured ceiling (WebGPU engines on a software
-// adapter), the cross-check, and graft's speed-up over each peer (peer time / graft time, only where both
-// ran and the peer's outputs agreed with graft's). Printed as a terminal table, or written as JSON or Markdown.
+// first run's time (compilation and weight preparation included), GFLOPS from the workload's exact FLOP count, the
+// share of the adapter's ceiling measured before the workload (WebGPU engines on a software adapter), the
+// cross-check, and graft's speed-up over each peer (peer time / graft time, only where both ran and the peer's
+// outputs agreed with graft's). Printed as a terminal table, or written as JSON or Markdown.
 
 import type { EngineRun, Status } from './harness.ts';
 import type { MachineInfo } from './environment.ts';
