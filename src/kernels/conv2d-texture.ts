@@ -8,7 +8,9 @@
 //   forward: conv2d_weight_pack.wgsl, w viewed as (K, C), each 64-output-channel block's weights contiguous,
 //     as f32 bits or as halves packed 8 to a texel ('f16');
 //   grad input: conv2d_weight_pack_grad_input.wgsl, 4 x 4 blocks (4 input x 4 output channels) in the order the
-//     kernel's lanes take them, always f32.
+//     kernel's lanes take them, always f32;
+//   Winograd (forward and grad input): the transformed weights U as a (points * K, C) matrix in the forward's
+//     layout, stored there by the transform itself (winograd_weights.wgsl, winograd6_weights.wgsl).
 // Each weight buffer gets its own packed texture per layout, kept while the weights stay as they were: the batcher
 // stamps every buffer a dispatch, copy or upload writes (CommandBatcher.lastWrite), and a texture packed from an
 // older stamp is packed again, in order with the other work, so an optimizer step that updates weights in place is
