@@ -136,12 +136,16 @@ test('dense forward and backward match the reference', async () => {
 
 test('sumRows over any rank and meanAll, including tall inputs reduced in passes and chunks', async () => {
   const gpu = await testGpu();
-  for (const shape of [[5], [3, 7], [2, 5, 5, 19], [5000, 3], [70001, 1], [1030, 2]]) {
+  const vec4Runs = () => gpu.batcher.counts.byKernel.get('sum_rows_vec4') ?? 0;
+  // columns in multiples of 4 take sum_rows_vec4.wgsl (a bias gradient's 512 channels, passes of 256 rows), others sum_rows.wgsl
+  for (const shape of [[5], [3, 7], [2, 5, 5, 19], [5000, 3], [70001, 1], [1030, 2], [6, 8], [2, 7, 7, 512], [1030, 4], [20000, 12]]) {
     const C = shape[shape.length - 1];
     const n = shape.reduce((p, q) => p * q, 1);
     const x = rng.uniformArray(n);
     const xt = GpuTensor.from(gpu, shape, x);
+    const before = vec4Runs();
     const s = sumRows(gpu, xt);
+    assert.is(vec4Runs() > before, C % 4 === 0, `sumRows ${shape}: four columns per invocation`);
     assert.equal(s.shape, [C]);
     assertClose(await s.read(), sumRowsRef(x, n / C, C), { atol: 1e-5 * Math.sqrt(n), rtol: 1e-4 }, `sumRows ${shape}`);
     const m = meanAll(gpu, xt);
@@ -151,11 +155,13 @@ test('sumRows over any rank and meanAll, including tall inputs reduced in passes
   }
   setBindingLimitForTests(4096);
   try {
-    const x = rng.uniformArray(3000 * 7);
-    const xt = GpuTensor.from(gpu, [3000, 7], x);
-    const s = sumRows(gpu, xt);
-    assertClose(await s.read(), sumRowsRef(x, 3000, 7), { atol: 1e-3 }, 'sumRows chunked');
-    for (const t of [xt, s]) t.release();
+    for (const C of [7, 8]) {
+      const x = rng.uniformArray(3000 * C);
+      const xt = GpuTensor.from(gpu, [3000, C], x);
+      const s = sumRows(gpu, xt);
+      assertClose(await s.read(), sumRowsRef(x, 3000, C), { atol: 1e-3 }, `sumRows chunked, ${C} columns`);
+      for (const t of [xt, s]) t.release();
+    }
   } finally {
     setBindingLimitForTests(null);
   }

@@ -36,6 +36,8 @@ function reduceRows(gpu: Gpu, x: GpuTensor, rows: number, cols: number, scale: n
   const final = totalSegs === 1;
   // (totalSegs, cols) partial sums, or the result itself when one segment covers every row
   const out = GpuTensor.empty(gpu, final ? [cols] : [totalSegs, cols], 'f32', final ? 'sum_rows.out' : 'sum_rows.partial');
+  // Four columns per invocation where cols allows (sum_rows_vec4.wgsl); the windows' bases are then multiples of 4
+  const lanes = cols % 4 === 0 ? 4 : 1;
   let seg0 = 0;
   for (const chunk of chunks) {
     const [r0, r1] = chunk;
@@ -43,14 +45,14 @@ function reduceRows(gpu: Gpu, x: GpuTensor, rows: number, cols: number, scale: n
     const xWin = window(x, r0 * cols, r1 * cols);
     const outWin = window(out, seg0 * cols, (seg0 + segs) * cols);
     gpu.batcher.dispatch({
-      kernel: gpu.pipelines.get('sum_rows', { WG }),
+      kernel: gpu.pipelines.get(lanes === 4 ? 'sum_rows_vec4' : 'sum_rows', { WG }),
       what: `${what} rows ${r0}..${r1}`,
       params: packParams([
         ['u32', r1 - r0], ['u32', cols], ['u32', rowsPerSeg], ['u32', segs],
         ['u32', xWin.base], ['u32', outWin.base], ['f32', final ? scale : 1],
       ]),
       buffers: [xWin.binding, outWin.binding],
-      workgroups: grid1d(segs * cols, WG),
+      workgroups: grid1d((segs * cols) / lanes, WG),
     });
     seg0 += segs;
   }
