@@ -31,13 +31,11 @@ override F16: bool = false;
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let i = gid.x + gid.y * groups.x * WG;
   if (i >= params.count) { return; }
-  let lane = i % 8u;
-  let b = (i / 8u) % (params.C / 64u);
-  let k = i / (params.C / 8u);
-  let first = (k * params.C + b * 64u + lane * 4u) / 4u;  // vec4 index of w[k, c]
+  let slot = blockedSlot(i, params.C);
+  let first = (slot.k * params.C + slot.c) / 4u;  // vec4 index of w[k, c]
   let lo = w[first];
   let hi = w[first + 8u];  // w[k, c + 32 .. c + 35]
-  storeBlocked(k, params.K, b, lane, lo, hi);
+  storeBlocked(slot.k, params.K, slot, lo, hi);
 }
 
 // #include parts/blocked_weight_store.wgsl

@@ -48,18 +48,15 @@ fn rowsOf(k: u32, n: u32) -> array<array<vec4f, ALPHA>, 3> {
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let i = gid.x + gid.y * groups.x * WG;
   if (i >= params.count) { return; }
-  let lane = i % 8u;
-  let block = (i / 8u) % (params.N / 64u);
-  let k = i / (params.N / 8u);
-  let n = block * 64u + lane * 4u;
-  let lo = rowsOf(k, n);
-  let hi = rowsOf(k, n + 32u);
+  let slot = blockedSlot(i, params.N);
+  let lo = rowsOf(slot.k, slot.c);
+  let hi = rowsOf(slot.k, slot.c + 32u);
   let rows = ALPHA * ALPHA * params.K;  // of U as a (ALPHA^2 * K, N) matrix
   for (var b = 0u; b < ALPHA; b++) {
     let colLo = gf(array<vec4f, 3>(lo[0][b], lo[1][b], lo[2][b]));
     let colHi = gf(array<vec4f, 3>(hi[0][b], hi[1][b], hi[2][b]));
     for (var a = 0u; a < ALPHA; a++) {
-      storeBlocked((a * ALPHA + b) * params.K + k, rows, block, lane, colLo[a], colHi[a]);
+      storeBlocked((a * ALPHA + b) * params.K + slot.k, rows, slot, colLo[a], colHi[a]);
     }
   }
 }
