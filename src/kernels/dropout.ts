@@ -26,7 +26,7 @@ export function dropoutForward(gpu: Gpu, x: GpuTensor, rate: number, seed: numbe
     x.size,
     [['u32', seed >>> 0], ['u32', threshold], ['f32', 1 / (1 - rate)]],
     [x, y, mask],
-    (start) => [['u32', start]],
+    { firstParam: (start) => [['u32', start]] },
   );
   return { y, mask };
 }

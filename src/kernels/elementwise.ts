@@ -10,12 +10,19 @@ import { flatRanges, window } from './windows.ts';
 
 const WG = 256;
 
+export interface FlatOptions {
+  firstParam?: (start: number) => ReadonlyArray<readonly [ScalarType, number]>;
+  perInvocation?: number;
+}
+
 /**
  * Dispatches `kernel` once per chunk of `count` elements: Params are (count of the chunk, ...extra), the bindings
  * the windows of `tensors` over that chunk, in order. Chunk starts are 256-byte aligned, so every window's base
  * is 0 and the shader indexes from 0. A `{ stub }` entry is bound whole: a stand-in for a binding the shader
- * declares but this variant never touches. `perInvocation`: elements each invocation takes (4 for a vec4 kernel,
- * which then needs count % 4 == 0; chunk starts are multiples of 64). Shared with dropout and the optimizers.
+ * declares but this variant never touches. Options: `firstParam`, Params placed between the count and `extra`
+ * that depend on the chunk's first element (dropout's seed offset); `perInvocation`, elements each invocation takes
+ * (4 for a vec4 kernel, which then needs count % 4 == 0; chunk starts are multiples of 64). Shared with dropout and
+ * the optimizers.
  */
 export function dispatchFlat(
   gpu: Gpu,
@@ -25,8 +32,7 @@ export function dispatchFlat(
   count: number,
   extra: ReadonlyArray<readonly [ScalarType, number]>,
   tensors: Array<GpuTensor | { stub: GpuTensor }>,
-  firstParam?: (start: number) => ReadonlyArray<readonly [ScalarType, number]>,
-  perInvocation = 1,
+  { firstParam, perInvocation = 1 }: FlatOptions = {},
 ): void {
   for (const t of tensors) {
     if (!(t instanceof GpuTensor)) continue;

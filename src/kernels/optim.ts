@@ -34,8 +34,7 @@ export function sgdStep(gpu: Gpu, param: GpuTensor, grad: GpuTensor, velocity: G
     param.size,
     [['f32', o.lr], ['f32', o.momentum], ['f32', o.weightDecay ?? 0]],
     [param, grad, stub ? { stub } : velocity!],
-    undefined,
-    vec4 ? 4 : 1,
+    { perInvocation: vec4 ? 4 : 1 },
   );
   stub?.release();
 }
