@@ -75,10 +75,20 @@ test('sgd matches PyTorch semantics over several steps', async () => {
 });
 
 test('adam and adamw match PyTorch semantics over several steps', async () => {
-  await checkAdam(1000, { lr: 1e-3 });
+  // sizes that are multiples of 4 take adam_vec4.wgsl, the others adam.wgsl: every option on both
+  const gpu = await testGpu();
+  const vec4Runs = () => gpu.batcher.counts.byKernel.get('adam_vec4') ?? 0;
+  const before = vec4Runs();
+  await checkAdam(999, { lr: 1e-3 });
   await checkAdam(7, { lr: 1e-2, beta1: 0.8, beta2: 0.99, eps: 1e-6 });
   await checkAdam(33, { lr: 1e-2, weightDecay: 0.1 });
   await checkAdam(33, { lr: 1e-2, weightDecay: 0.1, decoupled: true });
+  assert.is(vec4Runs() - before, 0, 'sizes not a multiple of 4: one float per invocation');
+  await checkAdam(1000, { lr: 1e-3 });
+  await checkAdam(8, { lr: 1e-2, beta1: 0.8, beta2: 0.99, eps: 1e-6 });
+  await checkAdam(36, { lr: 1e-2, weightDecay: 0.1 });
+  await checkAdam(36, { lr: 1e-2, weightDecay: 0.1, decoupled: true });
+  assert.is(vec4Runs() - before, 4 * STEPS, 'multiples of 4: four per invocation');
 });
 
 test('optimizer steps chunked past the binding limit', async () => {
@@ -87,6 +97,7 @@ test('optimizer steps chunked past the binding limit', async () => {
     await checkSgd(3001, { lr: 0.05, momentum: 0.9, nesterov: true }, true);
     await checkSgd(3004, { lr: 0.05, momentum: 0.9, nesterov: true }, true); // vec4, in chunks
     await checkAdam(3001, { lr: 1e-2, weightDecay: 0.01, decoupled: true });
+    await checkAdam(3004, { lr: 1e-2, weightDecay: 0.01, decoupled: true }); // vec4, in chunks
   } finally {
     setBindingLimitForTests(null);
   }

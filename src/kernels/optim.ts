@@ -1,6 +1,6 @@
-// Optimizer updates of one parameter tensor in place (shaders/sgd.wgsl, adam.wgsl), with PyTorch's semantics so
-// that hyper-parameters mean what they mean there. State tensors (velocity, m, v) belong to the caller, start
-// at zero and have the parameter's shape.
+// Optimizer updates of one parameter tensor in place (shaders/sgd.wgsl, adam.wgsl and their vec4 forms), with
+// PyTorch's semantics so that hyper-parameters mean what they mean there. State tensors (velocity, m, v) belong to
+// the caller, start at zero and have the parameter's shape.
 
 import type { Gpu } from '../gpu/device.ts';
 import { GpuTensor } from '../gpu/tensor.ts';
@@ -57,9 +57,11 @@ export function adamStep(gpu: Gpu, param: GpuTensor, grad: GpuTensor, m: GpuTens
   const beta2 = o.beta2 ?? 0.999;
   const bc1 = 1 - beta1 ** step;
   const bc2 = 1 - beta2 ** step;
+  // Four floats per invocation where the size allows, as for SGD
+  const vec4 = param.size % 4 === 0;
   dispatchFlat(
     gpu,
-    'adam',
+    vec4 ? 'adam_vec4' : 'adam',
     { DECOUPLED: o.decoupled ?? false },
     `adam step ${step} ${describe({ param, grad, m, v })}`,
     param.size,
@@ -68,5 +70,6 @@ export function adamStep(gpu: Gpu, param: GpuTensor, grad: GpuTensor, m: GpuTens
       ['f32', o.lr / bc1], ['f32', 1 / Math.sqrt(bc2)],
     ],
     [param, grad, m, v],
+    { perInvocation: vec4 ? 4 : 1 },
   );
 }
