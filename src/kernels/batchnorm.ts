@@ -26,6 +26,7 @@ export function batchNormInference(gpu: Gpu, x: GpuTensor, p: BatchNormParams, i
   const y = GpuTensor.empty(gpu, x.shape, 'f32', 'batchnorm.y');
   if (x.size === 0) return y;
   dispatchFlat(gpu, 'batchnorm_inference', {}, what, x.size, [['u32', C], ['u32', inner], ['f32', p.epsilon]],
-    [x, { stub: p.gamma }, { stub: p.beta }, { stub: p.mean }, { stub: p.variance }, y], { firstParam: (start) => [['u32', start]] });
+    [x, { stub: p.gamma }, { stub: p.beta }, { stub: p.mean }, { stub: p.variance }, y],
+    { firstParam: (start) => [['u32', start]] });
   return y;
 }
