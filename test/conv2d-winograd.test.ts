@@ -9,7 +9,7 @@
 import { availableParallelism } from 'node:os';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { asAdapter, testGpu } from './helpers/gpu.ts';
+import { asAdapter, kernelRuns, testGpu } from './helpers/gpu.ts';
 import type { Gpu } from '../src/gpu/device.ts';
 import { assertClose } from './helpers/close.ts';
 import { GpuTensor } from '../src/gpu/tensor.ts';
@@ -183,7 +183,7 @@ test('the folded Winograd grad weight slices its tiles for a GPU, not for a soft
   const sums = (view: Gpu) => {
     const before = new Map(gpu.batcher.counts.byKernel);
     conv2dGradWeight(view, x, dy, [3, 3, 256, 256], o).release(); // under 'winograd' (before.each): folded on both
-    const ran = (k: string) => (gpu.batcher.counts.byKernel.get(k) ?? 0) - (before.get(k) ?? 0);
+    const ran = (k: string) => kernelRuns(gpu, k) - (before.get(k) ?? 0);
     assert.is(ran('winograd_grad_weight_folded'), 1);
     return ran('sum_rows') + ran('sum_rows_vec4');
   };
@@ -241,9 +241,9 @@ test('the folded Winograd grad weight adds the slices of several chunks of image
   const xt = GpuTensor.from(gpu, xs, x);
   const gt = GpuTensor.from(gpu, xs, g);
   const shape = { N: 3, H: 12, W: 12, K: 64, OH: 12, OW: 12, C: 64, padTop: 1, padLeft: 1, tile: 4 as const };
-  const before = gpu.batcher.counts.byKernel.get('winograd_grad_weight_folded') ?? 0;
+  const before = kernelRuns(gpu, 'winograd_grad_weight_folded');
   const dwt = winogradGradWeightFolded(gpu, 'test', shape, [[0, 1], [1, 1], [2, 1]], xt, gt);
-  assert.is((gpu.batcher.counts.byKernel.get('winograd_grad_weight_folded') ?? 0) - before, 3);
+  assert.is(kernelRuns(gpu, 'winograd_grad_weight_folded') - before, 3);
   assert.equal([...dwt.shape], ws);
   assertClose(await dwt.read(), conv2dGradWeightRef(x, g, xs, ws, o), TOL, 'dw over 3 chunks');
   for (const t of [xt, gt, dwt]) t.release();
@@ -261,7 +261,7 @@ test('the Winograd weight transform is cached per weight tensor and redone after
   const w2 = rng.uniformArray(size(ws));
   const xt = GpuTensor.from(gpu, xs, x);
   const wt = GpuTensor.from(gpu, ws, w1);
-  const transforms = () => gpu.batcher.counts.byKernel.get('winograd_weights') ?? 0;
+  const transforms = () => kernelRuns(gpu, 'winograd_weights');
   const before = transforms();
   const y1 = conv2dForward(gpu, xt, wt, null, o);
   const y2 = conv2dForward(gpu, xt, wt, null, o);

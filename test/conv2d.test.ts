@@ -6,7 +6,7 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { asAdapter, testGpu } from './helpers/gpu.ts';
+import { asAdapter, kernelRuns, testGpu } from './helpers/gpu.ts';
 import type { Gpu } from '../src/gpu/device.ts';
 import { assertClose } from './helpers/close.ts';
 import { GpuTensor } from '../src/gpu/tensor.ts';
@@ -266,8 +266,7 @@ test('packed weight textures are reused while the weights stay the same and repa
   const wb = GpuTensor.from(gpu, ws, w2);
   const tol = { atol: 1e-3, rtol: 1e-3 };
   // Every kernel that fills a weight texture: the implicit GEMM's packings and Winograd's transforms (packed as they go).
-  const packs = () => ['conv2d_weight_pack', 'conv2d_weight_pack_grad_input', 'winograd_weights', 'winograd6_weights']
-    .reduce((n, name) => n + (gpu.batcher.counts.byKernel.get(name) ?? 0), 0);
+  const packs = () => kernelRuns(gpu, 'conv2d_weight_pack', 'conv2d_weight_pack_grad_input', 'winograd_weights', 'winograd6_weights');
   const ref = (w: ArrayLike<number>) => conv2dRef(x, xs, w, ws, null, o);
 
   // Two weights of one shape recorded back to back: each dispatch must see its own weights.
@@ -440,7 +439,7 @@ test('the texture forward, grad input and grad weight split batches into chunks 
   assertClose(await dxt.read(), conv2dGradInputRef(g, w, xs, ws, o), { atol: 1e-3, rtol: 1e-3 }, 'dx');
   // Grad weight reads x and dy, of the same row width here, from two textures at once.
   assert.is(conv2dKernelNames(gpu, xs, ws, o).gradWeight, 'conv2d_grad_weight_tex');
-  const runs = () => real.batcher.counts.byKernel.get('conv2d_grad_weight_tex') ?? 0;
+  const runs = () => kernelRuns(real, 'conv2d_grad_weight_tex');
   const runsBefore = runs();
   const dwt = conv2dGradWeight(gpu, xt, gt, ws, o);
   assert.is(runs() - runsBefore, 3, 'grad weight ran in 3 chunks');

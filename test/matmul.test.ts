@@ -5,7 +5,7 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { testGpu } from './helpers/gpu.ts';
+import { kernelRuns, testGpu } from './helpers/gpu.ts';
 import { assertClose } from './helpers/close.ts';
 import { GpuTensor } from '../src/gpu/tensor.ts';
 import { ShapeError } from '../src/gpu/errors.ts';
@@ -79,7 +79,7 @@ test('matmul fast paths (NN and NT vec4) with edge rows and columns, bias and re
     await checkMatmul(M, K, N, false, false, false, false);
     await checkMatmul(M, K, N + 3, false, true, true, false); // NT: any N
   }
-  const used = (k: string) => (gpu.batcher.counts.byKernel.get(k) ?? 0) - (before[k] ?? 0);
+  const used = (k: string) => kernelRuns(gpu, k) - (before[k] ?? 0);
   assert.ok(used('matmul') >= 4, `NN path (8 rows) used ${used('matmul')} times`);
   if (gpu.hasSubgroups) assert.ok(used('matmul_sg') >= 6, `NN path (32 rows, subgroups) used ${used('matmul_sg')} times`);
   assert.ok(used('matmul_nt') >= 5, `NT path used ${used('matmul_nt')} times`);
@@ -136,7 +136,7 @@ test('dense forward and backward match the reference', async () => {
 
 test('sumRows over any rank and meanAll, including tall inputs reduced in passes and chunks', async () => {
   const gpu = await testGpu();
-  const vec4Runs = () => gpu.batcher.counts.byKernel.get('sum_rows_vec4') ?? 0;
+  const vec4Runs = () => kernelRuns(gpu, 'sum_rows_vec4');
   // columns in multiples of 4 take sum_rows_vec4.wgsl (a bias gradient's 512 channels, passes of 256 rows), others sum_rows.wgsl
   for (const shape of [[5], [3, 7], [2, 5, 5, 19], [5000, 3], [70001, 1], [1030, 2], [6, 8], [2, 7, 7, 512], [1030, 4], [20000, 12]]) {
     const C = shape[shape.length - 1];

@@ -3,7 +3,7 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { testGpu } from './helpers/gpu.ts';
+import { kernelRuns, testGpu } from './helpers/gpu.ts';
 import { assertClose } from './helpers/close.ts';
 import { GpuTensor } from '../src/gpu/tensor.ts';
 import { ShapeError } from '../src/gpu/errors.ts';
@@ -59,7 +59,7 @@ async function checkAdam(n: number, o: AdamOptions): Promise<void> {
 test('sgd matches PyTorch semantics over several steps', async () => {
   // sizes that are multiples of 4 take sgd_vec4.wgsl, the others sgd.wgsl: every option on both
   const gpu = await testGpu();
-  const vec4Runs = () => gpu.batcher.counts.byKernel.get('sgd_vec4') ?? 0;
+  const vec4Runs = () => kernelRuns(gpu, 'sgd_vec4');
   const before = vec4Runs();
   await checkSgd(33, { lr: 0.1, momentum: 0 }, false);
   await checkSgd(7, { lr: 0.05, momentum: 0.9, nesterov: true }, true);
@@ -77,7 +77,7 @@ test('sgd matches PyTorch semantics over several steps', async () => {
 test('adam and adamw match PyTorch semantics over several steps', async () => {
   // sizes that are multiples of 4 take adam_vec4.wgsl, the others adam.wgsl: every option on both
   const gpu = await testGpu();
-  const vec4Runs = () => gpu.batcher.counts.byKernel.get('adam_vec4') ?? 0;
+  const vec4Runs = () => kernelRuns(gpu, 'adam_vec4');
   const before = vec4Runs();
   await checkAdam(999, { lr: 1e-3 });
   await checkAdam(7, { lr: 1e-2, beta1: 0.8, beta2: 0.99, eps: 1e-6 });

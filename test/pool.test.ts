@@ -3,7 +3,7 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { testGpu } from './helpers/gpu.ts';
+import { kernelRuns, testGpu } from './helpers/gpu.ts';
 import { assertClose } from './helpers/close.ts';
 import { GpuTensor } from '../src/gpu/tensor.ts';
 import { ShapeError } from '../src/gpu/errors.ts';
@@ -272,7 +272,7 @@ test('global average and max pooling match the reference, up to VGG19 and ResNet
     const xt = GpuTensor.from(gpu, shape, x);
     const dyt = GpuTensor.from(gpu, [N, C], dy);
 
-    const vec4Runs = () => gpu.batcher.counts.byKernel.get('global_avgpool') ?? 0;
+    const vec4Runs = () => kernelRuns(gpu, 'global_avgpool');
     const before = vec4Runs();
     const avg = globalAvgPoolForward(gpu, xt);
     // 4 channels per invocation where C % 4 == 0, the whole-plane 2-D pool otherwise: both checked here

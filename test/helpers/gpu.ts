@@ -6,6 +6,11 @@ export function testGpu(): Promise<Gpu> {
   return getGpu({ quiet: process.env.GRAFT_TEST_VERBOSE !== '1' });
 }
 
+/** Dispatches of the named kernels so far on `gpu` (the batcher's counts), summed: tests check which kernel ran. */
+export function kernelRuns(gpu: Gpu, ...kernels: string[]): number {
+  return kernels.reduce((n, k) => n + (gpu.batcher.counts.byKernel.get(k) ?? 0), 0);
+}
+
 /**
  * A view of `gpu` that reports its adapter as a software one or as a GPU, for the kernel choices that depend on it
  * (the same device runs the work).
