@@ -75,8 +75,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
   for (var kh = 0u; kh < params.KH; kh++) {
     for (var kw = 0u; kw < params.KW; kw++) {
       // vec4 offset of each pixel's tap in x, and whether it lies inside the image.
-      var base: array<u32, TM>;
-      var ok: array<bool, TM>;
+      var base = array<u32, TM>();
+      var ok = array<bool, TM>();
       for (var m = 0u; m < TM; m++) {
         let ih = ih0[m] + i32(kh);
         let iw = iw0[m] + i32(kw);

@@ -66,8 +66,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
   for (var kh = 0u; kh < params.KH; kh++) {
     for (var kw = 0u; kw < params.KW; kw++) {
       // vec4 offset of the dy pixel this tap reads for each input pixel, and whether there is one.
-      var base: array<u32, TM>;
-      var ok: array<bool, TM>;
+      var base = array<u32, TM>();
+      var ok = array<bool, TM>();
       for (var m = 0u; m < TM; m++) {
         let ohs = ihp[m] - i32(kh);
         let ows = iwp[m] - i32(kw);

@@ -47,7 +47,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
   for (var ir = r0; ir < r1; ir++) {
     let oh = ir % params.OH;
     let nH = (ir / params.OH) * params.H;
-    var ih: array<i32, 4>;
+    var ih = array<i32, 4>();
     for (var c = 0u; c < 4u; c++) { ih[c] = i32(oh * params.strideH) + dh[c]; }
     for (var ow = 0u; ow < params.OW; ow++) {
       let iwBase = i32(ow * params.strideW);

@@ -62,8 +62,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
 
   for (var kh = 0u; kh < params.KH; kh++) {
     for (var kw = 0u; kw < params.KW; kw++) {
-      var base: array<u32, LOADS>;
-      var ok: array<bool, LOADS>;
+      var base = array<u32, LOADS>();
+      var ok = array<bool, LOADS>();
       for (var r = 0u; r < LOADS; r++) {
         let ih = ih0[r] + i32(kh);
         let iw = iw0[r] + i32(kw);

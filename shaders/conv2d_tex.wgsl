@@ -81,9 +81,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
     for (var kw = 0u; kw < params.KW; kw++) {
       // Texel of each pixel's tap in x (column of this lane's channels, row), and whether it lies inside the
       // image; taps outside read texel (lane, 0), which exists, and are masked.
-      var base: array<u32, TM>;
-      var row: array<u32, TM>;
-      var ok: array<bool, TM>;
+      var base = array<u32, TM>();
+      var row = array<u32, TM>();
+      var ok = array<bool, TM>();
       for (var m = 0u; m < TM; m++) {
         let ih = ih0[m] + i32(kh);
         let iw = iw0[m] + i32(kw);

@@ -46,7 +46,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   }
   var acc: array<f32, 16>; // acc[r * T + j]
   for (var k = 0u; k < params.K; k++) {
-    var bv: array<f32, T>;
+    var bv = array<f32, T>();
     for (var j = 0u; j < T; j++) { bv[j] = b[bAt[j] + k * params.sbk]; }
     for (var r = 0u; r < T; r++) {
       let av = a[aAt[r] + k * params.sak];

@@ -50,7 +50,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
   }
   var acc: array<vec4f, 16>; // acc[r * TN + j], reduced horizontally at the end
   for (var k4 = 0u; k4 < params.K4; k4++) {
-    var bv: array<vec4f, TN>;
+    var bv = array<vec4f, TN>();
     for (var j = 0u; j < TN; j++) { bv[j] = b[bRow[j] + k4]; }
     for (var r = 0u; r < TM; r++) {
       let av = a[aRow[r] + k4];

@@ -3,8 +3,8 @@
 // step of 4 reduction indices, b{i}_{t} (index 4j + i, channel group t), from texture row wRow of the layout
 // conv2d_weight_pack.wgsl writes, as f32 bits or, when PACKED_F16, as halves (8 to a texel). Expects w, wRow, j,
 // lane and PACKED_F16.
-var b0_0: vec4f; var b1_0: vec4f; var b2_0: vec4f; var b3_0: vec4f;
-var b0_1: vec4f; var b1_1: vec4f; var b2_1: vec4f; var b3_1: vec4f;
+var b0_0 = vec4f(); var b1_0 = vec4f(); var b2_0 = vec4f(); var b3_0 = vec4f();
+var b0_1 = vec4f(); var b1_1 = vec4f(); var b2_1 = vec4f(); var b3_1 = vec4f();
 if (PACKED_F16) {
   // one texel: this lane's output channels (columns) co .. co + 3 (.xy) and co + 32 .. co + 35 (.zw)
   let u0 = textureLoad(w, vec2u((j * 4u + 0u) * 8u + lane, wRow));

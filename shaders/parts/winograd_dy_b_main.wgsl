@@ -41,7 +41,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   let block = (c / 16u) * ALPHA * ALPHA * tp32 + ts / 32u;  // row of point 0
   let texel = (ts % 32u) * 16u + c % 16u;
   for (var b = 0u; b < ALPHA; b++) {
-    var z: array<vec4f, TILE>;
+    var z = array<vec4f, TILE>();
     for (var a = 0u; a < TILE; a++) { z[a] = r[a][b]; }
     let col = af(z);
     for (var a = 0u; a < ALPHA; a++) {

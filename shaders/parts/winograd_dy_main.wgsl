@@ -28,7 +28,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   // #include parts/winograd_dy_rows.wgsl
   // Then along the rows: D[a'][b'] = (A (z A^T))[a'][b'].
   for (var b = 0u; b < ALPHA; b++) {
-    var z: array<vec4f, TILE>;
+    var z = array<vec4f, TILE>();
     for (var a = 0u; a < TILE; a++) { z[a] = r[a][b]; }
     let col = af(z);
     for (var a = 0u; a < ALPHA; a++) {

@@ -6,7 +6,7 @@
 var r: array<array<vec4f, ALPHA>, TILE>;
 for (var a = 0u; a < TILE; a++) {
   let oh = th * TILE + a;
-  var z: array<vec4f, TILE>;
+  var z = array<vec4f, TILE>();
   for (var b = 0u; b < TILE; b++) {
     let ow = tw * TILE + b;
     let inside = real && oh < params.OH && ow < params.OW;

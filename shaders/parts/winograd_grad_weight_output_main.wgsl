@@ -27,7 +27,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   // Rows of P (summed over slices), each reduced along its columns: r[a][b'] = (P G)[a][b'].
   var r: array<array<vec4f, 3>, ALPHA>;
   for (var a = 0u; a < ALPHA; a++) {
-    var z: array<vec4f, ALPHA>;
+    var z = array<vec4f, ALPHA>();
     for (var b = 0u; b < ALPHA; b++) {
       var sum = vec4f(0.0);
       for (var s = 0u; s < params.slices; s++) { sum += p[(s * ALPHA * ALPHA + a * ALPHA + b) * plane + i]; }
@@ -36,7 +36,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
     r[a] = gtf(z);
   }
   for (var b = 0u; b < 3u; b++) {
-    var z: array<vec4f, ALPHA>;
+    var z = array<vec4f, ALPHA>();
     for (var a = 0u; a < ALPHA; a++) { z[a] = r[a][b]; }
     let col = gtf(z);
     for (var a = 0u; a < 3u; a++) {

@@ -35,7 +35,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   // #include parts/winograd_input_rows.wgsl
   // Then along the rows: V[a'][b'] = (B^T (d B))[a'][b'].
   for (var b = 0u; b < ALPHA; b++) {
-    var z: array<vec4f, ALPHA>;
+    var z = array<vec4f, ALPHA>();
     for (var a = 0u; a < ALPHA; a++) { z[a] = r[a][b]; }
     let col = bt(z);
     for (var a = 0u; a < ALPHA; a++) {

@@ -7,7 +7,7 @@
 var r: array<array<vec4f, ALPHA>, ALPHA>;
 for (var a = 0u; a < ALPHA; a++) {
   let ih = ih0 + i32(a);
-  var z: array<vec4f, ALPHA>;
+  var z = array<vec4f, ALPHA>();
   for (var b = 0u; b < ALPHA; b++) {
     let iw = iw0 + i32(b);
     let inside = real && ih >= 0 && ih < i32(params.H) && iw >= 0 && iw < i32(params.W);

@@ -53,7 +53,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   let tp4 = params.Tp / 4u;
   let row = (c * 4u + l) * ALPHA * ALPHA * tp4;  // channel 4 c + l's row
   for (var b = 0u; b < ALPHA; b++) {
-    var z: array<vec4f, ALPHA>;
+    var z = array<vec4f, ALPHA>();
     for (var a = 0u; a < ALPHA; a++) { z[a] = r[a][b]; }
     let col = bt(z);
     for (var a = 0u; a < ALPHA; a++) {

@@ -28,7 +28,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   // Rows of M, each reduced along its columns: r[a][b'] = (M A)[a][b'].
   var r: array<array<vec4f, TILE>, ALPHA>;
   for (var a = 0u; a < ALPHA; a++) {
-    var z: array<vec4f, ALPHA>;
+    var z = array<vec4f, ALPHA>();
     for (var b = 0u; b < ALPHA; b++) { z[b] = textureLoad(m, vec2u((a * ALPHA + b) * c4 + c, t)); }
     r[a] = at(z);
   }
@@ -36,7 +36,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   if (params.hasBias != 0u) { bv = bias[c]; }
   for (var b = 0u; b < TILE; b++) {
     let ow = tw * TILE + b;
-    var z: array<vec4f, ALPHA>;
+    var z = array<vec4f, ALPHA>();
     for (var a = 0u; a < ALPHA; a++) { z[a] = r[a][b]; }
     let col = at(z);
     for (var a = 0u; a < TILE; a++) {

@@ -7,12 +7,14 @@
 // epilogues) keep one copy of it.
 //
 // Pipelines are created with createComputePipeline: the async variant never resolves in Dawn's Node binding.
+// A kernel that declares a `var` without an initializer inside a loop is refused (src/gpu/wgsl-loop-vars.ts says why).
 
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorTracker } from './error-scope.ts';
 import { GraftError } from './errors.ts';
+import { uninitializedLoopVars } from './wgsl-loop-vars.ts';
 
 export const SHADER_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shaders');
 
@@ -71,6 +73,12 @@ export class PipelineCache {
     }
     if (/^\s*enable\s+subgroups\s*;/m.test(code) && !this.features.has('subgroups')) {
       throw new GraftError(`kernel ${name} needs the 'subgroups' feature, which this adapter lacks`);
+    }
+    const loopVars = uninitializedLoopVars(code);
+    if (loopVars.length) {
+      const where = loopVars.map((v) => `line ${v.line}: ${v.declaration}`).join('; ');
+      throw new GraftError(`kernel ${name} declares a var without an initializer inside a loop (${where}): WGSL zeroes it ` +
+        'on every iteration, but Dawn on lavapipe keeps the previous iteration\'s value; write `var x = T();` instead');
     }
     const started = performance.now();
     const done = this.errors.open();
