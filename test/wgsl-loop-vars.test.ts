@@ -1,6 +1,6 @@
 // Uninitialized `var`s inside loops (src/gpu/wgsl-loop-vars.ts): the scan on made-up text, every kernel in
-// shaders/ free of them, the pipeline cache refusing one, and the explicit initializer our kernels use restarting
-// from zero on every iteration on the adapter at hand.
+// shaders/ free of them, the pipeline cache refusing one, and, on the adapter at hand, the explicit initializer our
+// kernels use restarting from zero on every iteration, as a helper function's bare var does on every call.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -68,7 +68,7 @@ test('the pipeline cache refuses a kernel with one, naming it, the line and the 
     (e: Error) => /kernel bare_loop_var declares a var without an initializer inside a loop \(line 3: var s: f32;\).*var x = T\(\);/.test(e.message));
 });
 
-test('a var with an initializer, declared in a loop, starts from zero on every iteration', async () => {
+test('a var with an initializer declared in a loop, and a helper function\'s bare var, start from zero every time', async () => {
   const gpu = await testGpu();
   // Each of 4 iterations adds 1 twice to a fresh q: 2 every time. (With `var q: array<vec4f, 3>;` instead, Dawn on
   // Mesa 25.0.7 lavapipe wrote 2 4 6 8.)
@@ -88,7 +88,24 @@ struct Params { n: u32, pad: u32 }
     kernel, what: 'loop var initializer', params: packParams([['u32', 4], ['u32', 0]]), buffers: [out.binding], workgroups: [1],
   });
   assert.equal(Array.from((await out.read()) as Float32Array), new Array(32).fill(2));
+  // A helper function's bare var, called from a loop, does start from zero on every call (so the scan leaves
+  // function bodies alone).
+  const helper = gpu.pipelines.fromCode('helper_var_in_loop', `
+struct Params { n: u32, pad: u32 }
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+fn twice(x: f32) -> f32 { var s: f32; s = s + x; s = s + x; return s; }
+@compute @workgroup_size(8) fn main(@builtin(local_invocation_index) li: u32) {
+  for (var i = 0u; i < params.n; i++) { out[i * 8u + li] = twice(1.0); }
+}`);
+  const helperOut = GpuTensor.zeros(gpu, [32], 'f32', 'helper_var_in_loop.out');
+  gpu.batcher.dispatch({
+    kernel: helper, what: 'helper var in loop', params: packParams([['u32', 4], ['u32', 0]]), buffers: [helperOut.binding],
+    workgroups: [1],
+  });
+  assert.equal(Array.from((await helperOut.read()) as Float32Array), new Array(32).fill(2));
   out.release();
+  helperOut.release();
 });
 
 test.run();
