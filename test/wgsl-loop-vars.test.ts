@@ -68,44 +68,41 @@ test('the pipeline cache refuses a kernel with one, naming it, the line and the 
     (e: Error) => /kernel bare_loop_var declares a var without an initializer inside a loop \(line 3: var s: f32;\).*var x = T\(\);/.test(e.message));
 });
 
-test('a var with an initializer declared in a loop, and a helper function\'s bare var, start from zero every time', async () => {
+/**
+ * What 8 lanes write over 4 iterations of a loop whose body is `body` (`helpers` before main): out[i * 8 + lane].
+ * The body sees i and li, and writes out.
+ */
+async function fourIterations(name: string, helpers: string, body: string): Promise<number[]> {
   const gpu = await testGpu();
-  // Each of 4 iterations adds 1 twice to a fresh q: 2 every time. (With `var q: array<vec4f, 3>;` instead, Dawn on
-  // Mesa 25.0.7 lavapipe wrote 2 4 6 8.)
-  const kernel = gpu.pipelines.fromCode('loop_var_initializer', `
+  const kernel = gpu.pipelines.fromCode(name, `
 struct Params { n: u32, pad: u32 }
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
+${helpers}
 @compute @workgroup_size(8) fn main(@builtin(local_invocation_index) li: u32) {
   for (var i = 0u; i < params.n; i++) {
-    var q = array<vec4f, 3>();
-    for (var b = 0u; b < 2u; b++) { q[li % 3u] = q[li % 3u] + vec4f(1.0); }
-    out[i * 8u + li] = q[li % 3u].x;
+${body}
   }
 }`);
-  const out = GpuTensor.zeros(gpu, [32], 'f32', 'loop_var_initializer.out');
-  gpu.batcher.dispatch({
-    kernel, what: 'loop var initializer', params: packParams([['u32', 4], ['u32', 0]]), buffers: [out.binding], workgroups: [1],
-  });
-  assert.equal(Array.from((await out.read()) as Float32Array), new Array(32).fill(2));
+  const out = GpuTensor.zeros(gpu, [32], 'f32', `${name}.out`);
+  gpu.batcher.dispatch({ kernel, what: name, params: packParams([['u32', 4], ['u32', 0]]), buffers: [out.binding], workgroups: [1] });
+  const values = Array.from((await out.read()) as Float32Array);
+  out.release();
+  return values;
+}
+
+test('a var with an initializer declared in a loop, and a helper function\'s bare var, start from zero every time', async () => {
+  // Each of 4 iterations adds 1 twice to a fresh q: 2 every time. (With `var q: array<vec4f, 3>;` instead, Dawn on
+  // Mesa 25.0.7 lavapipe wrote 2 4 6 8.)
+  assert.equal(await fourIterations('loop_var_initializer', '', `
+    var q = array<vec4f, 3>();
+    for (var b = 0u; b < 2u; b++) { q[li % 3u] = q[li % 3u] + vec4f(1.0); }
+    out[i * 8u + li] = q[li % 3u].x;`), new Array(32).fill(2));
   // A helper function's bare var, called from a loop, does start from zero on every call (so the scan leaves
   // function bodies alone).
-  const helper = gpu.pipelines.fromCode('helper_var_in_loop', `
-struct Params { n: u32, pad: u32 }
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read_write> out: array<f32>;
-fn twice(x: f32) -> f32 { var s: f32; s = s + x; s = s + x; return s; }
-@compute @workgroup_size(8) fn main(@builtin(local_invocation_index) li: u32) {
-  for (var i = 0u; i < params.n; i++) { out[i * 8u + li] = twice(1.0); }
-}`);
-  const helperOut = GpuTensor.zeros(gpu, [32], 'f32', 'helper_var_in_loop.out');
-  gpu.batcher.dispatch({
-    kernel: helper, what: 'helper var in loop', params: packParams([['u32', 4], ['u32', 0]]), buffers: [helperOut.binding],
-    workgroups: [1],
-  });
-  assert.equal(Array.from((await helperOut.read()) as Float32Array), new Array(32).fill(2));
-  out.release();
-  helperOut.release();
+  assert.equal(await fourIterations('helper_var_in_loop',
+    'fn twice(x: f32) -> f32 { var s: f32; s = s + x; s = s + x; return s; }',
+    '    out[i * 8u + li] = twice(1.0);'), new Array(32).fill(2));
 });
 
 test.run();
