@@ -1,6 +1,7 @@
 // What the bench ran on, for the report: CPU model and cores, memory, Node and package versions, and the load
 // average before and after, with a warning when other processes were busy (timings then mean less).
 
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 
@@ -16,6 +17,8 @@ export function packageVersion(name: string): string {
 
 export interface MachineInfo {
   cpu: string;
+  /** Family, model and widest vector extension, from /proc/cpuinfo (null elsewhere): see cpuDetail. */
+  cpuDetail: string | null;
   cores: number;
   memoryGiB: number;
   platform: string;
@@ -33,6 +36,7 @@ export function machineInfo(): MachineInfo {
   const cpus = os.cpus();
   return {
     cpu: cpus[0]?.model.trim() ?? 'unknown CPU',
+    cpuDetail: cpuDetail(),
     cores: cpus.length,
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
@@ -43,6 +47,32 @@ export function machineInfo(): MachineInfo {
     ),
     loadBefore: os.loadavg()[0],
   };
+}
+
+/**
+ * A VM's CPU often names itself only "AMD EPYC", while the host under it changes between runs (this project's
+ * figures came from an AVX-512 EPYC on some days and from a family 25 model 1 EPYC, AVX2 only, on others), and on a
+ * software adapter the vector width is what llvmpipe's arithmetic runs on: figures are comparable only on the
+ * same family, model and extensions. Linux only; null where /proc/cpuinfo cannot be read.
+ */
+export function cpuDetail(cpuinfo?: string): string | null {
+  let text = cpuinfo;
+  if (text === undefined) {
+    try {
+      text = readFileSync('/proc/cpuinfo', 'utf8');
+    } catch {
+      return null;
+    }
+  }
+  const field = (name: string) => new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(text!)?.[1]?.trim();
+  const flags = new Set((field('flags') ?? '').split(/\s+/));
+  const family = field('cpu family');
+  const model = field('model');
+  if (family === undefined || model === undefined) return null;
+  const vector = flags.has('avx512f') ? 'AVX-512' : flags.has('avx2') ? 'AVX2 (no AVX-512)' : flags.has('avx') ? 'AVX' : 'SSE';
+  const fma = flags.has('fma') ? ', FMA' : '';
+  const mhz = field('cpu MHz');
+  return `family ${family} model ${model}, ${vector}${fma}${mhz ? `, ${Math.round(Number(mhz))} MHz reported` : ''}`;
 }
 
 export function currentLoad(): number {

@@ -196,7 +196,7 @@ function infoLines(rep: Report): string[] {
   const lines = [
     `graft bench (${info.mode}), ${info.date}`,
     `adapter: ${info.adapter}${info.software ? ' — a software adapter: "GPU" figures are this CPU running WGSL through the driver' : ''}`,
-    `CPU: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; ${m.platform}; Node ${m.node}`,
+    `CPU: ${m.cpu}${m.cpuDetail ? ` (${m.cpuDetail})` : ''}, ${m.cores} cores, ${m.memoryGiB} GiB; ${m.platform}; Node ${m.node}`,
     `packages: ${Object.entries(m.packages).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     `load average (1 min): ${m.loadBefore.toFixed(2)} before${m.loadAfter !== undefined ? `, ${m.loadAfter.toFixed(2)} after (the bench's own work included)` : ''}`,
   ];

@@ -67,7 +67,7 @@ test('the report gives the first run, whole, apart from the timed runs, and the 
   const run = await runEngine({ ...engine, usesAdapter: true }, workload, data, null, base);
   const info: RunInfo = {
     date: 'today', mode: 'quick', adapter: 'fake', software: true, ceilingGflops: 100,
-    machine: { cpu: 'cpu', cores: 1, memoryGiB: 1, platform: 'os', node: 'v0', packages: {}, loadBefore: 0 },
+    machine: { cpu: 'cpu', cpuDetail: 'family 1 model 2, AVX2 (no AVX-512)', cores: 1, memoryGiB: 1, platform: 'os', node: 'v0', packages: {}, loadBefore: 0 },
     engines: { graft: 'fake' }, warnings: [], notes: [],
   };
   const report = buildReport([run], info, [workload], new Map([[workload.id, 50]]));
@@ -84,6 +84,8 @@ test('the report gives the first run, whole, apart from the timed runs, and the 
   const cells = lines.find((l) => l.startsWith(`| ${workload.id} |`))!.split('|').map((c) => c.trim());
   assert.match(cells[header.indexOf('first run')], /^1\.\d+ s$/);
   assert.match(formatTable(report), /first run/);
+  // the CPU's family, model and vector width beside its name (a VM's name alone does not tell hosts apart)
+  assert.match(formatMarkdown(report), /CPU: cpu \(family 1 model 2, AVX2 \(no AVX-512\)\), 1 cores/);
 });
 
 test.run();
