@@ -1,5 +1,6 @@
 // Max pooling forward, NHWC: y[n,oh,ow,c] = max over the window's cells that lie inside the input, and
-// argmax[n,oh,ow,c] = the flat NHWC index into x of that maximum (saved so the backward need not rescan).
+// argmax[n,oh,ow,c] = the flat NHWC index into the whole x of that maximum (saved so the backward need not rescan;
+// a dispatch may cover a chunk of the batch, whose first element sits at params.base in x).
 // Padding cells are never candidates: the window's row and column ranges are clamped to the input, and the
 // first valid cell seeds the maximum, so no stand-in for -infinity is needed. Ties keep the first maximum in
 // scan order (kh, then kw), as ONNX and PyTorch do. The host guarantees every window holds a valid cell
@@ -17,6 +18,7 @@ struct Params {
   SW: i32,
   PT: i32,
   PL: i32,
+  base: i32,  // flat index in the whole x of this dispatch's first element (src/kernels/pool.ts chunks batches)
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -68,6 +70,6 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   }
   y[i] = best;
   if (SAVE_ARGMAX) {
-    argmax[i] = bestIndex;
+    argmax[i] = bestIndex + p.base;
   }
 }

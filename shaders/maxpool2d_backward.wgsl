@@ -12,11 +12,12 @@ struct Params {
   C: u32,
   HW: u32,      // H * W of the input
   OHW: u32,     // OH * OW of the output
+  base: u32,    // flat index in the whole x of this dispatch's first element (src/kernels/pool.ts chunks batches)
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;           // (N, OH, OW, C)
-@group(0) @binding(2) var<storage, read> argmax: array<i32>;       // (N, OH, OW, C), flat NHWC indices into x
+@group(0) @binding(2) var<storage, read> argmax: array<i32>;       // (N, OH, OW, C), flat NHWC indices into the whole x
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;     // (N, H, W, C)
 
 override WG: u32 = 64u;
@@ -37,7 +38,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   }
   for (var q = 0u; q < params.OHW; q++) {
     let o = outBase + q * C + c;
-    let a = argmax[o];
+    // The saved index into the whole x, made relative to this dispatch's chunk (negative: before the chunk).
+    let a = argmax[o] - i32(params.base);
     if (a >= 0 && u32(a) - inBase < planeSize) {
       dx[u32(a)] += dy[o];
     }

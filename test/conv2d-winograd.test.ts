@@ -9,7 +9,7 @@
 import { availableParallelism } from 'node:os';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { asAdapter, kernelRuns, testGpu } from './helpers/gpu.ts';
+import { asAdapter, kernelRuns, testGpu, withLimits } from './helpers/gpu.ts';
 import type { Gpu } from '../src/gpu/device.ts';
 import { assertClose } from './helpers/close.ts';
 import { GpuTensor } from '../src/gpu/tensor.ts';
@@ -38,8 +38,6 @@ test.after.each(() => {
 });
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 /** A view of `gpu` with some of its limits lowered (the same device runs the work). */
-const withLimits = (gpu: Gpu, limits: Partial<Gpu['limits']>) =>
-  Object.create(gpu, { limits: { value: { ...gpu.limits, ...limits } } }) as Gpu;
 // Winograd's transforms add a few float32 roundings: about 1e-6 of the output's scale at these sizes.
 const TOL = { atol: 1e-3, rtol: 1e-3 };
 

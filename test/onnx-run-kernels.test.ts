@@ -1,14 +1,14 @@
 // The kernels added for the ONNX runner against float64 CPU references (test/reference/onnx-kernels.ts):
-// transpose (ranks 1-6, every kind of perm), broadcasting weighted sum (ranks up to 6, broadcast on either side,
+// transpose (ranks 1-6, every kind of perm, in slices of the first axis past one binding), broadcasting weighted sum (ranks up to 6, broadcast on either side,
 // alpha/beta), batch normalisation in NHWC and NCHW order, and the weighted NLL gather with ignore_index;
 // plus the shape errors they promise.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { testGpu } from './helpers/gpu.ts';
+import { kernelRuns, testGpu, withLimits } from './helpers/gpu.ts';
 import { assertClose } from './helpers/close.ts';
 import { GpuTensor } from '../src/gpu/tensor.ts';
-import { ShapeError } from '../src/gpu/errors.ts';
+import { GpuLimitError, ShapeError } from '../src/gpu/errors.ts';
 import { transpose } from '../src/kernels/transpose.ts';
 import { broadcastAdd } from '../src/kernels/broadcast.ts';
 import { batchNormInference } from '../src/kernels/batchnorm.ts';
@@ -92,6 +92,27 @@ test('batchNormInference matches ONNX BatchNormalization, channels last (NHWC) a
     assertClose(await yt.read(), batchNormRef(x, shape, axis, p), { atol: 1e-5, rtol: 1e-5 }, `batchnorm [${shape}] ${layout}`);
     for (const u of [xt, yt, ps.gamma, ps.beta, ps.mean, ps.variance]) u.release();
   }
+});
+
+test('transpose past one storage binding runs in slices of the first axis when the perm keeps it first', async () => {
+  const real = await testGpu();
+  // 640 bytes per image; bindings of 1500 bytes hold 2 images (2 x 640 is also 256-byte aligned): 3 slices
+  const gpu = withLimits(real, { maxStorageBufferBindingSize: 1500 });
+  const shape = [6, 4, 5, 8];
+  const x = rng.uniformArray(size(shape));
+  const xt = GpuTensor.from(gpu, shape, x);
+  for (const perm of [[0, 2, 3, 1], [0, 3, 1, 2], [0, 1, 3, 2]]) {
+    const before = kernelRuns(gpu, 'transpose');
+    const yt = transpose(gpu, xt, perm);
+    assert.is(kernelRuns(gpu, 'transpose') - before, 3, `3 slices for perm [${perm}]`);
+    assertClose(await yt.read(), transposeRef(x, shape, perm), { atol: 0, rtol: 0 }, `sliced transpose perm [${perm}]`);
+    yt.release();
+  }
+  assert.throws(
+    () => transpose(gpu, xt, [1, 0, 2, 3]),
+    (e: Error) => e instanceof GpuLimitError && /perm \[1,0,2,3\]: 3840 bytes exceed one storage binding, and this permutation moves the first axis/.test(e.message),
+  );
+  xt.release();
 });
 
 test('batchNormInference past one storage binding runs in chunks (binding limit lowered for the test)', async () => {

@@ -5,7 +5,7 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { testGpu } from './helpers/gpu.ts';
+import { kernelRuns, testGpu, withLimits } from './helpers/gpu.ts';
 import { vgg19Model, type Vgg19ModelOptions } from './helpers/onnx-models.ts';
 import { expectSameAsOrt, randomInput } from './helpers/onnx-compare.ts';
 import { parseOnnx } from '../src/onnx/reader.ts';
@@ -31,6 +31,20 @@ for (const [label, opts] of variants) {
     assert.is(gpu.pool.stats().liveBytes, live, 'every intermediate and constant returned to the pool');
   });
 }
+
+test('a batch whose activations pass one storage binding runs in chunks and still equals onnxruntime', async () => {
+  // Bindings of 160 KB against narrow VGG19's 64 KB per image in block 1 (64x64 x 4 channels): its convolutions,
+  // ReLUs and pools, and the classifier's larger weights, all take their chunked paths, as VGG19 at 224x224 does
+  // past 10 images on lavapipe's 128 MiB.
+  const real = await testGpu();
+  const gpu = withLimits(real, { maxStorageBufferBindingSize: 160 * 1024 });
+  const g = vgg19Model({ width: 1 / 16, size: 64, classes: 10, batch: 'N', seed: 4 });
+  const x = randomInput(new Rng(8), g.input, [5, 3, 64, 64]);
+  const pools = kernelRuns(real, 'maxpool2d');
+  const out = await expectSameAsOrt(gpu, g.builder, { [g.input]: x }, { atol: 1e-4, rtol: 1e-3 }, 'vgg19 in chunks');
+  assert.equal(out.get(g.output)!.dims, [5, 10]);
+  assert.ok(kernelRuns(real, 'maxpool2d') - pools > 5, 'the first pools ran in more than one chunk');
+});
 
 test('a wrong input shape is refused before running, naming the input and both shapes', async () => {
   const gpu = await testGpu();

@@ -3,7 +3,7 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kernelRuns, testGpu } from './helpers/gpu.ts';
+import { kernelRuns, testGpu, withLimits } from './helpers/gpu.ts';
 import { assertClose } from './helpers/close.ts';
 import { GpuTensor } from '../src/gpu/tensor.ts';
 import { ShapeError } from '../src/gpu/errors.ts';
@@ -292,6 +292,56 @@ test('global average and max pooling match the reference, up to VGG19 and ResNet
     assertClose(await dmax.read(), ref.globalMaxPoolBackward(dy, want.argmax, shape), { atol: 0, rtol: 0 }, `global max dx ${shape}`);
     for (const t of [xt, dyt, avg, davg, max.y, max.argmax, dmax]) t.release();
   }
+});
+
+test('batches past one storage binding or the grid run in chunks of images, with argmax into the whole x', async () => {
+  const real = await testGpu();
+  const rng = new Rng(51);
+  // (5, 9, 8, 16): 4608 bytes of x per image. Bindings of 10000 bytes hold 2 images: every kernel runs the 5 as
+  // 2 + 2 + 1. A grid of 20 rows of workgroups holds 2 images of 9 rows (the 3x3 pool's outputs, and the average
+  // backward's inputs, whatever the pool), 5 of the 2x2 pool's 4 output rows, and the max backward's 1 per image.
+  const shape = [5, 9, 8, 16];
+  const pools = [{ kernel: [2, 2], stride: [2, 2], pad: [0, 0, 0, 0] }, { kernel: [3, 3], stride: [1, 1], pad: [1, 1, 1, 1] }] as Pool2dOptions[];
+  const views = [
+    { gpu: withLimits(real, { maxStorageBufferBindingSize: 10000 }), chunks: [[3, 3, 3, 3], [3, 3, 3, 3]] },
+    { gpu: withLimits(real, { maxComputeWorkgroupsPerDimension: 20 }), chunks: [[1, 1, 1, 3], [3, 1, 3, 3]] },
+  ];
+  for (const [v, { gpu, chunks }] of views.entries()) {
+    for (const [p, o] of pools.entries()) {
+      const label = `view ${v} ${JSON.stringify(o)}`;
+      const x = distinct(rng, numel(shape));
+      const want = ref.maxPool(x, shape, o);
+      const dy = rng.uniformArray(want.y.length);
+      const xt = GpuTensor.from(gpu, shape, x);
+      const dyt = GpuTensor.from(gpu, want.shape, dy);
+      const runs = () => [kernelRuns(gpu, 'maxpool2d'), kernelRuns(gpu, 'maxpool2d_backward'), kernelRuns(gpu, 'avgpool2d'), kernelRuns(gpu, 'avgpool2d_backward')];
+      const before = runs();
+      const { y, argmax } = maxPool2dForward(gpu, xt, o);
+      const dx = maxPool2dBackward(gpu, dyt, argmax!, shape);
+      const avg = avgPool2dForward(gpu, xt, o);
+      const davg = avgPool2dBackward(gpu, dyt, shape, o);
+      assert.equal(runs().map((n, i) => n - before[i]), chunks[p], `chunks of max fwd, max bwd, avg fwd, avg bwd, ${label}`);
+      assertClose(await y.read(), want.y, { atol: 0, rtol: 0 }, `maxpool y ${label}`);
+      // indices into the whole x, not the chunk's: images 2..4 hold indices past the first chunk's
+      assert.equal(Array.from(await argmax!.read()), Array.from(want.argmax), `maxpool argmax ${label}`);
+      assertClose(await dx.read(), ref.maxPoolBackward(dy, want.argmax, shape), { atol: 1e-6, rtol: 1e-6 }, `maxpool dx ${label}`);
+      assertClose(await avg.read(), ref.avgPool(x, shape, o).y, {}, `avgpool y ${label}`);
+      assertClose(await davg.read(), ref.avgPoolBackward(dy, shape, o), {}, `avgpool dx ${label}`);
+      for (const t of [xt, dyt, y, argmax!, dx, avg, davg]) t.release();
+    }
+  }
+  // Global average pooling: (9, 3, 4, 16), 768 bytes of x and 64 of y per image; bindings of 4000 bytes would hold
+  // 5 images, but chunks must start 256-byte aligned in y too, so they take 4: 4 + 4 + 1.
+  const gshape = [9, 3, 4, 16];
+  const gpu = withLimits(real, { maxStorageBufferBindingSize: 4000 });
+  const x = rng.uniformArray(numel(gshape));
+  const xt = GpuTensor.from(gpu, gshape, x);
+  const before = kernelRuns(gpu, 'global_avgpool');
+  const g = globalAvgPoolForward(gpu, xt);
+  assert.is(kernelRuns(gpu, 'global_avgpool') - before, 3, 'global avgpool in 3 chunks');
+  assertClose(await g.read(), ref.globalAvgPool(x, gshape), {}, 'global avgpool in chunks');
+  xt.release();
+  g.release();
 });
 
 // --- errors ------------------------------------------------------------------------------------------------

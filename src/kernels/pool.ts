@@ -8,10 +8,16 @@
 //
 // A global pool is a 2-D pool whose window is the whole plane (kernel H x W, stride 1, no padding), so it runs
 // the same kernels, with (N, 1, 1, C) viewed as (N, C): one invocation per (n, c) looping over H*W.
+//
+// A batch whose tensors would pass maxStorageBufferBindingSize (VGG19's 224x224x64 activations past 10 images on
+// lavapipe's 128 MiB), or whose rows would pass the grid's 65535 workgroups, runs in chunks of whole images: every
+// window and plane lies inside one image, so the kernels need only the chunk's bytes (forImageChunks).
 
 import type { Gpu } from '../gpu/device.ts';
+import type { Binding } from '../gpu/batcher.ts';
 import { GpuTensor, type DType } from '../gpu/tensor.ts';
-import { ShapeError, fmtShape } from '../gpu/errors.ts';
+import { GpuLimitError, ShapeError, fmtShape } from '../gpu/errors.ts';
+import { batchChunks, imageRange, splitChunks } from './conv2d-chunks.ts';
 import { expectRank, sameShape } from './shapes.ts';
 import { packParams, type ScalarType } from './params.ts';
 
@@ -23,12 +29,44 @@ const WG = 64;
  * no vector instruction on the CPU driver we target (llvmpipe), and decoding (n, h, w, c) from a flat index made
  * a plain copy kernel about 1.7x slower there (noisy measurement on a loaded 2-core machine). A workgroup spans
  * WGC adjacent channels by WGW adjacent columns; few-channel inputs get a narrow WGC so that lanes are not left
- * idle. Rows (N * OH, or N * H) are one workgroup each, so they are limited to 65535 (the batcher says so).
+ * idle. Rows (N * OH, or N * H) are one workgroup each: batches with more than 65535 run in chunks of images.
  */
 function tile(C: number, columns: number, rows: number): { constants: { WGC: number; WGW: number }; workgroups: [number, number, number] } {
   const WGC = Math.min(WG, 2 ** Math.ceil(Math.log2(Math.max(C, 1))));
   const WGW = WG / WGC;
   return { constants: { WGC, WGW }, workgroups: [Math.ceil(C / WGC), Math.ceil(columns / WGW), rows] };
+}
+
+/**
+ * Calls `run` once per chunk of images [n0, n0 + count) of a batch of N: the chunks' ranges of every tensor in
+ * `batched` (first dimension N) fit one storage binding at an aligned offset, and count * rowsPerImage rows of
+ * workgroups fit the grid. One chunk, the usual case, binds each tensor whole. `range(t)` is t's binding for the
+ * chunk; a chunk's kernels index from its first image, as if the batch were only those images.
+ */
+function forImageChunks(
+  gpu: Gpu,
+  op: string,
+  N: number,
+  batched: GpuTensor[],
+  rowsPerImage: number,
+  run: (n0: number, count: number, range: (t: GpuTensor) => Binding) => void,
+): void {
+  const maxGroups = gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535;
+  if (rowsPerImage > maxGroups) {
+    throw new GpuLimitError(`${op}: one image needs ${rowsPerImage} rows of workgroups, past this adapter's maxComputeWorkgroupsPerDimension of ${maxGroups}`);
+  }
+  const chunks = N === 0 ? [[0, 0] as [number, number]]
+    : splitChunks(batchChunks(gpu, op, N, batched.map((t) => t.byteLength / N)), Math.floor(maxGroups / Math.max(1, rowsPerImage)));
+  if (chunks.length === 1) {
+    run(0, N, (t) => t.binding);
+    return;
+  }
+  for (const [n0, count] of chunks) run(n0, count, (t) => imageRange(t, n0, count));
+}
+
+/** Chunk label for a dispatch's `what`, empty for a whole batch. */
+function imagesOf(n0: number, count: number, N: number): string {
+  return count === N ? '' : ` images ${n0}..${n0 + count}`;
 }
 
 export interface Pool2dOptions {
@@ -150,13 +188,19 @@ export function maxPool2dForward(
   // Without saved indices the shader still declares the binding: give it one dummy word.
   const argmax = GpuTensor.empty(gpu, saveArgmax ? yShape : [1], 'i32', 'maxpool2d.argmax');
   const [N, OH, OW, C] = yShape;
-  const { constants, workgroups } = tile(C, OW, N * OH);
-  gpu.batcher.dispatch({
-    kernel: gpu.pipelines.get('maxpool2d', { ...constants, SAVE_ARGMAX: saveArgmax }),
-    what: `maxpool2d x${fmtShape(x.shape)} ${describeOptions(o)}`,
-    params: packParams(geometry(x.shape, yShape, o)),
-    buffers: [x.binding, y.binding, argmax.binding],
-    workgroups,
+  const what = `maxpool2d x${fmtShape(x.shape)} ${describeOptions(o)}`;
+  // argmax holds flat indices into the whole of x, as i32 (the ONNX runner hands them on as MaxPool's Indices).
+  if (saveArgmax && x.size > 2 ** 31 - 1) throw new GpuLimitError(`${what}: x has ${x.size} elements, too many for i32 argmax indices`);
+  forImageChunks(gpu, what, N, saveArgmax ? [x, y, argmax] : [x, y], OH, (n0, count, range) => {
+    const { constants, workgroups } = tile(C, OW, count * OH);
+    gpu.batcher.dispatch({
+      kernel: gpu.pipelines.get('maxpool2d', { ...constants, SAVE_ARGMAX: saveArgmax }),
+      what: what + imagesOf(n0, count, N),
+      // base: the flat index in x of the chunk's first element, so that argmax indexes the whole of x
+      params: packParams([...geometry(x.shape, yShape, o), ['i32', n0 * (x.size / Math.max(1, N))]]),
+      buffers: [range(x), range(y), saveArgmax ? range(argmax) : argmax.binding],
+      workgroups,
+    });
   });
   if (saveArgmax) return { y, argmax };
   argmax.release();
@@ -188,16 +232,19 @@ export function maxPool2dBackward(
   const [, OH, OW] = dy.shape;
   const dx = GpuTensor.empty(gpu, inputShape, 'f32', 'maxpool2d.dx'); // (N, H, W, C)
   // One invocation per (n, c) plane (see the shader): the grid is (channels, images).
-  gpu.batcher.dispatch({
-    kernel: gpu.pipelines.get('maxpool2d_backward', { WG }),
-    what: `${op} ${shapes}`,
-    params: packParams([
-      ['u32', C],
-      ['u32', H * W],
-      ['u32', OH * OW],
-    ]),
-    buffers: [dy.binding, argmax.binding, dx.binding],
-    workgroups: [Math.ceil(C / WG), N, 1],
+  forImageChunks(gpu, `${op} ${shapes}`, N, [dy, argmax, dx], 1, (n0, count, range) => {
+    gpu.batcher.dispatch({
+      kernel: gpu.pipelines.get('maxpool2d_backward', { WG }),
+      what: `${op} ${shapes}${imagesOf(n0, count, N)}`,
+      params: packParams([
+        ['u32', C],
+        ['u32', H * W],
+        ['u32', OH * OW],
+        ['u32', n0 * H * W * C], // the flat index in x of the chunk's first element: argmax indexes the whole of x
+      ]),
+      buffers: [range(dy), range(argmax), range(dx)],
+      workgroups: [Math.ceil(C / WG), count, 1],
+    });
   });
   return dx;
 }
@@ -219,13 +266,16 @@ export function avgPool2dForward(gpu: Gpu, x: GpuTensor, o: AvgPool2dOptions): G
   const yShape = outputShapeFor('avgpool2d', x.shape, o);
   const y = GpuTensor.empty(gpu, yShape, 'f32', 'avgpool2d.y'); // (N, OH, OW, C)
   const [N, OH, OW, C] = yShape;
-  const { constants, workgroups } = tile(C, OW, N * OH);
-  gpu.batcher.dispatch({
-    kernel: gpu.pipelines.get('avgpool2d', constants),
-    what: `avgpool2d x${fmtShape(x.shape)} ${describeOptions(o)}${o.countIncludePad ? ' countIncludePad' : ''}`,
-    params: avgParams(x.shape, yShape, o),
-    buffers: [x.binding, y.binding],
-    workgroups,
+  const what = `avgpool2d x${fmtShape(x.shape)} ${describeOptions(o)}${o.countIncludePad ? ' countIncludePad' : ''}`;
+  forImageChunks(gpu, what, N, [x, y], OH, (n0, count, range) => {
+    const { constants, workgroups } = tile(C, OW, count * OH);
+    gpu.batcher.dispatch({
+      kernel: gpu.pipelines.get('avgpool2d', constants),
+      what: what + imagesOf(n0, count, N),
+      params: avgParams(x.shape, yShape, o),
+      buffers: [range(x), range(y)],
+      workgroups,
+    });
   });
   return y;
 }
@@ -244,18 +294,21 @@ export function avgPool2dBackward(gpu: Gpu, dy: GpuTensor, inputShape: readonly 
   if (dy.dtype !== 'f32') throw new ShapeError(`${op}: dy${fmtShape(dy.shape)} must be f32, got ${dy.dtype}`);
   const dx = GpuTensor.empty(gpu, inputShape, 'f32', 'avgpool2d.dx'); // (N, H, W, C)
   const [N, H, W, C] = inputShape;
-  const { constants, workgroups } = tile(C, W, N * H);
   const [, OH, OW] = yShape;
   const [KH, KW] = o.kernel;
   const [SH, SW] = o.stride;
   // At most one output covering each input along both axes: the shader's loop-free path.
   const oneCandidate = (SH >= KH || OH === 1) && (SW >= KW || OW === 1);
-  gpu.batcher.dispatch({
-    kernel: gpu.pipelines.get('avgpool2d_backward', { ...constants, ONE_CANDIDATE: oneCandidate }),
-    what: `${op} dy${fmtShape(dy.shape)} input ${fmtShape(inputShape)} ${describeOptions(o)}`,
-    params: avgParams(inputShape, yShape, o),
-    buffers: [dy.binding, dx.binding],
-    workgroups,
+  const what = `${op} dy${fmtShape(dy.shape)} input ${fmtShape(inputShape)} ${describeOptions(o)}`;
+  forImageChunks(gpu, what, N, [dy, dx], H, (n0, count, range) => {
+    const { constants, workgroups } = tile(C, W, count * H);
+    gpu.batcher.dispatch({
+      kernel: gpu.pipelines.get('avgpool2d_backward', { ...constants, ONE_CANDIDATE: oneCandidate }),
+      what: what + imagesOf(n0, count, N),
+      params: avgParams(inputShape, yShape, o),
+      buffers: [range(dy), range(dx)],
+      workgroups,
+    });
   });
   return dx;
 }
@@ -293,12 +346,15 @@ export function globalAvgPoolForward(gpu: Gpu, x: GpuTensor): GpuTensor {
   const [N, H, W, C] = x.shape;
   if (C % 4 !== 0) return squeeze(avgPool2dForward(gpu, x, wholePlane(x.shape)));
   const y = GpuTensor.empty(gpu, [N, C], 'f32', 'global_avgpool.y'); // (N, C)
-  gpu.batcher.dispatch({
-    kernel: gpu.pipelines.get('global_avgpool', { WG }),
-    what: `global avgpool x${fmtShape(x.shape)}`,
-    params: packParams([['u32', H * W], ['u32', C / 4]]),
-    buffers: [x.binding, y.binding],
-    workgroups: [Math.ceil(C / 4 / WG), N, 1],
+  const what = `global avgpool x${fmtShape(x.shape)}`;
+  forImageChunks(gpu, what, N, [x, y], 1, (n0, count, range) => {
+    gpu.batcher.dispatch({
+      kernel: gpu.pipelines.get('global_avgpool', { WG }),
+      what: what + imagesOf(n0, count, N),
+      params: packParams([['u32', H * W], ['u32', C / 4]]),
+      buffers: [range(x), range(y)],
+      workgroups: [Math.ceil(C / 4 / WG), count, 1],
+    });
   });
   return y;
 }

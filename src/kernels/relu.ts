@@ -1,23 +1,16 @@
-// ReLU and its backward (shaders/relu.wgsl, shaders/relu_backward.wgsl). Elementwise over any shape.
+// ReLU and its backward (shaders/relu.wgsl, shaders/relu_backward.wgsl). Elementwise over any shape, in windows
+// that each fit one storage binding (dispatchFlat), so a batch of large activations needs no splitting upstream.
 
 import type { Gpu } from '../gpu/device.ts';
 import { GpuTensor } from '../gpu/tensor.ts';
 import { expectSameShape } from './shapes.ts';
 import { fmtShape } from '../gpu/errors.ts';
-import { grid1d, packParams } from './params.ts';
-
-const WG = 256;
+import { dispatchFlat } from './elementwise.ts';
 
 /** y = max(x, 0). */
 export function reluForward(gpu: Gpu, x: GpuTensor): GpuTensor {
   const y = GpuTensor.empty(gpu, x.shape, 'f32', 'relu.y');
-  gpu.batcher.dispatch({
-    kernel: gpu.pipelines.get('relu', { WG }),
-    what: `relu x${fmtShape(x.shape)}`,
-    params: packParams([['u32', x.size]]),
-    buffers: [x.binding, y.binding],
-    workgroups: grid1d(x.size, WG),
-  });
+  dispatchFlat(gpu, 'relu', {}, `relu x${fmtShape(x.shape)}`, x.size, [], [x, y]);
   return y;
 }
 
@@ -25,12 +18,6 @@ export function reluForward(gpu: Gpu, x: GpuTensor): GpuTensor {
 export function reluBackward(gpu: Gpu, y: GpuTensor, dy: GpuTensor): GpuTensor {
   expectSameShape('relu backward', { y, dy });
   const dx = GpuTensor.empty(gpu, y.shape, 'f32', 'relu.dx');
-  gpu.batcher.dispatch({
-    kernel: gpu.pipelines.get('relu_backward', { WG }),
-    what: `relu backward y${fmtShape(y.shape)}`,
-    params: packParams([['u32', y.size]]),
-    buffers: [y.binding, dy.binding, dx.binding],
-    workgroups: grid1d(y.size, WG),
-  });
+  dispatchFlat(gpu, 'relu_backward', {}, `relu backward y${fmtShape(y.shape)}`, y.size, [], [y, dy, dx]);
   return dx;
 }

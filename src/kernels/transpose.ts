@@ -1,11 +1,14 @@
 // Axis permutation (shaders/transpose.wgsl): ONNX Transpose, and the NHWC <-> NCHW conversions the ONNX runner
-// makes where a layout-sensitive operator meets a channels-last activation. Ranks up to 6.
+// makes where a layout-sensitive operator meets a channels-last activation. Ranks up to 6. A tensor past one
+// storage binding is permuted in chunks along its first axis when the permutation keeps that axis first (the
+// layout conversions do: each image is permuted alone); other permutations of such a tensor are refused.
 
 import type { Gpu } from '../gpu/device.ts';
 import { GpuTensor } from '../gpu/tensor.ts';
 import { GpuLimitError, ShapeError, fmtShape } from '../gpu/errors.ts';
 import { grid1d, packParams } from './params.ts';
 import { bindingLimit } from './windows.ts';
+import { batchChunks, imageRange } from './conv2d-chunks.ts';
 
 const WG = 256;
 /** Highest rank the strided kernels take (their Params carry six dims). */
@@ -39,16 +42,26 @@ export function transpose(gpu: Gpu, x: GpuTensor, perm: readonly number[]): GpuT
   const yShape = perm.map((p) => x.shape[p]);
   const y = GpuTensor.empty(gpu, yShape, 'f32', 'transpose.y');
   if (y.size === 0) return y;
-  if (x.size > bindingLimit(gpu)) throw new GpuLimitError(`${what}: ${x.byteLength} bytes exceed one storage binding`);
   const xs = stridesOf(x.shape);
-  const dims = padTo6(yShape, 1);
   const strides = padTo6(perm.map((p) => xs[p]), 0);
-  gpu.batcher.dispatch({
-    kernel: gpu.pipelines.get('transpose', { WG }),
-    what,
-    params: packParams([['u32', y.size], ...dims.map((d) => ['u32', d] as const), ...strides.map((s) => ['u32', s] as const)]),
-    buffers: [x.binding, y.binding],
-    workgroups: grid1d(y.size, WG),
-  });
+  // (first, count) slices of the first axis, each bound on its own; one chunk, the whole tensor, when it fits.
+  let chunks: Array<[number, number]> = [[0, x.shape[0]]];
+  if (x.size > bindingLimit(gpu)) {
+    if (perm[0] !== 0) throw new GpuLimitError(`${what}: ${x.byteLength} bytes exceed one storage binding, and this permutation moves the first axis, so it cannot run in slices of it`);
+    chunks = batchChunks(gpu, what, x.shape[0], [x.byteLength / x.shape[0]]);
+  }
+  const whole = chunks.length === 1;
+  for (const [n0, count] of chunks) {
+    // A slice is a batch of `count` along the first axis, which the perm keeps first.
+    const dims = padTo6(whole ? yShape : [count, ...yShape.slice(1)], 1);
+    const size = whole ? y.size : (y.size / yShape[0]) * count;
+    gpu.batcher.dispatch({
+      kernel: gpu.pipelines.get('transpose', { WG }),
+      what: whole ? what : `${what} slice ${n0}..${n0 + count}`,
+      params: packParams([['u32', size], ...dims.map((d) => ['u32', d] as const), ...strides.map((s) => ['u32', s] as const)]),
+      buffers: whole ? [x.binding, y.binding] : [imageRange(x, n0, count), imageRange(y, n0, count)],
+      workgroups: grid1d(size, WG),
+    });
+  }
   return y;
 }

@@ -18,3 +18,8 @@ export function kernelRuns(gpu: Gpu, ...kernels: string[]): number {
 export function asAdapter(gpu: Gpu, isSoftware: boolean): Gpu {
   return Object.create(gpu, { adapter: { value: { ...gpu.adapter, isSoftware } } }) as Gpu;
 }
+
+/** A view of `gpu` whose limits are lowered (or raised) as given, for the kernels' plans (the same device runs the work). */
+export function withLimits(gpu: Gpu, limits: Partial<Gpu['limits']>): Gpu {
+  return Object.create(gpu, { limits: { value: { ...gpu.limits, ...limits } } }) as Gpu;
+}
