@@ -1,7 +1,8 @@
 // `npm run classify -- --backbone resnet50 --image FILE [--image FILE2 ...] [--top 5]`: the top ImageNet classes
 // of photos, on the GPU. The simplest proof that the pretrained weights are loaded right. Thin: each photo is
 // decoded, resized to 224x224 (bilinear, half-pixel centres) and caffe-preprocessed (src/keras/preprocess.ts),
-// the batch runs in inference mode through the imported model, and the top-k labels are printed.
+// the photos run in batches of BATCH in inference mode through the imported model (a progress bar when there are
+// several), and the top-k labels are printed.
 
 import { Command, InvalidArgumentError } from 'commander';
 import { existsSync, statSync } from 'node:fs';
@@ -13,8 +14,11 @@ import { loadCaffeInput } from '../keras/preprocess.ts';
 import { imagenetLabels } from '../keras/resnet50.ts';
 import { loadResnet50, RESNET50_SIZE } from '../keras/resnet50-gpu.ts';
 import { topK } from '../keras/topk.ts';
+import { progressBar } from '../train/progress.ts';
 
 const BACKBONES = ['resnet50'] as const;
+/** Photos per forward pass: bounds the activations' memory (ResNet50 at 224x224: ~100 MB per photo in all). */
+const BATCH = 8;
 type Backbone = (typeof BACKBONES)[number];
 
 function positiveInt(value: string): number {
@@ -54,16 +58,26 @@ async function classify(opts: { backbone: Backbone; image: string[]; top: number
   const model = loadResnet50(gpu, { size });
   const loadedMs = Date.now() - started;
   const labels = imagenetLabels();
-  const batch = new Float32Array(inputs.length * size * size * 3);
-  inputs.forEach((x, i) => batch.set(x, i * x.length));
-  const ctx = new Context(gpu, { grad: false });
-  const x = Tensor.from(gpu, [inputs.length, size, size, 3], batch); // (N, 224, 224, 3)
+  const p = new Float32Array(inputs.length * labels.length); // (N, 1000)
   const t0 = Date.now();
-  const probs = model.forward(x, ctx); // (N, 1000)
-  const p = await probs.value.read();
+  const bar = inputs.length > BATCH ? progressBar('classify', inputs.length, 'photos') : null;
+  for (let n0 = 0; n0 < inputs.length; n0 += BATCH) {
+    const part = inputs.slice(n0, n0 + BATCH);
+    const batch = new Float32Array(part.length * size * size * 3);
+    part.forEach((x, i) => batch.set(x, i * x.length));
+    const ctx = new Context(gpu, { grad: false });
+    const x = Tensor.from(gpu, [part.length, size, size, 3], batch); // (B, 224, 224, 3)
+    try {
+      const probs = model.forward(x, ctx); // (B, 1000)
+      p.set(await probs.value.read(), n0 * labels.length);
+    } finally {
+      ctx.dispose();
+      x.release();
+    }
+    bar?.update(n0 + part.length);
+  }
+  bar?.stop();
   const runMs = Date.now() - t0;
-  ctx.dispose();
-  x.release();
   model.release();
   const k = Math.min(opts.top, labels.length);
   opts.image.forEach((path, n) => {
