@@ -5,7 +5,7 @@
 
 import { GpuTensor } from '../gpu/tensor.ts';
 import { GraftError, ShapeError, fmtShape } from '../gpu/errors.ts';
-import { adamStep, sgdStep } from '../kernels/optim.ts';
+import { adamStep, sgdStep, type AdamOptions } from '../kernels/optim.ts';
 import type { Parameter } from './tensor.ts';
 
 /** Optimizer state by "<parameter name>/<slot>" ("block5.conv1.weight/m"), plus the step count. */
@@ -122,15 +122,8 @@ export class SGD extends Optimizer {
   }
 }
 
-export interface AdamOptions {
-  lr: number;
-  beta1?: number;
-  beta2?: number;
-  eps?: number;
-  weightDecay?: number;
-  /** Decoupled weight decay (AdamW) instead of an L2 term in the gradient. */
-  decoupled?: boolean;
-}
+// Adam's options are the kernel's own (lr, betas, eps, weightDecay, decoupled for AdamW).
+export type { AdamOptions } from '../kernels/optim.ts';
 
 export class Adam extends Optimizer {
   readonly kind = 'adam';
