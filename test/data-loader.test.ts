@@ -110,7 +110,7 @@ test('a truncated JPEG fails to decode with its path; dropFailed leaves it out a
   );
 });
 
-test('errors: missing folder (with the KTH download hint), one class, an empty class, mixed layouts', () => {
+test('errors: missing folder (with the KTH download hint), one class, an empty class, mixed layouts, many empty folders', () => {
   const root = scratch();
   assert.throws(
     () => listImageFolder(join(root, 'nope'), { kth: true }),
@@ -128,6 +128,13 @@ test('errors: missing folder (with the KTH download hint), one class, an empty c
   put(join(root, 'mixed', 'cat', 'original', 'a.jpg'), jpegBytes(8, 8, 1));
   put(join(root, 'mixed', 'dog', 'a.jpg'), jpegBytes(8, 8, 1));
   assert.throws(() => listImageFolder(join(root, 'mixed')), (e: Error) => e instanceof GraftError && /mixed layouts/.test(e.message));
+  // --data pointed at the wrong folder (a home or /tmp): the empty "classes" are named up to 20, then counted
+  put(join(root, 'wrong', 'cat', 'a.jpg'), jpegBytes(8, 8, 1));
+  for (let i = 0; i < 25; i++) put(join(root, 'wrong', `dir${String(i).padStart(2, '0')}`, 'notes.txt'), 'x');
+  assert.throws(
+    () => listImageFolder(join(root, 'wrong')),
+    (e: Error) => e instanceof GraftError && /class folders dir00, dir01, .*dir19, \.\.\. and 5 more have no readable/.test(e.message),
+  );
 });
 
 const KTH = process.env.KTH_ANIMALS_DIR ?? resolve('../shared/data/kth-animals');

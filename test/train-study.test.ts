@@ -113,4 +113,12 @@ test('stages 2-3 are skipped with the reason when no pretrained weights exist', 
   assert.match(readFileSync(join(runDir, 'report.md'), 'utf8'), /no VGG19 weights/);
 });
 
+test('npm run train:kth with a missing data folder fails in one line and makes no run folder', () => {
+  const out = join(tempDir('graft-run-'), 'never-made');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/train-kth.ts', '--data', join(out, 'no-photos-here'), '--out', out], { encoding: 'utf8' });
+  assert.is.not(r.status, 0);
+  assert.match(r.stderr, /data folder not found: .*no-photos-here\. Download KTH-ANIMALS/);
+  assert.not.ok(existsSync(out), 'no run folder is left behind');
+});
+
 test.run();

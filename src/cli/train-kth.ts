@@ -8,6 +8,7 @@ import { getGpu } from '../gpu/device.ts';
 import { writeFileAtomic } from '../train/checkpoint-io.ts';
 import { PRESETS, defaultPreset, withInputSize, withStage3Changes } from '../train/presets.ts';
 import { runStudy } from '../train/study.ts';
+import { listImageFolder } from '../train/data/loader.ts';
 import { BACKBONES, loadBackbone } from '../train/backbones/index.ts';
 import type { StageNumber } from '../train/report.ts';
 import { runCli } from './run-cli.ts';
@@ -50,6 +51,12 @@ runCli(async () => {
     if (!existsSync(saved)) throw new Error(`--resume ${o.resume}: no run.json there (not a graft run folder)`);
     o = { ...(JSON.parse(readFileSync(saved, 'utf8')) as Options), resume: o.resume, out: o.resume };
   }
+  // The data and the stages are checked before the GPU starts and before the run folder is made, so a mistyped
+  // --data costs a second and leaves no empty run behind.
+  const dataDir = resolve(o.data ?? process.env.KTH_ANIMALS_DIR ?? 'data/kth-animals');
+  listImageFolder(dataDir, { kth: true });
+  const stages = o.stages.split(',').map((s) => Number(s.trim())) as StageNumber[];
+  if (stages.some((s) => ![1, 2, 3].includes(s))) throw new Error(`--stages ${o.stages}: use a list of 1, 2, 3`);
   const gpu = await getGpu();
   const presetName = o.preset ?? defaultPreset(gpu.adapter.isSoftware);
   if (!o.preset) {
@@ -59,9 +66,6 @@ runCli(async () => {
   const preset = withStage3Changes(withInputSize(PRESETS[presetName], number(o.inputSize)), {
     lr: number(o.stage3Lr), epochs: number(o.stage3Epochs), patience: number(o.stage3Patience),
   });
-  const dataDir = resolve(o.data ?? process.env.KTH_ANIMALS_DIR ?? 'data/kth-animals');
-  const stages = o.stages.split(',').map((s) => Number(s.trim())) as StageNumber[];
-  if (stages.some((s) => ![1, 2, 3].includes(s))) throw new Error(`--stages ${o.stages}: use a list of 1, 2, 3`);
   const runDir = resolve(o.out ?? join('runs', `${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}-${o.backbone}-${presetName}`));
   writeFileAtomic(join(runDir, 'run.json'), JSON.stringify({ ...o, preset: presetName, inputSize: preset.inputSize, data: dataDir, out: runDir, resume: undefined }, null, 2));
   const backbone = stages.some((s) => s > 1) ? await loadBackbone(gpu, o.backbone, o.weights, preset.inputSize) : { missing: 'stages 2-3 not asked for' };

@@ -73,7 +73,7 @@ export function listImageFolder(dir: string, options: ListOptions = {}): ImageFo
     const flat = classes.filter((c) => !kthClasses.includes(c));
     throw new GraftError(
       `${root}: mixed layouts: ${kthClasses.length} class folders have an original/ sub-folder (KTH layout) but ` +
-        `${flat.join(', ')} do${flat.length === 1 ? 'es' : ''} not. Use one layout for every class.`,
+        `${clip(flat)} do${flat.length === 1 ? 'es' : ''} not. Use one layout for every class.`,
     );
   }
   const layout: ImageFolder['layout'] = kthClasses.length > 0 ? 'kth' : 'flat';
@@ -110,7 +110,7 @@ export function listImageFolder(dir: string, options: ListOptions = {}): ImageFo
   });
   if (empty.length > 0) {
     throw new GraftError(
-      `${root}: class folder${empty.length === 1 ? '' : 's'} ${empty.join(', ')} ha${empty.length === 1 ? 's' : 've'} no readable ` +
+      `${root}: class folder${empty.length === 1 ? '' : 's'} ${clip(empty)} ha${empty.length === 1 ? 's' : 've'} no readable ` +
         `JPEG or PNG photos${layout === 'kth' ? ' in original/' : ''}. Remove ${empty.length === 1 ? 'it' : 'them'} or add photos.` +
         (skipped.length ? ` ${describeSkipped(root, skipped)}` : ''),
     );
