@@ -10,6 +10,8 @@ struct Params {
   b0: u32, b1: u32, b2: u32, b3: u32, b4: u32, b5: u32,
   alpha: f32,
   beta: f32,
+  aBase: u32,  // where a's element 0 of this dispatch sits in its binding (a slice of y's first axis: src/kernels/broadcast.ts)
+  bBase: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -27,8 +29,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   let sa = array<u32, 6>(params.a0, params.a1, params.a2, params.a3, params.a4, params.a5);
   let sb = array<u32, 6>(params.b0, params.b1, params.b2, params.b3, params.b4, params.b5);
   var rest = i;
-  var ia = 0u;
-  var ib = 0u;
+  var ia = params.aBase;
+  var ib = params.bBase;
   for (var k = 5i; k >= 0i; k--) {
     let d = dims[k];
     let c = rest % d;

@@ -1,7 +1,7 @@
 // The kernels added for the ONNX runner against float64 CPU references (test/reference/onnx-kernels.ts):
-// transpose (ranks 1-6, every kind of perm, in slices of the first axis past one binding), broadcasting weighted sum (ranks up to 6, broadcast on either side,
-// alpha/beta), batch normalisation in NHWC and NCHW order, and the weighted NLL gather with ignore_index;
-// plus the shape errors they promise.
+// transpose (ranks 1-6, every kind of perm, in slices of the first axis past one binding), broadcasting weighted
+// sum (ranks up to 6, broadcast on either side, alpha/beta, in slices past one binding), batch normalisation in
+// NHWC and NCHW order, and the weighted NLL gather with ignore_index; plus the shape and limit errors they promise.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -10,7 +10,7 @@ import { assertClose } from './helpers/close.ts';
 import { GpuTensor } from '../src/gpu/tensor.ts';
 import { GpuLimitError, ShapeError } from '../src/gpu/errors.ts';
 import { transpose } from '../src/kernels/transpose.ts';
-import { broadcastAdd } from '../src/kernels/broadcast.ts';
+import { broadcastAdd, broadcastAddStrided } from '../src/kernels/broadcast.ts';
 import { batchNormInference } from '../src/kernels/batchnorm.ts';
 import { nllGather } from '../src/kernels/nll.ts';
 import { setBindingLimitForTests } from '../src/kernels/windows.ts';
@@ -75,6 +75,37 @@ test('broadcastAdd matches numpy broadcasting with alpha and beta', async () => 
   assert.throws(() => broadcastAdd(gpu, a, b), (e: Error) => e instanceof ShapeError && /a\[2,3\] and b\[4\] do not broadcast/.test(e.message));
   a.release();
   b.release();
+});
+
+test('broadcastAdd past one storage binding runs in slices of the first axis, small operands bound whole', async () => {
+  const real = await testGpu();
+  // y (6, 4, 5, 8): 640 bytes per image; bindings of 1500 bytes hold 2 (and 2 x 640 is 256-byte aligned): 3 slices
+  const gpu = withLimits(real, { maxStorageBufferBindingSize: 1500 });
+  const pairs: Array<[number[], number[]]> = [
+    [[6, 4, 5, 8], [8]], // an activation and a bias (bound whole, repeated over every slice)
+    [[6, 4, 5, 8], [6, 4, 5, 8]], // a residual sum: both sliced
+    [[6, 1, 1, 8], [6, 4, 5, 8]], // a per-image operand small enough to bind whole, read from each slice's base
+  ];
+  for (const [sa, sb] of pairs) {
+    const a = rng.uniformArray(size(sa));
+    const b = rng.uniformArray(size(sb));
+    const at = GpuTensor.from(gpu, sa, a);
+    const bt = GpuTensor.from(gpu, sb, b);
+    const before = kernelRuns(gpu, 'broadcast_binary');
+    const yt = broadcastAdd(gpu, at, bt, 0.5, 2);
+    assert.is(kernelRuns(gpu, 'broadcast_binary') - before, 3, `3 slices for [${sa}] + [${sb}]`);
+    assertClose(await yt.read(), broadcastAddRef(a, sa, b, sb, 0.5, 2).y, { atol: 1e-6, rtol: 1e-6 }, `sliced [${sa}] + [${sb}]`);
+    for (const t of [at, bt, yt]) t.release();
+  }
+  // An operand too large for one binding whose first axis is not outermost (a transposed view) is refused.
+  const big = GpuTensor.from(gpu, [8, 6, 4, 5], rng.uniformArray(960));
+  const zero = GpuTensor.from(gpu, [1], new Float32Array(1));
+  assert.throws(
+    () => broadcastAddStrided(gpu, [6, 8, 4, 5], { t: big, strides: [20, 120, 5, 1] }, { t: zero, strides: [0, 0, 0, 0] }),
+    (e: Error) => e instanceof GpuLimitError && /does not have y's first axis outermost/.test(e.message),
+  );
+  big.release();
+  zero.release();
 });
 
 test('batchNormInference matches ONNX BatchNormalization, channels last (NHWC) and at axis 1 (NCHW)', async () => {

@@ -1,6 +1,9 @@
 // Broadcasting weighted sum y = alpha * a + beta * b (shaders/broadcast_binary.wgsl) for ONNX Add, Sum and
 // Gemm's C term. Each operand is described by its buffer and its strides along y's axes (0 where broadcast), so
-// callers can also read an operand in another memory layout than y's. Ranks up to 6.
+// callers can also read an operand in another memory layout than y's. Ranks up to 6. Tensors past one storage
+// binding run in slices of y's first axis: an operand that fits one binding is bound whole (the slice's start is a
+// base offset into it), a larger one must have that axis outermost in its buffer (its slice is then one contiguous
+// range), as activations in any of the runner's layouts do; other operands are refused.
 
 import type { Gpu } from '../gpu/device.ts';
 import { GpuTensor } from '../gpu/tensor.ts';
@@ -8,6 +11,8 @@ import { GpuLimitError, ShapeError, fmtShape } from '../gpu/errors.ts';
 import { grid1d, packParams } from './params.ts';
 import { MAX_RANK, padTo6, stridesOf } from './transpose.ts';
 import { bindingLimit } from './windows.ts';
+import { batchChunks } from './conv2d-chunks.ts';
+import type { Binding } from '../gpu/batcher.ts';
 
 const WG = 256;
 
@@ -44,18 +49,38 @@ export function broadcastAddStrided(
   const y = GpuTensor.empty(gpu, outShape, 'f32', 'broadcast_add.y');
   if (y.size === 0) return y;
   const limit = bindingLimit(gpu);
-  if (y.size > limit || a.t.size > limit || b.t.size > limit) throw new GpuLimitError(`${what}: a tensor exceeds one storage binding`);
   const u = (v: number) => ['u32', v] as const;
-  gpu.batcher.dispatch({
+  // One dispatch over y's first axis from n0, count long; bases: each operand's first element in its binding.
+  const dispatch = (dims: readonly number[], size: number, buffers: Binding[], bases: [number, number], slice: string) => gpu.batcher.dispatch({
     kernel: gpu.pipelines.get('broadcast_binary', { WG }),
-    what,
+    what: what + slice,
     params: packParams([
-      u(y.size), ...padTo6(outShape, 1).map(u), ...padTo6(a.strides, 0).map(u), ...padTo6(b.strides, 0).map(u),
-      ['f32', alpha], ['f32', beta],
+      u(size), ...padTo6(dims, 1).map(u), ...padTo6(a.strides, 0).map(u), ...padTo6(b.strides, 0).map(u),
+      ['f32', alpha], ['f32', beta], u(bases[0]), u(bases[1]),
     ]),
-    buffers: [a.t.binding, b.t.binding, y.binding],
-    workgroups: grid1d(y.size, WG),
+    buffers,
+    workgroups: grid1d(size, WG),
   });
+  if (y.size <= limit && a.t.size <= limit && b.t.size <= limit) {
+    dispatch(outShape, y.size, [a.t.binding, b.t.binding, y.binding], [0, 0], '');
+    return y;
+  }
+  const N = outShape[0];
+  const sliced = (o: StridedOperand) => o.t.size > limit;
+  for (const o of [a, b]) {
+    if (sliced(o) && o.strides[0] * N !== o.t.size) {
+      throw new GpuLimitError(`${what}: an operand exceeds one storage binding and does not have y's first axis outermost, so it cannot run in slices of it`);
+    }
+  }
+  const perImage = [y.byteLength / N, ...[a, b].filter(sliced).map((o) => o.strides[0] * 4)];
+  const range = (t: GpuTensor, stride: number, n0: number, count: number): Binding =>
+    ({ buffer: t.buffer, offset: n0 * stride * 4, size: Math.max(4, count * stride * 4) });
+  for (const [n0, count] of batchChunks(gpu, what, N, perImage)) {
+    const bind = (o: StridedOperand) => (sliced(o) ? range(o.t, o.strides[0], n0, count) : o.t.binding);
+    const base = (o: StridedOperand) => (sliced(o) ? 0 : n0 * o.strides[0]);
+    dispatch([count, ...outShape.slice(1)], (y.size / N) * count, [bind(a), bind(b), range(y, y.size / N, n0, count)],
+      [base(a), base(b)], ` slice ${n0}..${n0 + count}`);
+  }
   return y;
 }
 
