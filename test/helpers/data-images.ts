@@ -1,14 +1,23 @@
 // Small generated photo folders for the data tests: JPEG and PNG files written with jpeg-js and pngjs into a
 // temporary folder, in either layout, with masks, and with the broken files the loader must survive.
 
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 
+/** Folders made by tempDir, removed when the test process exits (every test run used to leave its runs in /tmp). */
+const made: string[] = [];
+process.on('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A new empty folder under the system's temporary folder, removed when the process exits. */
 export function tempDir(prefix = 'graft-data-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 /** RGBA pixels of a w x h picture: a colour gradient plus a seed-dependent square, so photos differ. */
