@@ -11,6 +11,7 @@ import { expectSameAsOrt, randomInput } from './helpers/onnx-compare.ts';
 import { parseOnnx } from '../src/onnx/reader.ts';
 import { OnnxRunner } from '../src/onnx/runner.ts';
 import { OnnxShapeError } from '../src/onnx/errors.ts';
+import { toFloat32 } from '../src/onnx/tensor.ts';
 import { Rng } from '../src/util/rng.ts';
 
 const variants: [string, Vgg19ModelOptions][] = [
@@ -44,6 +45,24 @@ test('a batch whose activations pass one storage binding runs in chunks and stil
   const out = await expectSameAsOrt(gpu, g.builder, { [g.input]: x }, { atol: 1e-4, rtol: 1e-3 }, 'vgg19 in chunks');
   assert.equal(out.get(g.output)!.dims, [5, 10]);
   assert.ok(kernelRuns(real, 'maxpool2d') - pools > 5, 'the first pools ran in more than one chunk');
+});
+
+test('with onNode the runner reports every node once, in order, after its work, and the outputs do not change', async () => {
+  const gpu = await testGpu();
+  const g = vgg19Model({ width: 1 / 16, size: 32, classes: 4, batch: 2, seed: 6 });
+  const model = parseOnnx(g.builder.encode().model, { file: 'm.onnx' });
+  const x = randomInput(new Rng(2), g.input, [2, 3, 32, 32]);
+  const runner = new OnnxRunner(gpu, model);
+  try {
+    const plain = await runner.run({ [g.input]: x });
+    const seen: Array<[number, number, string]> = [];
+    const reported = await runner.run({ [g.input]: x }, { onNode: (done, total, node) => seen.push([done, total, node.opType]) });
+    const n = model.graph.nodes.length;
+    assert.equal(seen, model.graph.nodes.map((node, i) => [i + 1, n, node.opType]));
+    assert.equal(Array.from(toFloat32(reported.get(g.output)!)), Array.from(toFloat32(plain.get(g.output)!)));
+  } finally {
+    runner.release();
+  }
 });
 
 test('a wrong input shape is refused before running, naming the input and both shapes', async () => {

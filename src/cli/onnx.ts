@@ -20,6 +20,7 @@ import { OnnxRunner, checkRun } from '../onnx/runner.ts';
 import { readTensorFile, writeTensorFile } from '../onnx/tensor-files.ts';
 import type { OnnxTensor } from '../onnx/tensor.ts';
 import { exportCheckpoint } from '../onnx/export.ts';
+import { progressBar } from '../train/progress.ts';
 
 /** `name=1,3,224,224` -> [name, {float32, [1,3,224,224]}], collected over repeated options. */
 function shapeOption(value: string, previous: Map<string, TensorInfo> = new Map()): Map<string, TensorInfo> {
@@ -113,7 +114,9 @@ async function run(path: string, opts: { input?: Array<[string | null, string]>;
   const gpu = await getGpu({ quiet: true });
   const runner = new OnnxRunner(gpu, model);
   const t0 = performance.now();
-  const outputs = await runner.run(inputs);
+  const bar = progressBar('run', model.graph.nodes.length, 'nodes');
+  const outputs = await runner.run(inputs, { onNode: (done, _total, node) => bar.update(done, { node: node.opType }) });
+  bar.stop();
   const ms = performance.now() - t0;
   runner.release();
   mkdirSync(opts.out, { recursive: true });
