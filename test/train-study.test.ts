@@ -87,6 +87,7 @@ test('the three stages run end to end and learn a synthetic problem', async () =
   const scored = runCam(['--score', runDir]);
   assert.is(scored.status, 0, scored.stderr);
   assert.match(scored.stdout, /\*\*all\*\* \| \d+ \|/);
+  assert.match(scored.stderr, /cam maps: done in \d+\.\d s/, 'the maps of the test split under a progress bar');
   const bad = runCam(['--run', runDir, '--image', join(runDir, 'nope.jpg'), '--out', out]);
   assert.is(bad.status, 1);
   assert.match(bad.stderr, /error: .*nope\.jpg/);

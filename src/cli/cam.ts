@@ -20,6 +20,7 @@ import { loadTrainedRun, type TrainedRun } from '../train/trained-run.ts';
 import { microBatchFor } from '../train/sources.ts';
 import type { Gpu } from '../gpu/device.ts';
 import { runCli } from './run-cli.ts';
+import { progressBar } from '../train/progress.ts';
 
 interface Options {
   run?: string;
@@ -106,7 +107,10 @@ async function score(gpu: Gpu, run: TrainedRun, runDir: string, data: string | u
   const S = run.preset.inputSize;
   const prepared = await prepareData(gpu, { dataDir: resolve(data ?? run.settings.data), runDir, size: S, seed: Number(run.settings.seed), kth: true });
   const chunk = microBatchFor(gpu, S * S * 64 * 4 * 2, run.preset.batchSize);
-  const { report, result } = await camScoresForSplit(gpu, run.net, prepared.cache, prepared.indices.test, run.classes, runDir, chunk);
+  const bar = progressBar('cam maps', prepared.indices.test.length, 'photos');
+  const { report, result } = await camScoresForSplit(gpu, run.net, prepared.cache, prepared.indices.test, run.classes, runDir, chunk,
+    undefined, (done) => bar.update(done));
+  bar.stop();
   const table = camMarkdown(report).join('\n');
   writeFileAtomic(join(runDir, 'cam-scores.md'), table);
   process.stdout.write(`${table}\n`);

@@ -59,6 +59,7 @@ export async function camBatch(gpu: Gpu, net: CamNetwork, images: GpuTensor, k =
 /**
  * Scores the predicted class's CAM of every photo of a split against its mask (and the centred-blob baseline),
  * writes a grid of the first `gridTiles` overlays to RUNDIR/cam-grid.png, and returns the report section.
+ * `onProgress` hears of each batch of photos whose maps are computed (done of total).
  */
 export async function camScoresForSplit(
   gpu: Gpu,
@@ -69,6 +70,7 @@ export async function camScoresForSplit(
   runDir: string,
   batch: number,
   gridTiles = 16,
+  onProgress?: (done: number, total: number) => void,
 ): Promise<{ report: CamReport; result: CamScoreResult }> {
   const items: ImageItem[] = indices.map((i) => cache.items[i]);
   let all: GpuTensor | null = null;
@@ -85,6 +87,7 @@ export async function camScoresForSplit(
     maps.release();
     const predicted = argmaxRows(probs, classNames.length);
     predicted.forEach((c, i) => labels.push(camLabel(classNames[c], probs[i * classNames.length + c])));
+    onProgress?.(b + part.length, indices.length);
   }
   if (!all) throw new Error('CAM scores: empty split');
   const result = await scoreCamFiles(gpu, all, items, classNames, { gridTiles, labels });
