@@ -28,6 +28,7 @@ import type { Preset, StagePreset } from './presets.ts';
 import { writeRunReport, type RunReport, type SkippedStage, type StageNumber, type StageResult } from './report.ts';
 import { featureSource, imageSource, microBatchFor, throughSource, type FeatureStore } from './sources.ts';
 import { camScoresForSplit } from './cam-run.ts';
+import { progressBar } from './progress.ts';
 
 export interface StudyOptions {
   dataDir: string;
@@ -122,7 +123,9 @@ export async function runStudy(gpu: Gpu, o: StudyOptions): Promise<StudyResult> 
     // Where the fine-tuned network looks, measured against the photos' masks (KTH ships one per photo).
     const chunk = microBatchFor(gpu, size * size * 64 * 4 * 2, o.preset.batchSize);
     const net = { convolutional: [backbone.frozen, backbone.tail], top: fineTuned.top as Sequential, preprocess: backbone.preprocess };
-    report.cam = (await camScoresForSplit(gpu, net, data.cache, data.indices.test, classes, o.runDir, chunk)).report;
+    const bar = progressBar('CAM maps of the test photos', data.indices.test.length, 'photos');
+    report.cam = (await camScoresForSplit(gpu, net, data.cache, data.indices.test, classes, o.runDir, chunk, undefined, (done) => bar.update(done))).report;
+    bar.stop();
   }
   writeRunReport(o.runDir, report);
   return { report, data, fineTuned };
