@@ -212,6 +212,8 @@ test('shape errors name the node and shapes; given inputs are checked against th
   const extra = given([1, 3, 32, 32]);
   extra.set('label', { dtype: 'int64', shape: [1] });
   assert.throws(() => checkInputs(m, extra), /'label' is not an input of the model; its inputs are 'data'/);
+  // A mistyped name alone: the unknown name is what is reported, not the input it leaves missing.
+  assert.throws(() => checkInputs(m, new Map([['dat', { dtype: 'float32', shape: [1, 3, 32, 32] }]])), /'dat' is not an input of the model; its inputs are 'data'/);
   // One symbol, one value across inputs.
   const two = oneOp({ op: 'Add', opset: 13, inputs: [['x', 'float32', [1, 3]], ['y', 'float32', [1, 3]]] }).model;
   two.graph.inputs.forEach((v) => (v.shape = ['N', 3]));

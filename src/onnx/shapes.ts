@@ -155,6 +155,13 @@ export function declaredInputs(model: OnnxModel, symbol = 1): Map<string, Tensor
  * equal, ranks equal, fixed dims equal, and one symbolic name ('N') bound to one value across inputs.
  */
 export function checkInputs(model: OnnxModel, given: Map<string, TensorInfo>): void {
+  // Unknown names first: a mistyped name is why an input then seems missing, and this message says which exist.
+  const known = new Set(model.graph.inputs.map((v) => v.name));
+  for (const name of given.keys()) {
+    if (!known.has(name)) {
+      throw new OnnxShapeError(`'${name}' is not an input of the model; its inputs are ${[...known].map((n) => `'${n}'`).join(', ')}`);
+    }
+  }
   const symbols = new Map<string, number>();
   for (const v of model.graph.inputs) {
     const g = given.get(v.name);
@@ -176,12 +183,6 @@ export function checkInputs(model: OnnxModel, given: Map<string, TensorInfo>): v
         symbols.set(d, g.shape[i]);
       }
     });
-  }
-  const known = new Set(model.graph.inputs.map((v) => v.name));
-  for (const name of given.keys()) {
-    if (!known.has(name)) {
-      throw new OnnxShapeError(`'${name}' is not an input of the model; its inputs are ${[...known].map((n) => `'${n}'`).join(', ')}`);
-    }
   }
 }
 
