@@ -11,7 +11,7 @@ import { GpuLimitError, ShapeError, fmtShape } from '../gpu/errors.ts';
 import { grid1d, packParams } from './params.ts';
 import { MAX_RANK, padTo6, stridesOf } from './transpose.ts';
 import { bindingLimit } from './windows.ts';
-import { batchChunks } from './conv2d-chunks.ts';
+import { batchChunks, imageRange } from './conv2d-chunks.ts';
 import type { Binding } from '../gpu/batcher.ts';
 
 const WG = 256;
@@ -68,17 +68,16 @@ export function broadcastAddStrided(
   const N = outShape[0];
   const sliced = (o: StridedOperand) => o.t.size > limit;
   for (const o of [a, b]) {
-    if (sliced(o) && o.strides[0] * N !== o.t.size) {
+    if (sliced(o) && (o.strides[0] * N !== o.t.size || o.t.shape[0] !== N)) {
       throw new GpuLimitError(`${what}: an operand exceeds one storage binding and does not have y's first axis outermost, so it cannot run in slices of it`);
     }
   }
+  // A sliced operand holds N images of strides[0] elements each, like y: its first axis is y's.
   const perImage = [y.byteLength / N, ...[a, b].filter(sliced).map((o) => o.strides[0] * 4)];
-  const range = (t: GpuTensor, stride: number, n0: number, count: number): Binding =>
-    ({ buffer: t.buffer, offset: n0 * stride * 4, size: Math.max(4, count * stride * 4) });
   for (const [n0, count] of batchChunks(gpu, what, N, perImage)) {
-    const bind = (o: StridedOperand) => (sliced(o) ? range(o.t, o.strides[0], n0, count) : o.t.binding);
+    const bind = (o: StridedOperand) => (sliced(o) ? imageRange(o.t, n0, count) : o.t.binding);
     const base = (o: StridedOperand) => (sliced(o) ? 0 : n0 * o.strides[0]);
-    dispatch([count, ...outShape.slice(1)], (y.size / N) * count, [bind(a), bind(b), range(y, y.size / N, n0, count)],
+    dispatch([count, ...outShape.slice(1)], (y.size / N) * count, [bind(a), bind(b), imageRange(y, n0, count)],
       [base(a), base(b)], ` slice ${n0}..${n0 + count}`);
   }
   return y;
