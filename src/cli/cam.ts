@@ -109,7 +109,7 @@ async function score(gpu: Gpu, run: TrainedRun, runDir: string, data: string | u
   const chunk = microBatchFor(gpu, S * S * 64 * 4 * 2, run.preset.batchSize);
   const bar = progressBar('cam maps', prepared.indices.test.length, 'photos');
   const { report, result } = await camScoresForSplit(gpu, run.net, prepared.cache, prepared.indices.test, run.classes, runDir, chunk,
-    undefined, (done) => bar.update(done));
+    { onProgress: (done) => bar.update(done) });
   bar.stop();
   const table = camMarkdown(report).join('\n');
   writeFileAtomic(join(runDir, 'cam-scores.md'), table);

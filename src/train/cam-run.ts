@@ -69,8 +69,7 @@ export async function camScoresForSplit(
   classNames: readonly string[],
   runDir: string,
   batch: number,
-  gridTiles = 16,
-  onProgress?: (done: number, total: number) => void,
+  { gridTiles = 16, onProgress }: { gridTiles?: number; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<{ report: CamReport; result: CamScoreResult }> {
   const items: ImageItem[] = indices.map((i) => cache.items[i]);
   let all: GpuTensor | null = null;

@@ -124,7 +124,7 @@ export async function runStudy(gpu: Gpu, o: StudyOptions): Promise<StudyResult> 
     const chunk = microBatchFor(gpu, size * size * 64 * 4 * 2, o.preset.batchSize);
     const net = { convolutional: [backbone.frozen, backbone.tail], top: fineTuned.top as Sequential, preprocess: backbone.preprocess };
     const bar = progressBar('CAM maps of the test photos', data.indices.test.length, 'photos');
-    report.cam = (await camScoresForSplit(gpu, net, data.cache, data.indices.test, classes, o.runDir, chunk, undefined, (done) => bar.update(done))).report;
+    report.cam = (await camScoresForSplit(gpu, net, data.cache, data.indices.test, classes, o.runDir, chunk, { onProgress: (done) => bar.update(done) })).report;
     bar.stop();
   }
   writeRunReport(o.runDir, report);
