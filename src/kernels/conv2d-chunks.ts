@@ -1,7 +1,7 @@
-// Splitting a convolution's batch into chunks of images: each chunk's tensors must fit one storage binding
+// Splitting a batch into chunks of images: each chunk's tensors must fit one storage binding
 // (maxStorageBufferBindingSize) and start at an aligned offset, and kernels that copy images into bounded
 // textures take fewer images at a time; and adding up the partial sums that slices of a batch leave. Shared by
-// src/kernels/conv2d.ts and src/kernels/conv2d-winograd.ts.
+// the convolutions (conv2d.ts, conv2d-winograd.ts), the pools (pool.ts), transpose.ts and broadcast.ts.
 
 import type { Gpu } from '../gpu/device.ts';
 import type { Binding } from '../gpu/batcher.ts';
@@ -36,6 +36,40 @@ export function batchChunks(gpu: Gpu, op: string, N: number, bytesPerImage: numb
   const chunks: Array<[number, number]> = [];
   for (let n0 = 0; n0 < N; n0 += per) chunks.push([n0, Math.min(per, N - n0)]);
   return chunks;
+}
+
+/**
+ * Calls `run` once per chunk of images [n0, n0 + count) of a batch of N: the chunks' ranges of every tensor in
+ * `batched` (first dimension N) fit one storage binding at an aligned offset, and count * rowsPerImage rows of
+ * workgroups fit the grid (0: the kernel's grid does not grow with the images' rows). One chunk, the usual case,
+ * binds each tensor whole. `range(t)` is t's binding for the chunk; a chunk's kernels index from its first image,
+ * as if the batch were only those images.
+ */
+export function forImageChunks(
+  gpu: Gpu,
+  op: string,
+  N: number,
+  batched: GpuTensor[],
+  rowsPerImage: number,
+  run: (n0: number, count: number, range: (t: GpuTensor) => Binding) => void,
+): void {
+  const maxGroups = gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535;
+  if (rowsPerImage > maxGroups) {
+    throw new GpuLimitError(`${op}: one image needs ${rowsPerImage} rows of workgroups, past this adapter's maxComputeWorkgroupsPerDimension of ${maxGroups}`);
+  }
+  const most = rowsPerImage > 0 ? Math.floor(maxGroups / rowsPerImage) : Infinity;
+  const chunks = N === 0 ? [[0, 0] as [number, number]]
+    : splitChunks(batchChunks(gpu, op, N, batched.map((t) => t.byteLength / N)), most);
+  if (chunks.length === 1) {
+    run(0, N, (t) => t.binding);
+    return;
+  }
+  for (const [n0, count] of chunks) run(n0, count, (t) => imageRange(t, n0, count));
+}
+
+/** Chunk label for a dispatch's `what`: ` images a..b`, empty for a whole batch. */
+export function imagesOf(n0: number, count: number, N: number): string {
+  return count === N ? '' : ` images ${n0}..${n0 + count}`;
 }
 
 /** Splits each [n0, count] chunk into chunks of at most `most` images. */

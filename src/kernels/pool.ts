@@ -11,13 +11,13 @@
 //
 // A batch whose tensors would pass maxStorageBufferBindingSize (VGG19's 224x224x64 activations past 10 images on
 // lavapipe's 128 MiB), or whose rows would pass the grid's 65535 workgroups, runs in chunks of whole images: every
-// window and plane lies inside one image, so the kernels need only the chunk's bytes (forImageChunks).
+// window and plane lies inside one image, so the kernels need only the chunk's bytes (forImageChunks in
+// conv2d-chunks.ts).
 
 import type { Gpu } from '../gpu/device.ts';
-import type { Binding } from '../gpu/batcher.ts';
 import { GpuTensor, type DType } from '../gpu/tensor.ts';
 import { GpuLimitError, ShapeError, fmtShape } from '../gpu/errors.ts';
-import { batchChunks, imageRange, splitChunks } from './conv2d-chunks.ts';
+import { forImageChunks, imagesOf } from './conv2d-chunks.ts';
 import { expectRank, sameShape } from './shapes.ts';
 import { packParams, type ScalarType } from './params.ts';
 
@@ -35,38 +35,6 @@ function tile(C: number, columns: number, rows: number): { constants: { WGC: num
   const WGC = Math.min(WG, 2 ** Math.ceil(Math.log2(Math.max(C, 1))));
   const WGW = WG / WGC;
   return { constants: { WGC, WGW }, workgroups: [Math.ceil(C / WGC), Math.ceil(columns / WGW), rows] };
-}
-
-/**
- * Calls `run` once per chunk of images [n0, n0 + count) of a batch of N: the chunks' ranges of every tensor in
- * `batched` (first dimension N) fit one storage binding at an aligned offset, and count * rowsPerImage rows of
- * workgroups fit the grid. One chunk, the usual case, binds each tensor whole. `range(t)` is t's binding for the
- * chunk; a chunk's kernels index from its first image, as if the batch were only those images.
- */
-function forImageChunks(
-  gpu: Gpu,
-  op: string,
-  N: number,
-  batched: GpuTensor[],
-  rowsPerImage: number,
-  run: (n0: number, count: number, range: (t: GpuTensor) => Binding) => void,
-): void {
-  const maxGroups = gpu.limits.maxComputeWorkgroupsPerDimension ?? 65535;
-  if (rowsPerImage > maxGroups) {
-    throw new GpuLimitError(`${op}: one image needs ${rowsPerImage} rows of workgroups, past this adapter's maxComputeWorkgroupsPerDimension of ${maxGroups}`);
-  }
-  const chunks = N === 0 ? [[0, 0] as [number, number]]
-    : splitChunks(batchChunks(gpu, op, N, batched.map((t) => t.byteLength / N)), Math.floor(maxGroups / Math.max(1, rowsPerImage)));
-  if (chunks.length === 1) {
-    run(0, N, (t) => t.binding);
-    return;
-  }
-  for (const [n0, count] of chunks) run(n0, count, (t) => imageRange(t, n0, count));
-}
-
-/** Chunk label for a dispatch's `what`, empty for a whole batch. */
-function imagesOf(n0: number, count: number, N: number): string {
-  return count === N ? '' : ` images ${n0}..${n0 + count}`;
 }
 
 export interface Pool2dOptions {

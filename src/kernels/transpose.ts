@@ -8,7 +8,7 @@ import { GpuTensor } from '../gpu/tensor.ts';
 import { GpuLimitError, ShapeError, fmtShape } from '../gpu/errors.ts';
 import { grid1d, packParams } from './params.ts';
 import { bindingLimit } from './windows.ts';
-import { batchChunks, imageRange } from './conv2d-chunks.ts';
+import { forImageChunks, imagesOf } from './conv2d-chunks.ts';
 
 const WG = 256;
 /** Highest rank the strided kernels take (their Params carry six dims). */
@@ -44,24 +44,22 @@ export function transpose(gpu: Gpu, x: GpuTensor, perm: readonly number[]): GpuT
   if (y.size === 0) return y;
   const xs = stridesOf(x.shape);
   const strides = padTo6(perm.map((p) => xs[p]), 0);
-  // (first, count) slices of the first axis, each bound on its own; one chunk, the whole tensor, when it fits.
-  let chunks: Array<[number, number]> = [[0, x.shape[0]]];
-  if (x.size > bindingLimit(gpu)) {
-    if (perm[0] !== 0) throw new GpuLimitError(`${what}: ${x.byteLength} bytes exceed one storage binding, and this permutation moves the first axis, so it cannot run in slices of it`);
-    chunks = batchChunks(gpu, what, x.shape[0], [x.byteLength / x.shape[0]]);
+  if (x.size > bindingLimit(gpu) && perm[0] !== 0) {
+    throw new GpuLimitError(`${what}: ${x.byteLength} bytes exceed one storage binding, and this permutation moves the first axis, so it cannot run in slices of it`);
   }
-  const whole = chunks.length === 1;
-  for (const [n0, count] of chunks) {
-    // A slice is a batch of `count` along the first axis, which the perm keeps first.
-    const dims = padTo6(whole ? yShape : [count, ...yShape.slice(1)], 1);
-    const size = whole ? y.size : (y.size / yShape[0]) * count;
+  // Slices of x's first axis (only past one binding, so only where the perm keeps that axis first): a slice of
+  // `count` of its N is y's first `count * yShape[0] / N` (all of y's first axis when whole, else `count`).
+  const N = x.shape[0];
+  forImageChunks(gpu, what, N, [x, y], 0, (n0, count, range) => {
+    const dims = [(yShape[0] * count) / N, ...yShape.slice(1)];
+    const size = (y.size * count) / N;
     gpu.batcher.dispatch({
       kernel: gpu.pipelines.get('transpose', { WG }),
-      what: whole ? what : `${what} slice ${n0}..${n0 + count}`,
-      params: packParams([['u32', size], ...dims.map((d) => ['u32', d] as const), ...strides.map((s) => ['u32', s] as const)]),
-      buffers: whole ? [x.binding, y.binding] : [imageRange(x, n0, count), imageRange(y, n0, count)],
+      what: what + imagesOf(n0, count, N),
+      params: packParams([['u32', size], ...padTo6(dims, 1).map((d) => ['u32', d] as const), ...strides.map((s) => ['u32', s] as const)]),
+      buffers: [range(x), range(y)],
       workgroups: grid1d(size, WG),
     });
-  }
+  });
   return y;
 }
