@@ -50,10 +50,10 @@ export function machineInfo(): MachineInfo {
 }
 
 /**
- * A VM's CPU often names itself only "AMD EPYC", while the host under it changes between runs (this project's
- * figures came from an AVX-512 EPYC on some days and from a family 25 model 1 EPYC, AVX2 only, on others), and on a
- * software adapter the vector width is what llvmpipe's arithmetic runs on: figures are comparable only on the
- * same family, model and extensions. Linux only; null where /proc/cpuinfo cannot be read.
+ * A VM's CPU often names itself only "AMD EPYC" while the host under it differs (the platform notes' figures came
+ * from an AVX-512 EPYC, this project's README figures from a family 25 model 1 EPYC with AVX2 only), and on a
+ * software adapter those cores are what runs the "GPU" code: figures are comparable only on the same family,
+ * model and extensions. Linux only; null where /proc/cpuinfo cannot be read.
  */
 export function cpuDetail(cpuinfo?: string): string | null {
   let text = cpuinfo;

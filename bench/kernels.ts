@@ -211,7 +211,8 @@ async function main(): Promise<void> {
   if (only) shapes = shapes.filter((s) => label(s).includes(only));
   const batches = batch ? [batch] : quick ? [1] : [1, 8];
   console.log(`conv2d 3x3 stride 1 pad 1 on ${gpu.describe()}; path ${path}, weights ${f16 ? 'f16' : 'f32'}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  console.log(`CPU: ${cpus()[0]?.model.trim() ?? 'unknown'}${cpuDetail() ? ` (${cpuDetail()})` : ''}, ${cpus().length} cores`);
+  const detail = cpuDetail();
+  console.log(`CPU: ${cpus()[0]?.model.trim() ?? 'unknown'}${detail ? ` (${detail})` : ''}, ${cpus().length} cores`);
   const head = (d: string) => `${(d + ' ms').padStart(8)} ${'GF'.padStart(5)} ${'cpuGF'.padStart(5)}`;
   const software = gpu.adapter.isSoftware;
   console.log(`${'shape'.padEnd(17)}  N ${head('fwd')} ${head('dx')} ${head('dw')}${software ? ' ceil' : ''}  check kernels (fwd / dx / dw)`);

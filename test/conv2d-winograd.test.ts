@@ -37,7 +37,6 @@ test.after.each(() => {
   setWinogradTile(previousTile);
 });
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
-/** A view of `gpu` with some of its limits lowered (the same device runs the work). */
 // Winograd's transforms add a few float32 roundings: about 1e-6 of the output's scale at these sizes.
 const TOL = { atol: 1e-3, rtol: 1e-3 };
 
