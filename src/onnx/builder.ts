@@ -23,6 +23,9 @@ export interface BuilderOptions {
   graphName?: string;
   /** List initializers among graph inputs, as IR < 4 required (vgg19-7 does). Default: irVersion < 4. */
   initializersAsInputs?: boolean;
+  /** The model's doc_string and metadata_props (what it is, how its input is made). */
+  docString?: string;
+  metadata?: Record<string, string>;
 }
 
 /** The IR version released with each opset, so a builder's file matches what exporters of the time wrote. */
@@ -117,6 +120,8 @@ export class OnnxBuilder {
       producerName: this.options.producerName ?? 'graft',
       opsetImport: [{ domain: '', version: this.options.opset }],
       graph,
+      ...(this.options.docString !== undefined ? { docString: this.options.docString } : {}),
+      metadataProps: Object.entries(this.options.metadata ?? {}).map(([key, value]) => ({ key, value })),
     });
     return { model: onnx.ModelProto.encode(model).finish(), external: ext ? Buffer.concat(chunks) : null };
   }

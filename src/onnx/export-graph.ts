@@ -17,7 +17,6 @@
 import type { GraftModelDesc, GraftNode } from '../keras/desc.ts';
 import { GraftError } from '../gpu/errors.ts';
 import { OnnxBuilder } from './builder.ts';
-import { onnx } from './proto.ts';
 
 export interface GraphExportOptions {
   opset: number;
@@ -30,7 +29,7 @@ export interface GraphExportOptions {
 
 /** The ONNX model bytes of `desc`, batch dimension 'N'. */
 export function encodeDesc(desc: GraftModelDesc, opts: GraphExportOptions): Uint8Array {
-  const b = new OnnxBuilder({ opset: opts.opset, producerName: 'graft', graphName: desc.name });
+  const b = new OnnxBuilder({ opset: opts.opset, producerName: 'graft', graphName: desc.name, docString: opts.docString, metadata: opts.metadata });
   const names = new Map<string, string>([[desc.input.name, opts.inputName], [desc.output, opts.outputName]]);
   const onnxName = (t: string) => names.get(t) ?? t;
   // Rank (without N) of each tensor in the description: 3 for an image (H, W, C), 1 for features.
@@ -47,12 +46,7 @@ export function encodeDesc(desc: GraftModelDesc, opts: GraphExportOptions): Uint
   const out = desc.nodes.find((n) => n.name === desc.output);
   if (!out) throw new GraftError(`export: the output '${desc.output}' is not a node of the description`);
   b.output(opts.outputName, 'float32', ['N', ...nchw(out.outShape)]);
-
-  // The builder writes no doc_string or metadata: add them to the encoded model.
-  const model = onnx.ModelProto.decode(b.encode().model);
-  model.docString = opts.docString;
-  model.metadataProps = Object.entries(opts.metadata).map(([key, value]) => ({ key, value }));
-  return onnx.ModelProto.encode(model).finish();
+  return b.encode().model;
 }
 
 /** (H, W, C) -> (C, H, W); feature shapes unchanged. */
