@@ -1,7 +1,9 @@
 // The kernels added for the ONNX runner against float64 CPU references (test/reference/onnx-kernels.ts):
 // transpose (ranks 1-6, every kind of perm, in slices of the first axis past one binding), broadcasting weighted
 // sum (ranks up to 6, broadcast on either side, alpha/beta, in slices past one binding), batch normalisation in
-// NHWC and NCHW order, and the weighted NLL gather with ignore_index; plus the shape and limit errors they promise.
+// NHWC and NCHW order, the weighted NLL gather with ignore_index, and padding (constant, edge and reflect modes,
+// negative pads cropping, ranks 1-6, in slices of the first axis past one binding); plus the shape and limit errors
+// they promise.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -13,8 +15,9 @@ import { transpose } from '../src/kernels/transpose.ts';
 import { broadcastAdd, broadcastAddStrided } from '../src/kernels/broadcast.ts';
 import { batchNormInference } from '../src/kernels/batchnorm.ts';
 import { nllGather } from '../src/kernels/nll.ts';
+import { pad, type PadMode } from '../src/kernels/pad.ts';
 import { setBindingLimitForTests } from '../src/kernels/windows.ts';
-import { batchNormRef, broadcastAddRef, nllRef, transposeRef } from './reference/onnx-kernels.ts';
+import { batchNormRef, broadcastAddRef, nllRef, padRef, transposeRef } from './reference/onnx-kernels.ts';
 import { Rng } from '../src/util/rng.ts';
 
 const rng = new Rng(17);
@@ -142,6 +145,55 @@ test('transpose past one storage binding runs in slices of the first axis when t
   assert.throws(
     () => transpose(gpu, xt, [1, 0, 2, 3]),
     (e: Error) => e instanceof GpuLimitError && /perm \[1,0,2,3\]: 3840 bytes exceed one storage binding, and this permutation moves the first axis/.test(e.message),
+  );
+  xt.release();
+});
+
+test('pad matches numpy.pad in every mode, negative pads cropping, ranks 1-6', async () => {
+  const gpu = await testGpu();
+  const cases: Array<[number[], number[], number[]]> = [
+    [[7], [2], [3]],
+    [[3, 5], [1, -2], [0, 4]],
+    [[2, 3, 4], [0, 2, 1], [1, -1, 3]],
+    [[2, 5, 3, 4], [0, 0, 1, 2], [0, 0, 2, 1]],
+    [[2, 3, 4, 3, 3], [1, 0, -1, 2, 0], [0, 2, 3, -2, 1]],
+    [[2, 2, 3, 2, 3, 4], [0, 1, 2, 1, 0, 3], [1, 0, 1, 1, 2, 0]],
+  ];
+  for (const [shape, begins, ends] of cases) {
+    const x = rng.uniformArray(size(shape));
+    const xt = GpuTensor.from(gpu, shape, x);
+    for (const mode of ['constant', 'edge', 'reflect'] as PadMode[]) {
+      const yt = pad(gpu, xt, { begins, ends, mode, value: 0.75 });
+      const want = padRef(x, shape, begins, ends, mode, 0.75);
+      assert.equal([...yt.shape], want.shape);
+      assertClose(await yt.read(), want.y, { atol: 0, rtol: 0 }, `pad [${shape}] by [${begins}] / [${ends}] (${mode})`);
+      yt.release();
+    }
+    xt.release();
+  }
+  const xt = GpuTensor.from(gpu, [2, 3], rng.uniformArray(6));
+  assert.throws(() => pad(gpu, xt, { begins: [0, 3], ends: [0, 0], mode: 'reflect' }), (e: Error) => e instanceof ShapeError && /reflect mode pads axis 1 \(size 3\) by more than its size - 1/.test(e.message));
+  assert.throws(() => pad(gpu, xt, { begins: [0, -2], ends: [0, -1], mode: 'constant' }), (e: Error) => e instanceof ShapeError && /the result \[2,0\] would be empty/.test(e.message));
+  xt.release();
+});
+
+test('pad past one storage binding runs in slices of the first axis when that axis is not padded', async () => {
+  const real = await testGpu();
+  // x 512 bytes per image, y (6, 4, 6, 8) 768: bindings of 2000 bytes hold 2 of each, 256-byte aligned: 3 slices
+  const gpu = withLimits(real, { maxStorageBufferBindingSize: 2000 });
+  const shape = [6, 4, 4, 8];
+  const x = rng.uniformArray(size(shape));
+  const xt = GpuTensor.from(gpu, shape, x);
+  for (const mode of ['constant', 'reflect'] as PadMode[]) {
+    const before = kernelRuns(gpu, 'pad');
+    const yt = pad(gpu, xt, { begins: [0, 1, 2, 0], ends: [0, -1, 0, 0], mode, value: -3 });
+    assert.is(kernelRuns(gpu, 'pad') - before, 3, `3 slices (${mode})`);
+    assertClose(await yt.read(), padRef(x, shape, [0, 1, 2, 0], [0, -1, 0, 0], mode, -3).y, { atol: 0, rtol: 0 }, `sliced pad (${mode})`);
+    yt.release();
+  }
+  assert.throws(
+    () => pad(gpu, xt, { begins: [1, 0, 0, 0], ends: [0, 0, 0, 0], mode: 'constant' }),
+    (e: Error) => e instanceof GpuLimitError && /3584 bytes exceed one storage binding, and this pads the first axis/.test(e.message),
   );
   xt.release();
 });

@@ -180,6 +180,24 @@ const cases: Record<string, Case> = {
     opset: 13, inputs: [['k', [2, 3], 'int64', [1, 2, 3, 4, 5, 6]], ['x', [3]]],
     nodes: [['Transpose', ['k'], ['y'], { perm: [1, 0] }], ['Identity', ['x'], ['z']]], outputs: [['y', 'int64'], ['z', 'float32']],
   },
+  // --- Pad
+  'Pad opset 7 (pads and value attributes), constant': {
+    opset: 7, inputs: [['x', [2, 3, 4, 5]]],
+    nodes: [['Pad', ['x'], ['y'], { pads: [0, 1, 1, 2, 0, 0, 2, 1], value: 0.5 }]], outputs: [['y', 'float32']],
+  },
+  'Pad opset 11 reflect after a Conv (channels-last input, spatial pads)': {
+    opset: 11, inputs: [['x', [1, 4, 6, 7]]], convFirst: 6, inits: [['p', [8], [0, 0, 2, 1, 0, 0, 1, 3], 'int64']],
+    nodes: [['Pad', ['c', 'p'], ['y'], { mode: 'reflect' }]], outputs: [['y', 'float32']],
+  },
+  'Pad opset 13, constant_value input, negative pads crop, then Relu': {
+    opset: 13, inputs: [['x', [2, 3, 5, 6]]], convFirst: 3,
+    inits: [['p', [8], [0, 1, -1, 2, 0, -1, 1, 0], 'int64'], ['v', [], [-2.5]]],
+    nodes: [['Pad', ['c', 'p', 'v'], ['d']], ['Relu', ['d'], ['y']]], outputs: [['y', 'float32'], ['d', 'float32']],
+  },
+  'Pad opset 18 edge on the axes input [0, -1] of a 3-D tensor': {
+    opset: 18, inputs: [['x', [2, 3, 4]]], inits: [['p', [4], [1, 2, 3, 0], 'int64'], ['a', [2], [0, -1], 'int64']],
+    nodes: [['Pad', ['x', 'p', '', 'a'], ['y'], { mode: 'edge' }]], outputs: [['y', 'float32']],
+  },
   // --- Softmax / LogSoftmax
   'Softmax and LogSoftmax opset 11: axis 1 coerces a 4-D input to 2-D': {
     opset: 11, inputs: [['x', [2, 3, 4, 5]]],
@@ -258,6 +276,20 @@ test('an unsupported operator or attribute is refused before anything runs', asy
     .output('y', 'float32', null);
   assert.throws(() => new OnnxRunner(gpu, parseOnnx(b.encode().model, { file: 'bad.onnx' })), (e: Error) =>
     e instanceof UnsupportedOnnxError && /node 'dilated' \(Conv\): dilations=\[2,2\]/.test(e.message) && /node 'tanh0' \(Tanh\): operator not supported/.test(e.message));
+});
+
+test('Pad in wrap mode, and pads computed at run time, are refused before anything runs', async () => {
+  const gpu = await testGpu();
+  const b = new OnnxBuilder({ opset: 19 })
+    .input('x', 'float32', [1, 2, 4, 4])
+    .input('p', 'int64', [8])
+    .initializer('q', 'int64', [8], [0, 0, 1, 1, 0, 0, 1, 1])
+    .node('Pad', ['x', 'q'], ['a'], { mode: 'wrap' }, 'wrapped')
+    .node('Pad', ['a', 'p'], ['y'], {}, 'runtime')
+    .output('y', 'float32', null);
+  assert.throws(() => new OnnxRunner(gpu, parseOnnx(b.encode().model, { file: 'pad.onnx' })), (e: Error) =>
+    e instanceof UnsupportedOnnxError && /node 'wrapped' \(Pad\): mode=.*wrap.*value not supported; supported: constant, reflect, edge/.test(e.message) &&
+    /node 'runtime' \(Pad\): input 1 \(pads\)='p': is computed at run time/.test(e.message));
 });
 
 test.run();

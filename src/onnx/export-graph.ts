@@ -9,10 +9,10 @@
 // dense -> Gemm (weight (in, out), transB 0) (+ Relu); affine -> BatchNormalization with mean 0, variance 1 and
 // epsilon 0 (y = x * scale + shift); pad -> Pad (zeros; negative pads crop); gap -> GlobalAveragePool + Flatten;
 // add -> Add (Sum for more than two); relu -> Relu; softmax -> Softmax over axis 1, the channels or features.
-// A standalone pad only occurs where the importer could not fold it (values that may be negative). graft's ONNX
-// runner does not run Pad, and onnxruntime 1.30's graph optimizations fold a zero Pad into a following MaxPool
-// as if it were the pool's own padding, which is wrong for negative windows (test/onnx-export-graph.test.ts runs
-// such a model with them off). The study's models (src/onnx/export.ts) have no standalone pad.
+// A standalone pad only occurs where the importer could not fold it (values that may be negative). onnxruntime
+// 1.30's graph optimizations fold a zero Pad into a following MaxPool as if it were the pool's own padding, which
+// is wrong for windows of negative values (test/onnx-export-graph.test.ts runs such a model with them off; graft's
+// runner gets it right). The study's models (src/onnx/export.ts) have no standalone pad.
 
 import type { GraftModelDesc, GraftNode } from '../keras/desc.ts';
 import { GraftError } from '../gpu/errors.ts';

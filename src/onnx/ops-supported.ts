@@ -166,6 +166,20 @@ export const OPS: Record<string, OpSpec> = {
     summary: 'shape from an initializer or Constant, 0 and -1 entries, allowzero',
   },
   Transpose: { since: 1, attributes: { perm: { type: 'ints' } }, inputs: fixed(1), outputs: fixed(1), summary: 'any perm' },
+  Pad: {
+    since: 2,
+    attributes: {
+      mode: { type: 'string', check: only(['constant', 'reflect', 'edge']) },
+      pads: { type: 'ints', until: 10 },
+      value: { type: 'float', until: 10 },
+    },
+    // From opset 11 pads (and constant_value) are inputs; from 18 an optional axes input names the padded axes.
+    inputs: (opset) => (opset >= 18 ? [2, 4] : opset >= 11 ? [2, 3] : [1, 1]),
+    outputs: fixed(1),
+    constantInputs: (opset): Record<number, string> => (opset >= 18 ? { 1: 'pads', 3: 'axes' } : opset >= 11 ? { 1: 'pads' } : {}),
+    check: (node, opset) => (opset < 11 ? requireAttr('pads')(node) : []),
+    summary: 'float tensors, constant (any constant_value given by an initializer or Constant), reflect and edge modes, negative pads cropping, axes (opset 18)',
+  },
   Softmax: {
     since: 1,
     attributes: { axis: { type: 'int' } },

@@ -14,12 +14,13 @@ import { add as addSame, scale } from '../kernels/elementwise.ts';
 import { softmax, logSoftmax } from '../kernels/softmax.ts';
 import { sumRows } from '../kernels/reduce.ts';
 import { transpose, stridesOf } from '../kernels/transpose.ts';
+import { pad } from '../kernels/pad.ts';
 import { broadcastAdd, broadcastAddStrided } from '../kernels/broadcast.ts';
 import { batchNormInference } from '../kernels/batchnorm.ts';
 import { nllGather } from '../kernels/nll.ts';
 import { attrFloat, attrInt, attrInts, attrString, constantNodeValue, type OnnxNode } from './model.ts';
-import { makeTensor, sizeOf, toIntegers, typedValues, DTYPE_BYTES, type OnnxTensor } from './tensor.ts';
-import { softmaxGeometry, window2d, type TensorInfo } from './shapes.ts';
+import { makeTensor, sizeOf, toFloat32, toIntegers, typedValues, DTYPE_BYTES, type OnnxTensor } from './tensor.ts';
+import { padSpec, softmaxGeometry, window2d, type TensorInfo } from './shapes.ts';
 import { OnnxShapeError, UnsupportedOnnxError } from './errors.ts';
 import { nhwcShape, type CpuValue, type GpuValue, type Scratch, type Value } from './runner-values.ts';
 
@@ -322,6 +323,24 @@ const transposeOp: OpFn = (ctx) => {
   return [gpuOut(transpose(ctx.gpu, v.t, perm), ctx.outInfo[0]!)];
 };
 
+const padOp: OpFn = (ctx) => {
+  const v = ctx.gpuInput(0);
+  const fail = (why: string): never => {
+    throw new OnnxShapeError(`node '${ctx.node.name}' (Pad): ${why}`);
+  };
+  const { begins, ends, mode } = padSpec(ctx.node, ctx.opset, v.shape.length, (i) => ctx.ints(i), fail);
+  let value = attrFloat(ctx.node, 'value', 0);
+  if (ctx.opset >= 11 && ctx.input(2)) {
+    const c = ctx.input(2)!;
+    if (c.kind !== 'cpu') throw new UnsupportedOnnxError(`node '${ctx.node.name}' (Pad): constant_value is computed at run time; graft needs it from an initializer or a Constant`);
+    value = toFloat32(c.t)[0];
+  }
+  // A channels-last buffer holds the logical axes (N, C, H, W) in the order N, H, W, C: pad it as it lies.
+  const order = v.layout === 'nhwc' ? [0, 2, 3, 1] : [...begins.keys()];
+  const y = pad(ctx.gpu, v.t, { begins: order.map((k) => begins[k]), ends: order.map((k) => ends[k]), mode, value });
+  return [gpuOut(y, ctx.outInfo[0]!, v.layout)];
+};
+
 function cpuTranspose(t: OnnxTensor, perm: readonly number[], name: string): OnnxTensor {
   const dims = perm.map((p) => t.dims[p]);
   const size = DTYPE_BYTES[t.dtype];
@@ -465,6 +484,7 @@ export const OPS_RUN: Record<string, OpFn> = {
   Flatten: reshapeLike,
   Reshape: reshapeLike,
   Transpose: transposeOp,
+  Pad: padOp,
   Identity: identity,
   Constant: constant,
   Dropout: dropout,
@@ -478,7 +498,7 @@ export const OPS_RUN: Record<string, OpFn> = {
 export const GPU_FLOAT_INPUTS: Record<string, number[] | 'all'> = {
   Conv: 'all', Relu: 'all', MaxPool: 'all', AveragePool: 'all', GlobalAveragePool: 'all', GlobalMaxPool: 'all',
   BatchNormalization: 'all', Add: 'all', Sum: 'all', Gemm: 'all', MatMul: 'all', Softmax: 'all', LogSoftmax: 'all',
-  ReduceMean: [0], SoftmaxCrossEntropyLoss: [0, 2],
+  ReduceMean: [0], SoftmaxCrossEntropyLoss: [0, 2], Pad: [0],
 };
 
 export type { CpuValue };

@@ -314,6 +314,15 @@ function inferNode(node: OnnxNode, opset: number, ins: Ins, constants: Map<strin
       if (perm.length !== r || [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) fail(`perm ${fmt(perm)} is not a permutation of ${r} axes`);
       return [{ dtype: X.dtype, shape: perm.map((p) => X.shape[p]) }];
     }
+    case 'Pad': {
+      const X = need(0);
+      const { begins, ends, mode } = padSpec(node, opset, X.shape.length, (i) => constInts(node.inputs[i]), fail);
+      const shape = X.shape.map((d, k) => d + begins[k] + ends[k]);
+      if (shape.some((d) => d < 1)) fail(`pads [${[...begins, ...ends].join(',')}] leave nothing of ${fmt(X.shape)}`);
+      if (mode === 'reflect' && X.shape.some((d, k) => begins[k] > d - 1 || ends[k] > d - 1)) fail(`reflect pads must be below each padded axis's size ${fmt(X.shape)}`);
+      if (mode === 'edge' && X.shape.some((d, k) => d === 0 && (begins[k] > 0 || ends[k] > 0))) fail('edge mode pads an empty axis');
+      return [{ dtype: X.dtype, shape }];
+    }
     case 'Softmax':
     case 'LogSoftmax': {
       const X = need(0);
@@ -365,3 +374,26 @@ function inferNode(node: OnnxNode, opset: number, ins: Ins, constants: Map<strin
 
 /** Formats a declared or inferred shape, symbolic dims by name and unknown ones as '?'. */
 export { fmt as formatShape };
+
+/**
+ * Pad's per-axis pads and mode at `opset`: the `pads` attribute before opset 11, else input 1 ([begin for each
+ * axis, then end for each]), from opset 18 only for the axes input 3 lists (negative counted from the end).
+ * `ints(i)` reads constant input i.
+ */
+export function padSpec(
+  node: OnnxNode, opset: number, rank: number, ints: (input: number) => number[], fail: (why: string) => never,
+): { begins: number[]; ends: number[]; mode: 'constant' | 'reflect' | 'edge' } {
+  const mode = attrString(node, 'mode', 'constant');
+  if (mode !== 'constant' && mode !== 'reflect' && mode !== 'edge') fail(`mode '${mode}' is not constant, reflect or edge`);
+  const pads = opset < 11 ? (attrInts(node, 'pads') ?? fail('pads missing')) : ints(1);
+  const axes = opset >= 18 && node.inputs[3] ? ints(3).map((a) => (a < 0 ? a + rank : a)) : [...Array(rank).keys()];
+  if (axes.some((a) => a < 0 || a >= rank) || new Set(axes).size !== axes.length) fail(`axes [${axes.join(',')}] are not distinct axes of a rank-${rank} tensor`);
+  if (pads.length !== 2 * axes.length) fail(`pads has ${pads.length} values where ${2 * axes.length} (a begin and an end for each of ${axes.length} axes) are needed`);
+  const begins = new Array<number>(rank).fill(0);
+  const ends = new Array<number>(rank).fill(0);
+  axes.forEach((a, i) => {
+    begins[a] = pads[i];
+    ends[a] = pads[i + axes.length];
+  });
+  return { begins, ends, mode };
+}

@@ -71,3 +71,25 @@ export function nllRef(
   }
   return { loss, weight: w };
 }
+
+/**
+ * numpy.pad with negative widths cropping: mode 'constant' (value), 'edge' or 'reflect' (numpy's, the edge not
+ * repeated). Returns values and the result shape.
+ */
+export function padRef(
+  x: ArrayLike<number>, shape: readonly number[], begins: readonly number[], ends: readonly number[], mode: 'constant' | 'edge' | 'reflect', value = 0,
+): { y: number[]; shape: number[] } {
+  const out = shape.map((d, k) => d + begins[k] + ends[k]);
+  const y = Array.from({ length: size(out) }, (_, i) => {
+    const src = coords(i, out).map((c, k) => {
+      const j = c - begins[k];
+      const n = shape[k];
+      if (j >= 0 && j < n) return j;
+      if (mode === 'constant') return -1;
+      if (mode === 'edge') return j < 0 ? 0 : n - 1;
+      return j < 0 ? -j : 2 * (n - 1) - j;
+    });
+    return src.includes(-1) ? value : x[flat(src, shape)];
+  });
+  return { y, shape: out };
+}
