@@ -7,14 +7,12 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { getGpu } from '../gpu/device.ts';
 import { GraftError } from '../gpu/errors.ts';
-import { preprocessBatch } from '../train/augment.ts';
 import { camBatch, camScoresForSplit } from '../train/cam-run.ts';
 import { camGridPng, camLabel, camOverlayPng, camsAtSizes, type CamTile } from '../train/cam.ts';
 import { writeFileAtomic } from '../train/checkpoint-io.ts';
 import { decodeImageFile } from '../train/data/decode.ts';
-import { resizeOnGpu } from '../train/data/cache.ts';
+import { photoInput } from '../train/photo-input.ts';
 import { prepareData } from '../train/data/prepare.ts';
-import { uploadImagesU8 } from '../kernels/image.ts';
 import { camMarkdown } from '../train/report.ts';
 import { loadTrainedRun, type TrainedRun } from '../train/trained-run.ts';
 import { microBatchFor } from '../train/sources.ts';
@@ -84,10 +82,7 @@ async function overlays(gpu: Gpu, run: TrainedRun, files: string[], k: number, f
   const tiles: CamTile[] = [];
   for (const file of files) {
     const photo = decodeImageFile(file);
-    const pixels = await resizeOnGpu(gpu, photo.data, photo.height, photo.width, S);
-    const packed = uploadImagesU8(gpu, pixels, [1, S, S, 3]);
-    const images = preprocessBatch(gpu, packed, run.net.preprocess);
-    packed.data.release();
+    const images = await photoInput(gpu, photo, S, run.net.preprocess);
     const kk = forced === undefined ? k : 1;
     const { maps, probs, classes } = await camBatch(gpu, run.net, images, kk, forced);
     const flat = maps.reshape([kk, maps.shape[maps.shape.length - 2], maps.shape[maps.shape.length - 1]]);
