@@ -1,11 +1,13 @@
 // `npm run onnx -- run` and `-- export` end to end in a child process: TensorProto (.pb) and .npy inputs in,
 // one .pb per graph output (float32 values, int64 MaxPool indices, a bool Dropout mask) compared with
 // onnxruntime-node; wrong shapes, unsupported operators and missing inputs exit non-zero with one clear line.
+// An exported model carries its class names and preprocessing, and `run --image` puts photos through it, printing
+// what onnxruntime computes from the same prepared input.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +19,11 @@ import { readOnnxFile } from '../src/onnx/reader.ts';
 import { assertClose } from './helpers/close.ts';
 import { ortRun, randomInput } from './helpers/onnx-compare.ts';
 import { Rng } from '../src/util/rng.ts';
+import { imageInputSpec, photosAsInput } from '../src/onnx/image-input.ts';
+import { decodeImageFile } from '../src/train/data/decode.ts';
+import { topK } from '../src/keras/topk.ts';
+import { testGpu } from './helpers/gpu.ts';
+import { jpegBytes, pngBytes } from './helpers/data-images.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'graft-onnx-run-cli-'));
 
@@ -98,7 +105,7 @@ test('run: a wrong input shape, an unsupported operator, a missing input and --h
   assert.match(r.out, /--out <dir>/);
 });
 
-test('export: a stage-1 run folder becomes an ONNX file the run verb executes', () => {
+test('export: a stage-1 run folder becomes an ONNX file the run verb executes, on .pb inputs and on photos', async () => {
   const run = join(dir, 'run');
   mkdirSync(join(run, 'stage1'), { recursive: true });
   const rng = new Rng(4);
@@ -112,11 +119,13 @@ test('export: a stage-1 run folder becomes an ONNX file the run verb executes', 
   entries.push({ name: 'model/predictions.weight', dtype: 'float32' as const, shape: [4, 3], data: rng.uniformArray(12) });
   entries.push({ name: 'model/predictions.bias', dtype: 'float32' as const, shape: [3], data: rng.uniformArray(3) });
   writeSafetensors(join(run, 'stage1', 'model.safetensors'), entries, { format: 'graft-weights/1', stage: '1' });
-  writeFileSync(join(run, 'results.json'), JSON.stringify({ inputSize: 32 }));
+  writeFileSync(join(run, 'results.json'), JSON.stringify({ inputSize: 32, classes: ['cat', 'dog', 'owl'] }));
   const onnxFile = join(dir, 'exported.onnx');
   let r = cli('export', run, '--out', onnxFile);
   assert.is(r.code, 0, r.err);
   assert.match(r.out, /input {2}images \[N,3,32,32\] \(RGB pixels in \[0, 255\], times 0\.00392/);
+  assert.match(r.out, /classes {2}cat, dog, owl/);
+  assert.is(readOnnxFile(onnxFile).metadata.get('classes'), '["cat","dog","owl"]');
   assert.is(readOnnxFile(onnxFile).graph.nodes.filter((n) => n.opType === 'MaxPool').length, 4);
   writeTensorFile(join(dir, 'img.pb'), randomInput(new Rng(2), 'images', [1, 3, 32, 32], 0, 1));
   r = cli('run', onnxFile, '--input', join(dir, 'img.pb'), '--out', join(dir, 'o5'));
@@ -128,6 +137,34 @@ test('export: a stage-1 run folder becomes an ONNX file the run verb executes', 
   r = cli('export', join(dir, 'nowhere'), '--out', onnxFile);
   assert.is(r.code, 1);
   assert.match(r.err, /^error: no checkpoint at /);
+
+  // Photos through the exported model: each one's top classes by name, as onnxruntime scores the same input.
+  const photos = [join(dir, 'a.jpg'), join(dir, 'b.png')];
+  writeFileSync(photos[0], jpegBytes(40, 30, 1));
+  writeFileSync(photos[1], pngBytes(25, 35, 2));
+  r = cli('run', onnxFile, '--image', photos[0], '--image', photos[1], '--top', '2');
+  assert.is(r.code, 0, r.err);
+  const exported = readOnnxFile(onnxFile);
+  const spec = imageInputSpec(exported);
+  const x = await photosAsInput(await testGpu(), spec, photos.map((f) => decodeImageFile(f)));
+  const want = (await ortRun(readFileSync(onnxFile), { images: x })).probabilities.data as Float32Array;
+  const expected = photos.flatMap((f, n) => {
+    const row = want.subarray(3 * n, 3 * n + 3);
+    return [f, ...topK(row, 2).map((c) => `  ${row[c].toFixed(4)}  ${['cat', 'dog', 'owl'][c]}`)];
+  });
+  assert.equal(r.out.trim().split('\n'), expected);
+
+  r = cli('run', onnxFile, '--image', photos[0], '--out', join(dir, 'o6'));
+  assert.is(r.code, 1);
+  assert.match(r.err, /^error: --image prints the top classes of photos: give it without --input and --out/);
+  r = cli('run', onnxFile, '--image', join(dir, 'x.pb'));
+  assert.is(r.code, 1);
+  assert.match(r.err, /x\.pb/);
+  const plain = join(dir, 'plain.onnx');
+  model().save(plain);
+  r = cli('run', plain, '--image', photos[0]);
+  assert.is(r.code, 1);
+  assert.match(r.err, /plain\.onnx: no 'preprocessing' metadata says how its input is made from a photo; photos need a model exported by graft/);
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,11 +3,15 @@
 //                     every node or attribute graft would refuse to run.
 //   run MODEL.onnx --input NAME=FILE.pb ... --out DIR
 //                     runs the model on WebGPU; writes every graph output to DIR/<output name>.pb (TensorProto).
+//   run MODEL.onnx --image PHOTO ... [--top K]
+//                     a model graft exported: makes its input from photos as its metadata says and prints each
+//                     photo's top classes.
 //   export CHECKPOINT --out model.onnx
 //                     writes a trained graft model (a run folder, stage folder or model.safetensors) as ONNX.
 
 import { Command, InvalidArgumentError } from 'commander';
 import { readOnnxFile } from '../onnx/reader.ts';
+import type { OnnxModel } from '../onnx/model.ts';
 import { summarise } from '../onnx/info.ts';
 import { formatProblem } from '../onnx/ops-supported.ts';
 import type { TensorInfo } from '../onnx/shapes.ts';
@@ -18,8 +22,11 @@ import { join } from 'node:path';
 import { getGpu } from '../gpu/device.ts';
 import { OnnxRunner, checkRun } from '../onnx/runner.ts';
 import { readTensorFile, writeTensorFile } from '../onnx/tensor-files.ts';
-import type { OnnxTensor } from '../onnx/tensor.ts';
+import { toFloat32, type OnnxTensor } from '../onnx/tensor.ts';
 import { exportCheckpoint } from '../onnx/export.ts';
+import { imageInputSpec, photosAsInput, type ImageInputSpec } from '../onnx/image-input.ts';
+import { decodeImageFile, type RgbImage } from '../train/data/decode.ts';
+import { topK } from '../keras/topk.ts';
 import { progressBar } from '../train/progress.ts';
 
 /** `name=1,3,224,224` -> [name, {float32, [1,3,224,224]}], collected over repeated options. */
@@ -95,8 +102,13 @@ function fileNameFor(output: string): string {
   return output.replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
-async function run(path: string, opts: { input?: Array<[string | null, string]>; out: string }): Promise<void> {
+async function run(path: string, opts: { input?: Array<[string | null, string]>; out?: string; image?: string[]; top: number }): Promise<void> {
   const model = readOnnxFile(path);
+  if (opts.image) {
+    if (opts.input || opts.out) throw new GraftError('--image prints the top classes of photos: give it without --input and --out');
+    return runPhotos(path, model, opts.image, opts.top);
+  }
+  if (!opts.out) throw new GraftError('give --out DIR for the outputs (or --image PHOTO for the top classes of photos through a model graft exported)');
   const names = model.graph.inputs.map((v) => v.name);
   const inputs = new Map<string, OnnxTensor>();
   for (const [name, file] of opts.input ?? []) {
@@ -132,12 +144,47 @@ async function run(path: string, opts: { input?: Array<[string | null, string]>;
   process.stderr.write(`ran ${model.graph.nodes.length} nodes on ${gpu.describe()} in ${ms.toFixed(0)} ms\n`);
 }
 
+/** Photos per run of the model: bounds the activations' memory, as classify does. */
+const PHOTO_BATCH = 8;
+
+/** `run MODEL --image PHOTO ...`: the photos through a model graft exported, each photo's top classes printed. */
+async function runPhotos(path: string, model: OnnxModel, files: string[], top: number): Promise<void> {
+  const spec: ImageInputSpec = imageInputSpec(model);
+  // Every photo is decoded before the device starts, so a bad file fails at once, naming itself.
+  const photos: RgbImage[] = files.map((f) => decodeImageFile(f));
+  const gpu = await getGpu({ quiet: true });
+  const runner = new OnnxRunner(gpu, model);
+  const output = model.graph.outputs[0].name;
+  const bar = files.length > PHOTO_BATCH ? progressBar('run', files.length, 'photos') : null;
+  const lines: string[] = [];
+  for (let n0 = 0; n0 < photos.length; n0 += PHOTO_BATCH) {
+    const part = photos.slice(n0, n0 + PHOTO_BATCH);
+    const inputs = new Map([[spec.input, await photosAsInput(gpu, spec, part)]]);
+    checkRun(model, inputs);
+    const y = (await runner.run(inputs)).get(output)!;
+    if (y.dims.length !== 2 || y.dims[0] !== part.length) throw new GraftError(`${path}: output '${output}' is [${y.dims.join(',')}], not one row of scores per photo`);
+    const scores = toFloat32(y);
+    const classes = y.dims[1];
+    part.forEach((_, i) => {
+      const row = scores.subarray(i * classes, (i + 1) * classes);
+      lines.push(files[n0 + i]);
+      for (const c of topK(row, Math.min(top, classes))) lines.push(`  ${row[c].toFixed(4)}  ${spec.classes?.[c] ?? `class ${c}`}`);
+    });
+    bar?.update(n0 + part.length);
+  }
+  bar?.stop();
+  runner.release();
+  console.log(lines.join('\n'));
+}
+
 program
   .command('run')
-  .description('Run a model on WebGPU and write every graph output to DIR/<output name>.pb as an ONNX TensorProto of its own type and shape.')
+  .description('Run a model on WebGPU and write every graph output to DIR/<output name>.pb as an ONNX TensorProto of its own type and shape; or, with --image, run photos through a model graft exported and print their top classes.')
   .argument('<model>', 'an ONNX model file (.onnx)')
   .option('--input <name=file>', 'a graph input: a serialized TensorProto (.pb) or a numpy array (.npy); repeat for each input. A bare FILE goes to the input its TensorProto names, or to the only input', inputOption)
-  .requiredOption('--out <dir>', 'folder for the outputs (created if missing)')
+  .option('--out <dir>', 'folder for the outputs (created if missing)')
+  .option('--image <file>', 'instead of --input and --out: a JPEG or PNG photo (repeat for several) through a model graft exported, prepared as its metadata says; prints the top classes', (v: string, prev: string[] = []) => [...prev, v])
+  .option('--top <k>', 'with --image: how many classes to print per photo', positiveInt, 5)
   .action(run);
 
 program
@@ -149,7 +196,8 @@ program
   .option('--size <n>', 'input height and width to declare (default: the run\'s input size, else 224)', positiveInt)
   .action((checkpoint: string, opts: { out: string; backboneWeights?: string; size?: number }) => {
     const r = exportCheckpoint(checkpoint, { out: opts.out, backboneWeights: opts.backboneWeights, size: opts.size });
-    console.log(`${r.description}\n  input  ${r.input} [${r.inputShape.join(',')}] (${r.preprocessing})\n  output ${r.output} [${r.outputShape.join(',')}]\n  -> ${opts.out}`);
+    const classes = r.classes ? `\n  classes  ${r.classes.join(', ')}` : '';
+    console.log(`${r.description}\n  input  ${r.input} [${r.inputShape.join(',')}] (${r.preprocessing})\n  output ${r.output} [${r.outputShape.join(',')}]${classes}\n  -> ${opts.out}`);
   });
 
 runCli(async () => {

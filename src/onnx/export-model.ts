@@ -5,6 +5,12 @@
 import type { GraftModelDesc, GraftNode } from '../keras/desc.ts';
 import { GraftError } from '../gpu/errors.ts';
 
+/** Metadata keys of an exported model: how its input is made (Preprocessing plus layout and size), the source, and
+ *  the class names of its output, in order (a JSON array), when the run recorded them. */
+export const META_PREPROCESSING = 'preprocessing';
+export const META_SOURCE = 'source';
+export const META_CLASSES = 'classes';
+
 /** Preprocessing as the weights file records it (src/onnx/vgg19-convert.ts), or the stage-1 default. */
 export interface Preprocessing {
   colour_order: string;

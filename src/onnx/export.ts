@@ -25,7 +25,7 @@ import { typedValues } from './tensor.ts';
 import { encodeDesc } from './export-graph.ts';
 import { resnet50Model } from './export-resnet50.ts';
 import type { GraftModelDesc, GraftNode } from '../keras/desc.ts';
-import { topHead, type ExportModel, type Head, type Preprocessing, type Values } from './export-model.ts';
+import { META_CLASSES, META_PREPROCESSING, META_SOURCE, topHead, type ExportModel, type Head, type Preprocessing, type Values } from './export-model.ts';
 import { GraftError } from '../gpu/errors.ts';
 
 export const EXPORT_OPSET = 13;
@@ -49,6 +49,8 @@ export interface ExportResult {
   output: string;
   outputShape: (number | string)[];
   preprocessing: string;
+  /** The class names written into the model, when the run recorded them. */
+  classes?: string[];
 }
 
 /** Stage 1 trains on RGB pixels scaled to [0, 1] (PREPROCESS_UNIT in src/train/augment.ts). */
@@ -74,8 +76,12 @@ export function exportCheckpoint(checkpoint: string, opts: ExportOptions): Expor
     opset: EXPORT_OPSET,
     inputName: EXPORT_INPUT,
     outputName: EXPORT_OUTPUT,
-    docString: `${model.description}. Input '${EXPORT_INPUT}' (N, 3, ${size}, ${size}) float: ${pre}. Output '${EXPORT_OUTPUT}' (N, ${classes}): softmax probabilities.`,
-    metadata: { preprocessing: JSON.stringify({ ...model.preprocessing, layout: 'NCHW', size }), source: model.description },
+    docString: `${model.description}. Input '${EXPORT_INPUT}' (N, 3, ${size}, ${size}) float: ${pre}. Output '${EXPORT_OUTPUT}' (N, ${classes}): softmax probabilities${run.classes ? ` of the classes in metadata '${META_CLASSES}'` : ''}.`,
+    metadata: {
+      [META_PREPROCESSING]: JSON.stringify({ ...model.preprocessing, layout: 'NCHW', size }),
+      [META_SOURCE]: model.description,
+      ...(run.classes?.length === classes ? { [META_CLASSES]: JSON.stringify(run.classes) } : {}),
+    },
   });
   writeFileSync(opts.out, bytes);
   return {
@@ -85,6 +91,7 @@ export function exportCheckpoint(checkpoint: string, opts: ExportOptions): Expor
     output: EXPORT_OUTPUT,
     outputShape: ['N', classes],
     preprocessing: pre,
+    ...(run.classes?.length === classes ? { classes: run.classes } : {}),
   };
 }
 
@@ -101,9 +108,10 @@ function resolveCheckpoint(path: string): string {
 
 /**
  * What the run folder says about a model file at RUNDIR/stageK/model.safetensors: RUNDIR/run.json (written by
- * train:kth: backbone name, backbone weights path, inputSize), else RUNDIR/results.json's inputSize.
+ * train:kth: backbone name, backbone weights path, inputSize), else RUNDIR/results.json's inputSize; the class
+ * names from results.json.
  */
-function runInfo(file: string): { inputSize?: number; weights?: string; backbone?: string } {
+function runInfo(file: string): { inputSize?: number; weights?: string; backbone?: string; classes?: string[] } {
   const runDir = dirname(dirname(file));
   const read = (name: string): Record<string, unknown> => {
     try {
@@ -113,8 +121,11 @@ function runInfo(file: string): { inputSize?: number; weights?: string; backbone
     }
   };
   const run = read('run.json');
-  const size = run.inputSize ?? read('results.json').inputSize;
+  const results = read('results.json');
+  const size = run.inputSize ?? results.inputSize;
+  const classes = Array.isArray(results.classes) && results.classes.every((c) => typeof c === 'string') ? (results.classes as string[]) : undefined;
   return {
+    classes,
     inputSize: typeof size === 'number' && Number.isInteger(size) && size > 0 ? size : undefined,
     weights: typeof run.weights === 'string' && existsSync(run.weights) ? run.weights : undefined,
     backbone: typeof run.backbone === 'string' ? run.backbone : undefined,
