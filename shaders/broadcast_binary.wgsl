@@ -1,5 +1,5 @@
-// Broadcasting sum y = alpha * a + beta * b (numpy rules, as ONNX's Add, Sum and Gemm's C use them). y's dims
-// are d0..d5 (row-major, leading 1s below rank 6); each operand steps through its own buffer by a stride per
+// Broadcasting binary operation (numpy rules): OP 0, the weighted sum y = alpha * a + beta * b (ONNX's Add, Sub,
+// Sum and Gemm's C term); OP 1, the product y = a * b (Mul); OP 2, the quotient y = a / b (Div). y's dims are d0..d5 (row-major, leading 1s below rank 6); each operand steps through its own buffer by a stride per
 // output axis, 0 along axes it is broadcast over. Strides also let an operand be laid out differently from y
 // (NCHW against an NHWC output) without a copy. One invocation per output element.
 
@@ -20,6 +20,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 
 override WG: u32 = 256u;
+override OP: u32 = 0u;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
@@ -38,5 +39,13 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
     ib += c * sb[k];
     rest /= d;
   }
-  y[i] = params.alpha * a[ia] + params.beta * b[ib];
+  let va = a[ia];
+  let vb = b[ib];
+  if (OP == 1u) {
+    y[i] = va * vb;
+  } else if (OP == 2u) {
+    y[i] = va / vb;
+  } else {
+    y[i] = params.alpha * va + params.beta * vb;
+  }
 }

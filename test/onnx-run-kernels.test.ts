@@ -2,8 +2,9 @@
 // transpose (ranks 1-6, every kind of perm, in slices of the first axis past one binding), broadcasting weighted
 // sum (ranks up to 6, broadcast on either side, alpha/beta, in slices past one binding), batch normalisation in
 // NHWC and NCHW order, the weighted NLL gather with ignore_index, and padding (constant, edge and reflect modes,
-// negative pads cropping, ranks 1-6, in slices of the first axis past one binding); plus the shape and limit errors
-// they promise.
+// negative pads cropping, ranks 1-6, in slices of the first axis past one binding), concatenation (ranks 1-6, any
+// axis, in slices of the first axis past one binding), the activations beyond ReLU, and broadcasting products and
+// quotients; plus the shape and limit errors they promise.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -16,8 +17,11 @@ import { broadcastAdd, broadcastAddStrided } from '../src/kernels/broadcast.ts';
 import { batchNormInference } from '../src/kernels/batchnorm.ts';
 import { nllGather } from '../src/kernels/nll.ts';
 import { pad, type PadMode } from '../src/kernels/pad.ts';
+import { concat } from '../src/kernels/concat.ts';
+import { unary } from '../src/kernels/unary.ts';
+import { broadcastBinary } from '../src/kernels/broadcast.ts';
 import { setBindingLimitForTests } from '../src/kernels/windows.ts';
-import { batchNormRef, broadcastAddRef, nllRef, padRef, transposeRef } from './reference/onnx-kernels.ts';
+import { batchNormRef, broadcastAddRef, concatRef, nllRef, padRef, transposeRef } from './reference/onnx-kernels.ts';
 import { Rng } from '../src/util/rng.ts';
 
 const rng = new Rng(17);
@@ -196,6 +200,87 @@ test('pad past one storage binding runs in slices of the first axis when that ax
     (e: Error) => e instanceof GpuLimitError && /3584 bytes exceed one storage binding, and this pads the first axis/.test(e.message),
   );
   xt.release();
+});
+
+test('concat matches numpy.concatenate on every axis of ranks 1-6', async () => {
+  const gpu = await testGpu();
+  const cases: Array<[number[][], number]> = [
+    [[[3], [5], [1]], 0],
+    [[[2, 3], [2, 4]], 1],
+    [[[2, 3, 4], [1, 3, 4], [3, 3, 4]], 0],
+    [[[2, 5, 3, 4], [2, 2, 3, 4]], 1],
+    [[[2, 3, 4, 3, 1], [2, 3, 4, 3, 2]], 4],
+    [[[2, 1, 3, 2, 3, 2], [2, 1, 3, 1, 3, 2], [2, 1, 3, 3, 3, 2]], 3],
+  ];
+  for (const [shapes, axis] of cases) {
+    const xs = shapes.map((shape) => ({ x: rng.uniformArray(size(shape)), shape }));
+    const ts = xs.map(({ x, shape }) => GpuTensor.from(gpu, shape, x));
+    const yt = concat(gpu, ts, axis);
+    const want = concatRef(xs, axis);
+    assert.equal([...yt.shape], want.shape);
+    assertClose(await yt.read(), want.y, { atol: 0, rtol: 0 }, `concat ${shapes.map((s) => `[${s}]`).join(' ')} on axis ${axis}`);
+    yt.release();
+    ts.forEach((t) => t.release());
+  }
+  const a = GpuTensor.from(gpu, [2, 3], rng.uniformArray(6));
+  const b = GpuTensor.from(gpu, [3, 3], rng.uniformArray(9));
+  assert.throws(() => concat(gpu, [a, b], 1), (e: Error) => e instanceof ShapeError && /every dim but axis 1 must be equal/.test(e.message));
+  a.release();
+  b.release();
+});
+
+test('concat past one storage binding runs in slices of the first axis when joining along another', async () => {
+  const real = await testGpu();
+  // (6, 4, 4, 8) and (6, 4, 4, 8): 512 bytes per image each, y (6, 4, 4, 16) 1024: bindings of 2100 bytes hold
+  // 2 images of each, 256-byte aligned: 3 slices per input
+  const gpu = withLimits(real, { maxStorageBufferBindingSize: 2100 });
+  const xs = [0, 1].map(() => ({ x: rng.uniformArray(6 * 128), shape: [6, 4, 4, 8] }));
+  const ts = xs.map(({ x, shape }) => GpuTensor.from(gpu, shape, x));
+  const before = kernelRuns(gpu, 'concat');
+  const yt = concat(gpu, ts, 3);
+  assert.is(kernelRuns(gpu, 'concat') - before, 6, '3 slices of each input');
+  assertClose(await yt.read(), concatRef(xs, 3).y, { atol: 0, rtol: 0 }, 'sliced concat');
+  yt.release();
+  assert.throws(() => concat(gpu, ts, 0), (e: Error) => e instanceof GpuLimitError && /6144 bytes exceed one storage binding, and the join is along the first axis/.test(e.message));
+  ts.forEach((t) => t.release());
+});
+
+test('sigmoid, tanh, leaky ReLU and clip match their definitions, at large magnitudes too', async () => {
+  const gpu = await testGpu();
+  const x = Float32Array.from([...rng.uniformArray(200, -3, 3), -100, -20, -9.5, 9.5, 20, 100, 0]);
+  const xt = GpuTensor.from(gpu, [x.length], x);
+  const check = async (y: GpuTensor, f: (v: number) => number, what: string) => {
+    assertClose(await y.read(), Array.from(x, f), { atol: 1e-6, rtol: 1e-5 }, what);
+    y.release();
+  };
+  await check(unary(gpu, xt, 'sigmoid'), (v) => 1 / (1 + Math.exp(-v)), 'sigmoid');
+  await check(unary(gpu, xt, 'tanh'), Math.tanh, 'tanh');
+  await check(unary(gpu, xt, 'leakyRelu', { alpha: 0.3 }), (v) => (v >= 0 ? v : 0.3 * v), 'leaky ReLU');
+  await check(unary(gpu, xt, 'clip', { min: -0.5, max: 2 }), (v) => Math.min(2, Math.max(-0.5, v)), 'clip');
+  await check(unary(gpu, xt, 'clip', { max: 0 }), (v) => Math.min(0, v), 'clip, max only');
+  assert.throws(() => unary(gpu, xt, 'clip', { min: 1, max: 0 }), (e: Error) => e instanceof ShapeError && /min 1 is above max 0/.test(e.message));
+  xt.release();
+});
+
+test('broadcasting products and quotients match numpy', async () => {
+  const gpu = await testGpu();
+  const mulRef = (a: ArrayLike<number>, sa: number[], b: ArrayLike<number>, sb: number[], f: (x: number, y: number) => number) => {
+    // broadcastAddRef with alpha 1, beta 0 and 0, 1 picks each operand's broadcast value; combine them with f.
+    const ea = broadcastAddRef(a, sa, Array(size(sb)).fill(0), sb, 1, 0).y;
+    const eb = broadcastAddRef(Array(size(sa)).fill(0), sa, b, sb, 0, 1).y;
+    return ea.map((v, i) => f(v, eb[i]));
+  };
+  for (const [sa, sb] of [[[2, 3, 4], [3, 1]], [[4], [2, 3, 4]], [[2, 1, 5], [1, 3, 1]]] as number[][][]) {
+    const a = rng.uniformArray(size(sa));
+    const b = Float32Array.from(rng.uniformArray(size(sb), 0.5, 2), (v, i) => (i % 2 ? -v : v)); // away from 0
+    const at = GpuTensor.from(gpu, sa, a);
+    const bt = GpuTensor.from(gpu, sb, b);
+    const prod = broadcastBinary(gpu, at, bt, 'mul');
+    assertClose(await prod.read(), mulRef(a, sa, b, sb, (x, y) => x * y), { atol: 1e-7, rtol: 1e-6 }, `[${sa}] * [${sb}]`);
+    const quot = broadcastBinary(gpu, at, bt, 'div');
+    assertClose(await quot.read(), mulRef(a, sa, b, sb, (x, y) => x / y), { atol: 1e-7, rtol: 1e-6 }, `[${sa}] / [${sb}]`);
+    [at, bt, prod, quot].forEach((t) => t.release());
+  }
 });
 
 test('batchNormInference past one storage binding runs in chunks (binding limit lowered for the test)', async () => {

@@ -158,6 +158,47 @@ const cases: Record<string, Case> = {
     opset: 7, inputs: [['a', [2, 3]], ['b', [2, 3]]],
     nodes: [['Sum', ['a', 'b'], ['y']]], outputs: [['y', 'float32']],
   },
+  'Sub, Mul and Div broadcasting, on a Conv output (NHWC) and on NCHW inputs': {
+    opset: 13, inputs: [['x', [2, 4, 5, 6]], ['u', [2, 6, 5, 6]]], convFirst: 6,
+    inits: [['k', [1, 6, 1, 1]], ['d', [6, 1, 1], [0.5, 0.75, 1, 1.25, 1.5, 2]]],
+    nodes: [['Mul', ['c', 'k'], ['m']], ['Sub', ['u', 'm'], ['s']], ['Div', ['s', 'd'], ['y']], ['Mul', ['u', 'u'], ['z']]],
+    outputs: [['y', 'float32'], ['z', 'float32'], ['m', 'float32']],
+  },
+  'Mul as a squeeze-and-excitation gate: GlobalAveragePool, Conv 1x1, Sigmoid, times the block': {
+    opset: 13, inputs: [['x', [2, 4, 6, 5]]], convFirst: 8, inits: [['g', [8, 8, 1, 1]], ['gb', [8]]],
+    nodes: [['GlobalAveragePool', ['c'], ['p']], ['Conv', ['p', 'g', 'gb'], ['q']], ['Sigmoid', ['q'], ['s']], ['Mul', ['c', 's'], ['y']]],
+    outputs: [['y', 'float32']],
+  },
+  // --- activations
+  'Sigmoid, Tanh (large values too) and LeakyRelu': {
+    opset: 13, inputs: [['x', [2, 3, 4, 5]]], inits: [['big', [1], [30]]],
+    nodes: [['Mul', ['x', 'big'], ['x30']], ['Sigmoid', ['x30'], ['a']], ['Tanh', ['x30'], ['b']], ['Tanh', ['x'], ['t']], ['LeakyRelu', ['x'], ['l'], { alpha: 0.2 }], ['LeakyRelu', ['x'], ['l0']]],
+    outputs: [['a', 'float32'], ['b', 'float32'], ['t', 'float32'], ['l', 'float32'], ['l0', 'float32']],
+  },
+  'Clip opset 7 attributes after a Conv (ReLU6-like), and max only': {
+    opset: 7, inputs: [['x', [1, 4, 6, 6]]], convFirst: 5,
+    nodes: [['Clip', ['c'], ['y'], { min: 0, max: 0.25 }], ['Clip', ['c'], ['z'], { max: 0.1 }]], outputs: [['y', 'float32'], ['z', 'float32']],
+  },
+  'Clip opset 13, bounds as inputs': {
+    opset: 13, inputs: [['x', [2, 3, 4]]], inits: [['lo', [], [-0.3]], ['hi', [], [0.4]]],
+    nodes: [['Clip', ['x', 'lo'], ['y']], ['Clip', ['x', 'lo', 'hi'], ['z']], ['Clip', ['x', '', 'hi'], ['w2']]],
+    outputs: [['y', 'float32'], ['z', 'float32'], ['w2', 'float32']],
+  },
+  // --- Concat
+  'Concat of two Conv branches on channels (a fire module, NHWC), then Relu': {
+    opset: 13, inputs: [['x', [2, 4, 6, 5]]], convFirst: 6, inits: [['e1', [5, 6, 1, 1]], ['e3', [7, 6, 3, 3]]],
+    nodes: [['Conv', ['c', 'e1'], ['a']], ['Conv', ['c', 'e3'], ['b'], { pads: [1, 1, 1, 1] }], ['Concat', ['a', 'b'], ['d'], { axis: 1 }], ['Relu', ['d'], ['y']]],
+    outputs: [['y', 'float32']],
+  },
+  'Concat of a Conv output (NHWC) with an NCHW input on axis -1, and of NCHW inputs on axes 0 and 2': {
+    opset: 13, inputs: [['x', [2, 4, 5, 6]], ['u', [2, 6, 5, 3]], ['v', [1, 3, 4]], ['w', [2, 3, 4]]], convFirst: 6,
+    nodes: [['Concat', ['c', 'u'], ['y'], { axis: -1 }], ['Concat', ['v', 'w', 'v'], ['z'], { axis: 0 }], ['Concat', ['w', 'w'], ['q'], { axis: 2 }]],
+    outputs: [['y', 'float32'], ['z', 'float32'], ['q', 'float32']],
+  },
+  'Concat of int64 tensors on the CPU': {
+    opset: 11, inputs: [['x', [2, 3]]], inits: [['s0', [2, 1], [2, 5], 'int64'], ['s1', [2, 2], [-1, 3, 7, 0], 'int64']],
+    nodes: [['Concat', ['s0', 's1'], ['shape'], { axis: 1 }], ['Relu', ['x'], ['y']]], outputs: [['y', 'float32'], ['shape', 'int64']],
+  },
   // --- shape operators
   'Flatten axis 0, 2 and -1 of a Conv output (NHWC -> NCHW order)': {
     opset: 13, inputs: [['x', [2, 4, 3, 5]]], convFirst: 3,
@@ -272,10 +313,10 @@ test('an unsupported operator or attribute is refused before anything runs', asy
     .input('x', 'float32', [1, 2, 4, 4])
     .initializer('w', 'float32', [2, 2, 3, 3], new Float32Array(36))
     .node('Conv', ['x', 'w'], ['c'], { dilations: [2, 2] }, 'dilated')
-    .node('Tanh', ['c'], ['y'], {}, 'tanh0')
+    .node('Softplus', ['c'], ['y'], {}, 'softplus0')
     .output('y', 'float32', null);
   assert.throws(() => new OnnxRunner(gpu, parseOnnx(b.encode().model, { file: 'bad.onnx' })), (e: Error) =>
-    e instanceof UnsupportedOnnxError && /node 'dilated' \(Conv\): dilations=\[2,2\]/.test(e.message) && /node 'tanh0' \(Tanh\): operator not supported/.test(e.message));
+    e instanceof UnsupportedOnnxError && /node 'dilated' \(Conv\): dilations=\[2,2\]/.test(e.message) && /node 'softplus0' \(Softplus\): operator not supported/.test(e.message));
 });
 
 test('Pad in wrap mode, and pads computed at run time, are refused before anything runs', async () => {

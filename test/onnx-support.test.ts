@@ -79,6 +79,13 @@ test('inferred shapes and types equal onnxruntime on single-operator models', as
     { op: 'Pad', opset: 7, inputs: [x([2, 3, 4, 5])], attrs: { pads: [0, 1, 2, 0, 0, 0, 1, -2], mode: 'edge' } },
     { op: 'Pad', opset: 13, inputs: [x([2, 3, 4])], consts: [['p', 'int64', [6], [1, 0, -1, 0, 2, 3]]] },
     { op: 'Pad', opset: 18, inputs: [x([2, 3, 4, 5])], consts: [['p', 'int64', [4], [1, 2, 2, 1]], ['v', 'float32', [], [0]], ['a', 'int64', [2], [-1, 1]]], attrs: { mode: 'reflect' } },
+    { op: 'Concat', opset: 13, inputs: [x([2, 3, 4]), ['y', 'float32', [2, 5, 4]]], attrs: { axis: -2 } },
+    { op: 'Concat', opset: 7, inputs: [x([2, 3]), ['y', 'float32', [1, 3]], ['z', 'float32', [4, 3]]], attrs: { axis: 0 } },
+    { op: 'Mul', opset: 7, inputs: [x([2, 1, 4]), ['y', 'float32', [3, 1]]] },
+    { op: 'Div', opset: 14, inputs: [x([4]), ['y', 'float32', [2, 3, 4]]] },
+    { op: 'Sub', opset: 13, inputs: [x([2, 3, 4, 5]), ['y', 'float32', [1, 3, 1, 1]]] },
+    { op: 'Clip', opset: 13, inputs: [x([2, 3])], consts: [['lo', 'float32', [], [0]], ['hi', 'float32', [], [6]]] },
+    { op: 'LeakyRelu', opset: 16, inputs: [x([2, 3, 4])], attrs: { alpha: 0.1 } },
     { op: 'Softmax', opset: 7, inputs: [x([2, 3, 4])], attrs: { axis: 2 } },
     { op: 'LogSoftmax', opset: 13, inputs: [x([2, 3, 4])] },
     { op: 'Dropout', opset: 7, inputs: [x([2, 3])], attrs: { ratio: 0.3 }, outputs: 2 },
@@ -145,7 +152,7 @@ test('unsupported operators, attributes, opsets and run-time inputs are refused 
   expect({ op: 'MaxPool', opset: 12, inputs: [x], attrs: { kernel_shape: [2, 2], storage_order: 1 } }, /node 'n' \(MaxPool\): storage_order=1: value not supported; supported: 0/);
   expect({ op: 'MaxPool', opset: 7, inputs: [x], attrs: { kernel_shape: [2, 2], ceil_mode: 1 } }, /ceil_mode=1: is not an attribute of MaxPool at opset 7; supported: attributes auto_pad, kernel_shape, pads, strides/);
   expect({ op: 'MaxPool', opset: 12, inputs: [x] }, /kernel_shape: is required but missing/);
-  expect({ op: 'LRN', opset: 7, inputs: [x], attrs: { size: 3 } }, /^node 'n' \(LRN\): operator not supported; supported: Conv, Relu, MaxPool/);
+  expect({ op: 'LRN', opset: 7, inputs: [x], attrs: { size: 3 } }, /^node 'n' \(LRN\): operator not supported; supported: Conv, Relu, Sigmoid, Tanh, LeakyRelu, Clip, MaxPool/);
   expect({ op: 'ReduceMean', opset: 18, inputs: [x], attrs: { axes: [1] } }, /axes=\[1\]: is not an attribute of ReduceMean at opset 18/);
   expect({ op: 'Reshape', opset: 13, inputs: [x, ['s', 'int64', [2]]] }, /input 1 \(shape\)='s': is computed at run time; supported: shape given by an initializer or a Constant node/);
   expect({ op: 'Dropout', opset: 13, inputs: [x], consts: [['r', 'float32', [], [0.5]], ['t', 'bool', [], [1]]] }, /input 2 \(training_mode\)=1: training-mode dropout is not run/);

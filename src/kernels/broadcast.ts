@@ -1,5 +1,5 @@
-// Broadcasting weighted sum y = alpha * a + beta * b (shaders/broadcast_binary.wgsl) for ONNX Add, Sum and
-// Gemm's C term. Each operand is described by its buffer and its strides along y's axes (0 where broadcast), so
+// Broadcasting binary operations (shaders/broadcast_binary.wgsl): the weighted sum y = alpha * a + beta * b for ONNX
+// Add, Sub, Sum and Gemm's C term, the product (Mul) and the quotient (Div). Each operand is described by its buffer and its strides along y's axes (0 where broadcast), so
 // callers can also read an operand in another memory layout than y's. Ranks up to 6. Tensors past one storage
 // binding run in slices of y's first axis: an operand that fits one binding is bound whole (the slice's start is a
 // base offset into it), a larger one must have that axis outermost in its buffer (its slice is then one contiguous
@@ -15,6 +15,9 @@ import { batchChunks, imageRange } from './conv2d-chunks.ts';
 import type { Binding } from '../gpu/batcher.ts';
 
 const WG = 256;
+const OPS = { add: 0, mul: 1, div: 2 } as const;
+/** 'add' is alpha * a + beta * b; 'mul' a * b; 'div' a / b. */
+export type BinaryOp = keyof typeof OPS;
 
 /** An operand: its tensor and, for every axis of the output, the element stride to step through it. */
 export interface StridedOperand {
@@ -40,19 +43,26 @@ export function broadcastStrides(shape: readonly number[], outShape: readonly nu
 export function broadcastAddStrided(
   gpu: Gpu, outShape: readonly number[], a: StridedOperand, b: StridedOperand, alpha = 1, beta = 1,
 ): GpuTensor {
-  const what = `broadcast add a${fmtShape(a.t.shape)} b${fmtShape(b.t.shape)} -> y${fmtShape(outShape)}`;
+  return broadcastBinaryStrided(gpu, outShape, a, b, 'add', alpha, beta);
+}
+
+/** y (outShape) = a `op` b (alpha and beta weigh a sum), operands read through their strides. */
+export function broadcastBinaryStrided(
+  gpu: Gpu, outShape: readonly number[], a: StridedOperand, b: StridedOperand, op: BinaryOp, alpha = 1, beta = 1,
+): GpuTensor {
+  const what = `broadcast ${op} a${fmtShape(a.t.shape)} b${fmtShape(b.t.shape)} -> y${fmtShape(outShape)}`;
   if (outShape.length > MAX_RANK) throw new ShapeError(`${what}: rank ${outShape.length} is above the ${MAX_RANK} supported`);
   if (a.strides.length !== outShape.length || b.strides.length !== outShape.length) {
     throw new ShapeError(`${what}: each operand needs one stride per output axis`);
   }
   if (a.t.dtype !== 'f32' || b.t.dtype !== 'f32') throw new ShapeError(`${what}: operands must be f32`);
-  const y = GpuTensor.empty(gpu, outShape, 'f32', 'broadcast_add.y');
+  const y = GpuTensor.empty(gpu, outShape, 'f32', `broadcast_${op}.y`);
   if (y.size === 0) return y;
   const limit = bindingLimit(gpu);
   const u = (v: number) => ['u32', v] as const;
   // One dispatch over y's first axis from n0, count long; bases: each operand's first element in its binding.
   const dispatch = (dims: readonly number[], size: number, buffers: Binding[], bases: [number, number], slice: string) => gpu.batcher.dispatch({
-    kernel: gpu.pipelines.get('broadcast_binary', { WG }),
+    kernel: gpu.pipelines.get('broadcast_binary', { WG, OP: OPS[op] }),
     what: what + slice,
     params: packParams([
       u(size), ...padTo6(dims, 1).map(u), ...padTo6(a.strides, 0).map(u), ...padTo6(b.strides, 0).map(u),
@@ -85,13 +95,18 @@ export function broadcastAddStrided(
 
 /** numpy-broadcasting alpha * a + beta * b of two row-major tensors. */
 export function broadcastAdd(gpu: Gpu, a: GpuTensor, b: GpuTensor, alpha = 1, beta = 1): GpuTensor {
+  return broadcastBinary(gpu, a, b, 'add', alpha, beta);
+}
+
+/** numpy-broadcasting a `op` b of two row-major tensors (alpha and beta weigh a sum). */
+export function broadcastBinary(gpu: Gpu, a: GpuTensor, b: GpuTensor, op: BinaryOp, alpha = 1, beta = 1): GpuTensor {
   const n = Math.max(a.shape.length, b.shape.length);
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
     const x = a.shape[a.shape.length - n + i] ?? 1;
     const y = b.shape[b.shape.length - n + i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) throw new ShapeError(`broadcast add: a${fmtShape(a.shape)} and b${fmtShape(b.shape)} do not broadcast`);
+    if (x !== y && x !== 1 && y !== 1) throw new ShapeError(`broadcast ${op}: a${fmtShape(a.shape)} and b${fmtShape(b.shape)} do not broadcast`);
     out.push(x === 1 ? y : x);
   }
-  return broadcastAddStrided(gpu, out, { t: a, strides: broadcastStrides(a.shape, out) }, { t: b, strides: broadcastStrides(b.shape, out) }, alpha, beta);
+  return broadcastBinaryStrided(gpu, out, { t: a, strides: broadcastStrides(a.shape, out) }, { t: b, strides: broadcastStrides(b.shape, out) }, op, alpha, beta);
 }

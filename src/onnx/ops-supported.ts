@@ -87,6 +87,17 @@ export const OPS: Record<string, OpSpec> = {
     summary: '2-D, any kernel/stride/pads/auto_pad, group 1, dilation 1, optional bias',
   },
   Relu: { since: 1, attributes: {}, inputs: fixed(1), outputs: fixed(1), summary: 'elementwise' },
+  Sigmoid: { since: 1, attributes: {}, inputs: fixed(1), outputs: fixed(1), summary: 'elementwise' },
+  Tanh: { since: 1, attributes: {}, inputs: fixed(1), outputs: fixed(1), summary: 'elementwise' },
+  LeakyRelu: { since: 1, attributes: { alpha: { type: 'float' } }, inputs: fixed(1), outputs: fixed(1), summary: 'elementwise, alpha' },
+  Clip: {
+    since: 6,
+    attributes: { min: { type: 'float', until: 10 }, max: { type: 'float', until: 10 } },
+    // From opset 11 the bounds are optional inputs.
+    inputs: (opset) => (opset >= 11 ? [1, 3] : [1, 1]),
+    outputs: fixed(1),
+    summary: 'elementwise; min and max as attributes, or (opset 11) as inputs given by initializers or Constants',
+  },
   MaxPool: {
     since: 1,
     attributes: {
@@ -135,6 +146,9 @@ export const OPS: Record<string, OpSpec> = {
   },
   MatMul: { since: 1, attributes: {}, inputs: fixed(2), outputs: fixed(1), summary: 'numpy matmul with batch broadcasting' },
   Add: { since: 7, attributes: {}, inputs: fixed(2), outputs: fixed(1), summary: 'multidirectional broadcasting' },
+  Sub: { since: 7, attributes: {}, inputs: fixed(2), outputs: fixed(1), summary: 'float tensors, multidirectional broadcasting' },
+  Mul: { since: 7, attributes: {}, inputs: fixed(2), outputs: fixed(1), summary: 'float tensors, multidirectional broadcasting' },
+  Div: { since: 7, attributes: {}, inputs: fixed(2), outputs: fixed(1), summary: 'float tensors, multidirectional broadcasting' },
   Sum: {
     since: 6,
     attributes: {},
@@ -166,6 +180,14 @@ export const OPS: Record<string, OpSpec> = {
     summary: 'shape from an initializer or Constant, 0 and -1 entries, allowzero',
   },
   Transpose: { since: 1, attributes: { perm: { type: 'ints' } }, inputs: fixed(1), outputs: fixed(1), summary: 'any perm' },
+  Concat: {
+    since: 4,
+    attributes: { axis: { type: 'int' } },
+    inputs: () => [1, Infinity],
+    outputs: fixed(1),
+    check: requireAttr('axis'),
+    summary: 'any axis (negative from opset 11), float tensors on the GPU or integer tensors known on the CPU',
+  },
   Pad: {
     since: 2,
     attributes: {

@@ -15,7 +15,9 @@ import { softmax, logSoftmax } from '../kernels/softmax.ts';
 import { sumRows } from '../kernels/reduce.ts';
 import { transpose, stridesOf } from '../kernels/transpose.ts';
 import { pad } from '../kernels/pad.ts';
-import { broadcastAdd, broadcastAddStrided } from '../kernels/broadcast.ts';
+import { concat } from '../kernels/concat.ts';
+import { unary, type UnaryOp } from '../kernels/unary.ts';
+import { broadcastAdd, broadcastBinaryStrided } from '../kernels/broadcast.ts';
 import { batchNormInference } from '../kernels/batchnorm.ts';
 import { nllGather } from '../kernels/nll.ts';
 import { attrFloat, attrInt, attrInts, attrString, constantNodeValue, type OnnxNode } from './model.ts';
@@ -162,6 +164,20 @@ const relu: OpFn = (ctx) => {
   return [{ ...v, t: reluForward(ctx.gpu, v.t) }];
 };
 
+/** An elementwise activation: the value keeps its layout. */
+const activation = (op: UnaryOp): OpFn => (ctx) => {
+  const v = ctx.gpuInput(0);
+  const bound = (i: number, name: string): number | undefined => {
+    if (ctx.opset < 11) return ctx.node.attributes.has(name) ? attrFloat(ctx.node, name, 0) : undefined;
+    const c = ctx.input(i);
+    if (!c) return undefined;
+    if (c.kind !== 'cpu') throw new UnsupportedOnnxError(`node '${ctx.node.name}' (Clip): ${name} is computed at run time; graft needs it from an initializer or a Constant`);
+    return toFloat32(c.t)[0];
+  };
+  const options = op === 'leakyRelu' ? { alpha: attrFloat(ctx.node, 'alpha', 0.01) } : op === 'clip' ? { min: bound(1, 'min'), max: bound(2, 'max') } : {};
+  return [{ ...v, t: unary(ctx.gpu, v.t, op, options) }];
+};
+
 const batchNorm: OpFn = (ctx) => {
   const x = ctx.gpuInput(0);
   const p = [1, 2, 3, 4].map((i) => ctx.scratch.nchw(ctx.gpuInput(i)));
@@ -188,9 +204,9 @@ function logicalStrides(v: GpuValue, outShape: readonly number[]): number[] {
   });
 }
 
-/** a + b under numpy broadcasting; 4-D results stay NHWC when an operand was. */
-function addValues(ctx: OpContext, a: GpuValue, b: GpuValue, out: TensorInfo): GpuValue {
-  if (a.layout === b.layout && sameDims(a.shape, out.shape) && sameDims(b.shape, out.shape)) {
+/** a `op` b under numpy broadcasting (ONNX Add, Sub, Mul, Div); 4-D results stay NHWC when an operand was. */
+function binaryValues(ctx: OpContext, a: GpuValue, b: GpuValue, out: TensorInfo, op: 'add' | 'sub' | 'mul' | 'div' = 'add'): GpuValue {
+  if (op === 'add' && a.layout === b.layout && sameDims(a.shape, out.shape) && sameDims(b.shape, out.shape)) {
     // No broadcasting (residual sums): the flat kernel, which also splits tensors past one storage binding.
     return { kind: 'gpu', t: addSame(ctx.gpu, a.t, b.t.shape === a.t.shape ? b.t : ctx.scratch.keep(b.t.reshape(a.t.shape))), shape: [...out.shape], layout: a.layout, dtype: out.dtype };
   }
@@ -199,11 +215,12 @@ function addValues(ctx: OpContext, a: GpuValue, b: GpuValue, out: TensorInfo): G
   const physical = order.map((i) => out.shape[i]);
   const sa = logicalStrides(a, out.shape);
   const sb = logicalStrides(b, out.shape);
-  const y = broadcastAddStrided(ctx.gpu, physical, { t: a.t, strides: order.map((i) => sa[i]) }, { t: b.t, strides: order.map((i) => sb[i]) });
+  const y = broadcastBinaryStrided(ctx.gpu, physical, { t: a.t, strides: order.map((i) => sa[i]) }, { t: b.t, strides: order.map((i) => sb[i]) },
+    op === 'sub' ? 'add' : op, 1, op === 'sub' ? -1 : 1);
   return { kind: 'gpu', t: y, shape: [...out.shape], layout: nhwc ? 'nhwc' : 'nchw', dtype: out.dtype };
 }
 
-const add: OpFn = (ctx) => [addValues(ctx, ctx.gpuInput(0), ctx.gpuInput(1), ctx.outInfo[0]!)];
+const binary = (op: 'add' | 'sub' | 'mul' | 'div'): OpFn => (ctx) => [binaryValues(ctx, ctx.gpuInput(0), ctx.gpuInput(1), ctx.outInfo[0]!, op)];
 
 const sum: OpFn = (ctx) => {
   const n = ctx.node.inputs.length;
@@ -213,7 +230,7 @@ const sum: OpFn = (ctx) => {
   for (let i = 1; i < n; i++) {
     const b = ctx.gpuInput(i);
     const shape = broadcastShape(acc.shape, b.shape);
-    const next = addValues(ctx, acc, b, { dtype: acc.dtype, shape });
+    const next = binaryValues(ctx, acc, b, { dtype: acc.dtype, shape });
     if (owned) acc.t.release();
     acc = next;
     owned = true;
@@ -340,6 +357,42 @@ const padOp: OpFn = (ctx) => {
   const y = pad(ctx.gpu, v.t, { begins: order.map((k) => begins[k]), ends: order.map((k) => ends[k]), mode, value });
   return [gpuOut(y, ctx.outInfo[0]!, v.layout)];
 };
+
+const concatOp: OpFn = (ctx) => {
+  const n = ctx.node.inputs.length;
+  const values = [...Array(n).keys()].map((i) => need(ctx.input(i), `input ${i}`));
+  const out = ctx.outInfo[0]!;
+  const r = out.shape.length;
+  const axis = attrInt(ctx.node, 'axis', 0) < 0 ? attrInt(ctx.node, 'axis', 0) + r : attrInt(ctx.node, 'axis', 0);
+  if (values.every((v) => v.kind === 'cpu')) {
+    // Integer tensors known on the CPU (shapes being assembled): joined here.
+    return [{ kind: 'cpu', t: cpuConcat(values.map((v) => (v as CpuValue).t), axis, ctx.node.outputs[0]) }];
+  }
+  const gpuValues = [...Array(n).keys()].map((i) => ctx.gpuInput(i));
+  if (r === 4 && gpuValues.every((v) => v.layout === 'nhwc')) {
+    // Channels-last activations (a fire or dense block's branches) are joined as they lie.
+    const physicalOf = [0, 3, 1, 2]; // logical axis -> buffer axis
+    return [gpuOut(concat(ctx.gpu, gpuValues.map((v) => v.t), physicalOf[axis]), out, 'nhwc')];
+  }
+  return [gpuOut(concat(ctx.gpu, gpuValues.map((v) => ctx.scratch.nchw(v)), axis), out)];
+};
+
+function cpuConcat(ts: OnnxTensor[], axis: number, name: string): OnnxTensor {
+  const dims = ts[0].dims.map((d, k) => (k === axis ? ts.reduce((s, t) => s + t.dims[k], 0) : d));
+  const size = DTYPE_BYTES[ts[0].dtype];
+  const outer = sizeOf(dims.slice(0, axis));
+  const inner = sizeOf(dims.slice(axis + 1)) * size;
+  const out = new Uint8Array(sizeOf(dims) * size);
+  let at = 0;
+  for (let o = 0; o < outer; o++) {
+    for (const t of ts) {
+      const run = t.dims[axis] * inner;
+      out.set(t.bytes.subarray(o * run, (o + 1) * run), at);
+      at += run;
+    }
+  }
+  return { name, dtype: ts[0].dtype, dims, bytes: out };
+}
 
 function cpuTranspose(t: OnnxTensor, perm: readonly number[], name: string): OnnxTensor {
   const dims = perm.map((p) => t.dims[p]);
@@ -472,18 +525,26 @@ const softmaxCrossEntropyLoss: OpFn = async (ctx) => {
 export const OPS_RUN: Record<string, OpFn> = {
   Conv: conv,
   Relu: relu,
+  Sigmoid: activation('sigmoid'),
+  Tanh: activation('tanh'),
+  LeakyRelu: activation('leakyRelu'),
+  Clip: activation('clip'),
   MaxPool: maxPool,
   AveragePool: averagePool,
   GlobalAveragePool: globalAveragePool,
   GlobalMaxPool: globalMaxPool,
   BatchNormalization: batchNorm,
-  Add: add,
+  Add: binary('add'),
+  Sub: binary('sub'),
+  Mul: binary('mul'),
+  Div: binary('div'),
   Sum: sum,
   Gemm: gemm,
   MatMul: matMul,
   Flatten: reshapeLike,
   Reshape: reshapeLike,
   Transpose: transposeOp,
+  Concat: concatOp,
   Pad: padOp,
   Identity: identity,
   Constant: constant,
@@ -497,8 +558,8 @@ export const OPS_RUN: Record<string, OpFn> = {
 /** Operators whose inputs (all but the listed CPU-side ones) must be floating point on the GPU. */
 export const GPU_FLOAT_INPUTS: Record<string, number[] | 'all'> = {
   Conv: 'all', Relu: 'all', MaxPool: 'all', AveragePool: 'all', GlobalAveragePool: 'all', GlobalMaxPool: 'all',
-  BatchNormalization: 'all', Add: 'all', Sum: 'all', Gemm: 'all', MatMul: 'all', Softmax: 'all', LogSoftmax: 'all',
-  ReduceMean: [0], SoftmaxCrossEntropyLoss: [0, 2], Pad: [0],
+  BatchNormalization: 'all', Add: 'all', Sub: 'all', Mul: 'all', Div: 'all', Sum: 'all', Gemm: 'all', MatMul: 'all', Softmax: 'all', LogSoftmax: 'all',
+  ReduceMean: [0], SoftmaxCrossEntropyLoss: [0, 2], Pad: [0], Sigmoid: 'all', Tanh: 'all', LeakyRelu: 'all', Clip: [0],
 };
 
 export type { CpuValue };

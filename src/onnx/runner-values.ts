@@ -1,8 +1,9 @@
 // The values an ONNX graph passes between nodes while graft runs it, and the layout rules between them.
 //
 // Float tensors live on the GPU as f32. ONNX is NCHW, graft's kernels are NHWC: a 4-D activation produced by a
-// layout-aware operator (Conv, the pools, Relu, BatchNormalization, Add, Pad) stays channels-last between such
-// operators, tagged 'nhwc' (its buffer then holds (N, H, W, C) for the logical (N, C, H, W)); a layout-sensitive
+// layout-aware operator (Conv, the pools, Relu and the other activations, BatchNormalization, Add, Sub, Mul, Div,
+// Pad, and Concat when all its inputs are channels-last) stays channels-last between such operators, tagged
+// 'nhwc' (its buffer then holds (N, H, W, C) for the logical (N, C, H, W)); a layout-sensitive
 // consumer (Flatten, Reshape, Transpose, Gemm, MatMul, Softmax, ReduceMean, a graph output) asks for `nchw()`,
 // which transposes, so results are exactly ONNX's. Integer and bool tensors (shapes, labels, indices, masks)
 // stay on the CPU as OnnxTensors: graft's GPU tensors are f32/i32/u32 and none of the supported operators

@@ -243,6 +243,10 @@ function inferNode(node: OnnxNode, opset: number, ins: Ins, constants: Map<strin
     }
     case 'Relu':
     case 'Identity':
+    case 'Sigmoid':
+    case 'Tanh':
+    case 'LeakyRelu':
+    case 'Clip':
       return [need(0)];
     case 'Gemm': {
       const A = need(0);
@@ -272,6 +276,9 @@ function inferNode(node: OnnxNode, opset: number, ins: Ins, constants: Map<strin
       return [{ dtype: need(0).dtype, shape }];
     }
     case 'Add':
+    case 'Sub':
+    case 'Mul':
+    case 'Div':
     case 'Sum': {
       const all = node.inputs.map((_, i) => need(i));
       let shape = all[0].shape;
@@ -313,6 +320,18 @@ function inferNode(node: OnnxNode, opset: number, ins: Ins, constants: Map<strin
       const perm = attrInts(node, 'perm') ?? [...Array(r).keys()].reverse();
       if (perm.length !== r || [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) fail(`perm ${fmt(perm)} is not a permutation of ${r} axes`);
       return [{ dtype: X.dtype, shape: perm.map((p) => X.shape[p]) }];
+    }
+    case 'Concat': {
+      const all = node.inputs.map((_, i) => need(i));
+      const r = all[0].shape.length;
+      const axis = axisIn(attrInt(node, 'axis', 0), r, opset >= 11 ? -r : 0, r - 1);
+      for (const t of all) {
+        if (t.dtype !== all[0].dtype) fail(`inputs have different types (${all.map((a) => a.dtype).join(', ')})`);
+        if (t.shape.length !== r || t.shape.some((d, k) => k !== axis && d !== all[0].shape[k])) {
+          fail(`shapes ${all.map((a) => fmt(a.shape)).join(', ')} differ outside axis ${axis}`);
+        }
+      }
+      return [{ dtype: all[0].dtype, shape: all[0].shape.map((d, k) => (k === axis ? all.reduce((n, t) => n + t.shape[k], 0) : d)) }];
     }
     case 'Pad': {
       const X = need(0);

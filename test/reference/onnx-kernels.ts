@@ -93,3 +93,18 @@ export function padRef(
   });
   return { y, shape: out };
 }
+
+/** numpy.concatenate along `axis`; returns values and the result shape. */
+export function concatRef(xs: Array<{ x: ArrayLike<number>; shape: readonly number[] }>, axis: number): { y: number[]; shape: number[] } {
+  const shape = xs[0].shape.map((d, k) => (k === axis ? xs.reduce((n, t) => n + t.shape[k], 0) : d));
+  const y = Array.from({ length: size(shape) }, (_, i) => {
+    const c = coords(i, shape);
+    let at = c[axis];
+    for (const t of xs) {
+      if (at < t.shape[axis]) return t.x[flat(c.map((v, k) => (k === axis ? at : v)), t.shape)];
+      at -= t.shape[axis];
+    }
+    throw new Error('concatRef: out of range');
+  });
+  return { y, shape };
+}
