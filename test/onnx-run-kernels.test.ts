@@ -3,8 +3,9 @@
 // sum (ranks up to 6, broadcast on either side, alpha/beta, in slices past one binding), batch normalisation in
 // NHWC and NCHW order, the weighted NLL gather with ignore_index, and padding (constant, edge and reflect modes,
 // negative pads cropping, ranks 1-6, in slices of the first axis past one binding), concatenation (ranks 1-6, any
-// axis, in slices of the first axis past one binding), the activations beyond ReLU, and broadcasting products and
-// quotients; plus the shape and limit errors they promise.
+// axis, in slices of the first axis past one binding), the activations beyond ReLU, broadcasting products and
+// quotients, and grouped convolution (as the full one with a block-diagonal weight); plus the shape and limit errors
+// they promise.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -20,6 +21,8 @@ import { pad, type PadMode } from '../src/kernels/pad.ts';
 import { concat } from '../src/kernels/concat.ts';
 import { unary } from '../src/kernels/unary.ts';
 import { broadcastBinary } from '../src/kernels/broadcast.ts';
+import { conv2dGrouped } from '../src/kernels/conv2d-grouped.ts';
+import { conv2dRef } from './reference/conv2d.ts';
 import { setBindingLimitForTests } from '../src/kernels/windows.ts';
 import { batchNormRef, broadcastAddRef, concatRef, nllRef, padRef, transposeRef } from './reference/onnx-kernels.ts';
 import { Rng } from '../src/util/rng.ts';
@@ -281,6 +284,42 @@ test('broadcasting products and quotients match numpy', async () => {
     assertClose(await quot.read(), mulRef(a, sa, b, sb, (x, y) => x / y), { atol: 1e-7, rtol: 1e-6 }, `[${sa}] / [${sb}]`);
     [at, bt, prod, quot].forEach((t) => t.release());
   }
+});
+
+test('grouped and depthwise convolution equal the full one with a block-diagonal weight, in chunks of images too', async () => {
+  const real = await testGpu();
+  // The 8-channel cases run under bindings of 1100 bytes: x is 512 bytes per image and y 128 or 512, so 2 images
+  // fit, at 256-byte aligned offsets, and the batch of 6 runs in 3 chunks.
+  for (const [G, cin, cout, stride, pad] of [[3, 6, 12, 1, [1, 1, 1, 1]], [8, 8, 8, 2, [1, 0, 1, 2]], [4, 8, 16, 1, [0, 1, 0, 1]]] as Array<[number, number, number, number, [number, number, number, number]]>) {
+    const xShape = [6, 4, 4, cin];
+    const wShape = [3, 3, cin / G, cout];
+    const x = rng.uniformArray(size(xShape));
+    const w = rng.uniformArray(size(wShape));
+    const bias = rng.uniformArray(cout);
+    // The full weight: input channel ci reaches output channel co only inside their group.
+    const full = new Float32Array(9 * cin * cout);
+    const cinG = cin / G;
+    const coutG = cout / G;
+    for (let k = 0; k < 9; k++) for (let co = 0; co < cout; co++) for (let j = 0; j < cinG; j++) {
+      full[(k * cin + Math.floor(co / coutG) * cinG + j) * cout + co] = w[(k * cinG + j) * cout + co];
+    }
+    const o = { stride: [stride, stride] as [number, number], pad, relu: true };
+    const want = conv2dRef(x, xShape, full, [3, 3, cin, cout], bias, o);
+    const gpu = cin === 8 ? withLimits(real, { maxStorageBufferBindingSize: 1100 }) : real;
+    const [xt, wt, bt] = [GpuTensor.from(gpu, xShape, x), GpuTensor.from(gpu, wShape, w), GpuTensor.from(gpu, [cout], bias)];
+    const before = kernelRuns(gpu, 'conv2d_grouped');
+    const yt = conv2dGrouped(gpu, xt, wt, bt, { ...o, groups: G });
+    const runs = kernelRuns(gpu, 'conv2d_grouped') - before;
+    assert.is(runs, cin === 8 ? 3 : 1, `chunks for groups ${G}`);
+    assertClose(await yt.read(), want, { atol: 1e-5, rtol: 1e-5 }, `groups ${G}, ${cin} -> ${cout}, stride ${stride}`);
+    [xt, wt, bt, yt].forEach((t) => t.release());
+  }
+  const xt = GpuTensor.from(real, [1, 4, 4, 6], rng.uniformArray(96));
+  const wt = GpuTensor.from(real, [3, 3, 2, 4], rng.uniformArray(72));
+  assert.throws(() => conv2dGrouped(real, xt, wt, null, { stride: [1, 1], pad: [0, 0, 0, 0], groups: 4 }), (e: Error) => e instanceof ShapeError && /Cin 6 and Cout 4 must be multiples of the groups/.test(e.message));
+  assert.throws(() => conv2dGrouped(real, xt, wt, null, { stride: [1, 1], pad: [0, 0, 0, 0], groups: 2 }), (e: Error) => e instanceof ShapeError && /w holds 2 input channels per group, x has 6 in 2 groups/.test(e.message));
+  xt.release();
+  wt.release();
 });
 
 test('batchNormInference past one storage binding runs in chunks (binding limit lowered for the test)', async () => {

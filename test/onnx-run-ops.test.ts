@@ -73,6 +73,26 @@ const cases: Record<string, Case> = {
     opset: 13, inputs: [['x', [1, 32, 8, 8]]], inits: [['w', [64, 32, 3, 3]], ['b', [64]]],
     nodes: [['Conv', ['x', 'w', 'b'], ['c'], { pads: [1, 1, 1, 1] }], ['Relu', ['c'], ['y']]], outputs: [['y', 'float32'], ['c', 'float32']],
   },
+  'Conv depthwise 3x3 stride 2 (group = channels) then Clip, as in MobileNet': {
+    opset: 13, inputs: [['x', [2, 4, 9, 8]]], convFirst: 6, inits: [['dw', [6, 1, 3, 3]], ['db', [6]], ['lo', [], [0]], ['hi', [], [6]]],
+    nodes: [['Conv', ['c', 'dw', 'db'], ['d'], { group: 6, strides: [2, 2], pads: [1, 1, 1, 1] }], ['Clip', ['d', 'lo', 'hi'], ['y']]],
+    outputs: [['y', 'float32']],
+  },
+  'Conv grouped (3 groups of 2 -> 4 channels), channel multiplier 2 depthwise, with Relu fused': {
+    opset: 11, inputs: [['x', [1, 6, 7, 5]]], inits: [['g', [12, 2, 3, 3]], ['m', [24, 1, 1, 3]], ['mb', [24]]],
+    nodes: [['Conv', ['x', 'g'], ['a'], { group: 3, pads: [1, 1, 1, 1] }], ['Conv', ['a', 'm', 'mb'], ['b'], { group: 12, pads: [0, 1, 0, 1] }], ['Relu', ['b'], ['y']]],
+    outputs: [['y', 'float32']],
+  },
+  'MobileNetV2 inverted residual: expand 1x1, ReLU6, depthwise 3x3, ReLU6, project 1x1, Add': {
+    opset: 13, inputs: [['x', [2, 8, 7, 7]]],
+    inits: [['e', [24, 8, 1, 1]], ['eb', [24]], ['d', [24, 1, 3, 3]], ['db', [24]], ['p', [8, 24, 1, 1]], ['pb', [8]], ['lo', [], [0]], ['hi', [], [0.6]]],
+    nodes: [
+      ['Conv', ['x', 'e', 'eb'], ['a']], ['Clip', ['a', 'lo', 'hi'], ['a6']],
+      ['Conv', ['a6', 'd', 'db'], ['b'], { group: 24, pads: [1, 1, 1, 1] }], ['Clip', ['b', 'lo', 'hi'], ['b6']],
+      ['Conv', ['b6', 'p', 'pb'], ['c2']], ['Add', ['x', 'c2'], ['y']],
+    ],
+    outputs: [['y', 'float32']],
+  },
   // --- pools
   'MaxPool 3x3 stride 2 pads 1 ceil_mode, with Indices (int64, NCHW flat)': {
     opset: 12, inputs: [['x', [2, 3, 10, 9]]],

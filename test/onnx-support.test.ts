@@ -86,6 +86,8 @@ test('inferred shapes and types equal onnxruntime on single-operator models', as
     { op: 'Sub', opset: 13, inputs: [x([2, 3, 4, 5]), ['y', 'float32', [1, 3, 1, 1]]] },
     { op: 'Clip', opset: 13, inputs: [x([2, 3])], consts: [['lo', 'float32', [], [0]], ['hi', 'float32', [], [6]]] },
     { op: 'LeakyRelu', opset: 16, inputs: [x([2, 3, 4])], attrs: { alpha: 0.1 } },
+    { op: 'Conv', opset: 11, inputs: [x([1, 6, 7, 7])], consts: [['w', 'float32', [6, 1, 3, 3], Array(54).fill(1)]], attrs: { group: 6, strides: [2, 2], pads: [1, 1, 1, 1] } },
+    { op: 'Conv', opset: 13, inputs: [x([2, 4, 5, 5])], consts: [['w', 'float32', [6, 2, 1, 1], Array(12).fill(1)]], attrs: { group: 2 } },
     { op: 'Softmax', opset: 7, inputs: [x([2, 3, 4])], attrs: { axis: 2 } },
     { op: 'LogSoftmax', opset: 13, inputs: [x([2, 3, 4])] },
     { op: 'Dropout', opset: 7, inputs: [x([2, 3])], attrs: { ratio: 0.3 }, outputs: 2 },
@@ -145,7 +147,7 @@ test('unsupported operators, attributes, opsets and run-time inputs are refused 
     const problems = checkSupported(oneOp(c).model).map(formatProblem);
     assert.ok(problems.some((p) => pattern.test(p)), `${c.op}: ${JSON.stringify(problems)} should match ${pattern}`);
   };
-  expect({ op: 'Conv', opset: 11, inputs: [x], consts: [w(4, 2)], attrs: { group: 2 } }, /^node 'n' \(Conv\): group=2: value not supported; supported: 1$/);
+  expect({ op: 'Conv', opset: 11, inputs: [x], consts: [w(4, 2)], attrs: { group: 0 } }, /^node 'n' \(Conv\): group=0: value not supported; supported: a positive group count$/);
   expect({ op: 'Conv', opset: 11, inputs: [x], consts: [w(4, 4)], attrs: { dilations: [2, 2] } }, /node 'n' \(Conv\): dilations=\[2,2\]: value not supported; supported: dilations of 1/);
   expect({ op: 'Conv', opset: 11, inputs: [x], consts: [w(4, 4)], attrs: { auto_pad: 'SAME' } }, /auto_pad=SAME: value not supported; supported: NOTSET, SAME_UPPER, SAME_LOWER, VALID/);
   expect({ op: 'Conv', opset: 11, inputs: [['x', 'float32', [1, 4, 8]]], consts: [['w', 'float32', [4, 4, 3], Array(48).fill(0)]], attrs: { kernel_shape: [3] } }, /kernel_shape=\[3\]: value not supported; supported: a 2-D kernel_shape/);
@@ -163,9 +165,9 @@ test('unsupported operators, attributes, opsets and run-time inputs are refused 
   expect({ op: 'SoftmaxCrossEntropyLoss', opset: 11, inputs: [['x', 'float32', [2, 2]], ['y', 'int64', [2]]] }, /SoftmaxCrossEntropyLoss needs opset 12 or later/);
   expect({ op: 'Relu', opset: 6, inputs: [x] }, /^model: opset=6: is outside the opsets graft reads; supported: ai\.onnx opsets 7 to 25$/);
   // The runner's refusal lists every problem with the file name.
-  const two = oneOp({ op: 'Conv', opset: 11, inputs: [x], consts: [w(4, 2)], attrs: { group: 2, dilations: [2, 2] } }).model;
+  const two = oneOp({ op: 'Conv', opset: 11, inputs: [x], consts: [w(4, 2)], attrs: { group: 0, dilations: [2, 2] } }).model;
   assert.throws(() => assertSupported(two), (e: Error) => e instanceof UnsupportedOnnxError &&
-    /^Conv\.onnx: graft cannot run this model \(2 problems\):\n  node 'n' \(Conv\): group=2.*\n  node 'n' \(Conv\): dilations=\[2,2\]/.test(e.message));
+    /^Conv\.onnx: graft cannot run this model \(2 problems\):\n  node 'n' \(Conv\): group=0.*\n  node 'n' \(Conv\): dilations=\[2,2\]/.test(e.message));
   assertSupported(oneOp({ op: 'Relu', opset: 13, inputs: [x] }).model);
   // Other domains.
   const custom = oneOp({ op: 'Relu', opset: 13, inputs: [x] }).model;

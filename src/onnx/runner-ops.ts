@@ -7,6 +7,7 @@
 import type { Gpu } from '../gpu/device.ts';
 import { GpuTensor } from '../gpu/tensor.ts';
 import { conv2dForward } from '../kernels/conv2d.ts';
+import { conv2dGrouped } from '../kernels/conv2d-grouped.ts';
 import { reluForward } from '../kernels/relu.ts';
 import { avgPool2dForward, globalAvgPoolForward, globalMaxPoolForward, maxPool2dForward } from '../kernels/pool.ts';
 import { matmul } from '../kernels/matmul.ts';
@@ -89,10 +90,12 @@ const need = <T>(v: T | undefined, what: string): T => {
 const conv: OpFn = (ctx) => {
   const xv = ctx.gpuInput(0);
   const x = ctx.scratch.nhwc(xv, ctx.node.name); // (N, H, W, Cin)
-  const w = ctx.convWeight(1); // (KH, KW, Cin, Cout)
+  const w = ctx.convWeight(1); // (KH, KW, Cin / group, Cout)
   const bias = ctx.input(2) ? ctx.scratch.nchw(ctx.gpuInput(2)) : null; // (Cout)
   const win = window2d(ctx.node, xv.shape[2], xv.shape[3], [w.shape[0], w.shape[1]]);
-  const y = conv2dForward(ctx.gpu, x, w, bias, { stride: win.strides, pad: win.pads, relu: ctx.fusedRelu });
+  const o = { stride: win.strides, pad: win.pads, relu: ctx.fusedRelu };
+  const groups = attrInt(ctx.node, 'group', 1);
+  const y = groups > 1 ? conv2dGrouped(ctx.gpu, x, w, bias, { ...o, groups }) : conv2dForward(ctx.gpu, x, w, bias, o);
   return [gpuOut(y, ctx.outInfo[0]!, 'nhwc')];
 };
 

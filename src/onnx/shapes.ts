@@ -220,7 +220,9 @@ function inferNode(node: OnnxNode, opset: number, ins: Ins, constants: Map<strin
       const [m, cw, kh, kw] = W.shape;
       const ks = attrInts(node, 'kernel_shape');
       if (ks && (ks[0] !== kh || ks[1] !== kw)) fail(`kernel_shape ${fmt(ks)} differs from the weight's ${fmt([kh, kw])}`);
-      if (cw !== c) fail(`weight expects ${cw} input channels, input has ${c}`);
+      const group = attrInt(node, 'group', 1);
+      if (cw * group !== c) fail(`weight expects ${cw} input channels${group > 1 ? ` per group (${group} groups)` : ''}, input has ${c}`);
+      if (m % group !== 0) fail(`${m} output channels do not split into ${group} groups`);
       const B = ins[2];
       if (B && (B.shape.length !== 1 || B.shape[0] !== m)) fail(`bias must be [${m}]`);
       const win = window2d(node, h, w, [kh, kw]);
