@@ -307,9 +307,9 @@ test('grouped and depthwise convolution equal the full one with a block-diagonal
     const want = conv2dRef(x, xShape, full, [3, 3, cin, cout], bias, o);
     const gpu = cin === 8 ? withLimits(real, { maxStorageBufferBindingSize: 1100 }) : real;
     const [xt, wt, bt] = [GpuTensor.from(gpu, xShape, x), GpuTensor.from(gpu, wShape, w), GpuTensor.from(gpu, [cout], bias)];
-    const before = kernelRuns(gpu, 'conv2d_grouped');
+    const before = kernelRuns(gpu, 'conv2d_direct');
     const yt = conv2dGrouped(gpu, xt, wt, bt, { ...o, groups: G });
-    const runs = kernelRuns(gpu, 'conv2d_grouped') - before;
+    const runs = kernelRuns(gpu, 'conv2d_direct') - before;
     assert.is(runs, cin === 8 ? 3 : 1, `chunks for groups ${G}`);
     assertClose(await yt.read(), want, { atol: 1e-5, rtol: 1e-5 }, `groups ${G}, ${cin} -> ${cout}, stride ${stride}`);
     [xt, wt, bt, yt].forEach((t) => t.release());

@@ -1,7 +1,7 @@
-// Grouped 2-D convolution forward (shaders/conv2d_grouped.wgsl) for the ONNX runner's Conv with group > 1:
-// depthwise layers (MobileNet's) and grouped ones (ResNeXt's). NHWC activations, weights (KH, KW, Cin / G, Cout)
-// as ONNX's (Cout, Cin / G, KH, KW) turned around. Inference only: graft's training graph has no grouped layers.
-// A batch past one storage binding runs in chunks of images.
+// Grouped 2-D convolution forward (shaders/conv2d_direct.wgsl with G groups) for the ONNX runner's Conv with
+// group > 1: depthwise layers (MobileNet's) and grouped ones (ResNeXt's). NHWC activations, weights
+// (KH, KW, Cin / G, Cout), ONNX's (Cout, Cin / G, KH, KW) turned around. Inference only: graft's training graph has
+// no grouped layers. A batch past one storage binding runs in chunks of images.
 
 import type { Gpu } from '../gpu/device.ts';
 import { GpuTensor } from '../gpu/tensor.ts';
@@ -27,10 +27,12 @@ export function conv2dGrouped(
   const [, OH, OW] = conv2dOutputShape(x.shape, w.shape, o);
   if (OH < 1 || OW < 1) throw new ShapeError(`${what}: the output ${OH}x${OW} is empty`);
   const y = GpuTensor.empty(gpu, [N, OH, OW, Cout], 'f32', 'conv2d_grouped.y');
+  // The plain kernel loops over one group's Cin / G channels per output: a depthwise layer does only KH * KW
+  // multiply-adds per output, so its loads, not its arithmetic, set the pace.
   forImageChunks(gpu, what, N, [x, y], 0, (n0, count, range) => {
     const total = count * OH * OW * Cout;
     gpu.batcher.dispatch({
-      kernel: gpu.pipelines.get('conv2d_grouped', { WG }),
+      kernel: gpu.pipelines.get('conv2d_direct', { WG }),
       what: what + imagesOf(n0, count, N),
       params: packParams([
         ['u32', H], ['u32', W], ['u32', Cin], ['u32', OH], ['u32', OW], ['u32', Cout],

@@ -443,7 +443,7 @@ export function conv2dForward(
       const total = M * d.Cout;
       gpu.batcher.dispatch({
         kernel, what: desc,
-        params: packParams([...common, ['u32', total], ...flags]),
+        params: packParams([...common, ['u32', total], ...flags, ['u32', 1]]), // one group
         buffers, workgroups: grid(gpu, total),
       });
     }
