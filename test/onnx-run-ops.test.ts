@@ -11,7 +11,7 @@ import { expectSameAsOrt, randomInput } from './helpers/onnx-compare.ts';
 import { OnnxBuilder, type AttrValue } from '../src/onnx/builder.ts';
 import { makeTensor, toFloat32, type DType, type OnnxTensor } from '../src/onnx/tensor.ts';
 import { parseOnnx } from '../src/onnx/reader.ts';
-import { OnnxRunner } from '../src/onnx/runner.ts';
+import { OnnxRunner, checkRun } from '../src/onnx/runner.ts';
 import { UnsupportedOnnxError } from '../src/onnx/errors.ts';
 import { Rng } from '../src/util/rng.ts';
 
@@ -259,6 +259,22 @@ const cases: Record<string, Case> = {
     opset: 18, inputs: [['x', [2, 3, 4]]], inits: [['p', [4], [1, 2, 3, 0], 'int64'], ['a', [2], [0, -1], 'int64']],
     nodes: [['Pad', ['x', 'p', '', 'a'], ['y'], { mode: 'edge' }]], outputs: [['y', 'float32']],
   },
+  'Shape, Gather, Unsqueeze and Concat computing a Reshape\'s shape (PyTorch\'s x.view(x.size(0), -1)), opset 11': {
+    opset: 11, inputs: [['x', [2, 4, 5, 6]]], convFirst: 3, inits: [['zero', [], [0], 'int64'], ['minus1', [1], [-1], 'int64'], ['fc', [90, 7]]],
+    nodes: [
+      ['Shape', ['c'], ['s']], ['Gather', ['s', 'zero'], ['n'], { axis: 0 }], ['Unsqueeze', ['n'], ['n1'], { axes: [0] }],
+      ['Concat', ['n1', 'minus1'], ['shape'], { axis: 0 }], ['Reshape', ['c', 'shape'], ['flat']], ['MatMul', ['flat', 'fc'], ['y']],
+    ],
+    outputs: [['y', 'float32'], ['s', 'int64'], ['shape', 'int64']],
+  },
+  'Shape with start and end, Gather of several indices (negative too), Unsqueeze and Squeeze with axes inputs, opset 15': {
+    opset: 15, inputs: [['x', [2, 3, 4, 5]]], inits: [['ix', [2], [-1, 0], 'int64'], ['ax', [2], [0, -1], 'int64'], ['sq', [1], [1], 'int64']],
+    nodes: [
+      ['Shape', ['x'], ['s'], { start: 1, end: -1 }], ['Gather', ['s', 'ix'], ['g']], ['Unsqueeze', ['g', 'ax'], ['u']],
+      ['Unsqueeze', ['x', 'sq'], ['xu']], ['Squeeze', ['xu', 'sq'], ['xs']], ['Relu', ['xs'], ['y']],
+    ],
+    outputs: [['u', 'int64'], ['y', 'float32']],
+  },
   // --- Softmax / LogSoftmax
   'Softmax and LogSoftmax opset 11: axis 1 coerces a 4-D input to 2-D': {
     opset: 11, inputs: [['x', [2, 3, 4, 5]]],
@@ -351,6 +367,38 @@ test('Pad in wrap mode, and pads computed at run time, are refused before anythi
   assert.throws(() => new OnnxRunner(gpu, parseOnnx(b.encode().model, { file: 'pad.onnx' })), (e: Error) =>
     e instanceof UnsupportedOnnxError && /node 'wrapped' \(Pad\): mode=.*wrap.*value not supported; supported: constant, reflect, edge/.test(e.message) &&
     /node 'runtime' \(Pad\): input 1 \(pads\)='p': is computed at run time/.test(e.message));
+});
+
+test('a Reshape\'s shape computed from Shape follows the batch of each run (no stale folding)', async () => {
+  const gpu = await testGpu();
+  const b = new OnnxBuilder({ opset: 13 })
+    .input('x', 'float32', ['N', 3, 4, 4])
+    .initializer('zero', 'int64', [1], [0])
+    .initializer('minus1', 'int64', [1], [-1])
+    .node('Shape', ['x'], ['s'])
+    .node('Gather', ['s', 'zero'], ['n'], { axis: 0 })
+    .node('Concat', ['n', 'minus1'], ['shape'], { axis: 0 })
+    .node('Reshape', ['x', 'shape'], ['y'])
+    .output('y', 'float32', null);
+  const runner = new OnnxRunner(gpu, parseOnnx(b.encode().model, { file: 'view.onnx' }));
+  for (const n of [2, 5]) {
+    const x = makeTensor('x', 'float32', [n, 3, 4, 4], rng.uniformArray(n * 48));
+    const y = (await runner.run(new Map([['x', x]]))).get('y')!;
+    assert.equal(y.dims, [n, 48], `batch ${n}`);
+    assert.equal(Array.from(toFloat32(y)), Array.from(toFloat32(x)));
+  }
+  runner.release();
+});
+
+test('Gather of float values is refused before anything runs', () => {
+  const b = new OnnxBuilder({ opset: 13 })
+    .input('x', 'float32', [4, 3])
+    .initializer('i', 'int64', [2], [0, 2])
+    .node('Gather', ['x', 'i'], ['y'], {}, 'embed')
+    .output('y', 'float32', null);
+  const model = parseOnnx(b.encode().model, { file: 'embed.onnx' });
+  assert.throws(() => checkRun(model, { x: makeTensor('x', 'float32', [4, 3], new Float32Array(12)) }), (e: Error) =>
+    e instanceof UnsupportedOnnxError && /node 'embed' \(Gather\): gathers float32 values; supported: integer tensors \(shape computations\)/.test(e.message));
 });
 
 test.run();

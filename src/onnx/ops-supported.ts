@@ -180,6 +180,38 @@ export const OPS: Record<string, OpSpec> = {
     summary: 'shape from an initializer or Constant, 0 and -1 entries, allowzero',
   },
   Transpose: { since: 1, attributes: { perm: { type: 'ints' } }, inputs: fixed(1), outputs: fixed(1), summary: 'any perm' },
+  // The shape computations that exporters write around Reshape (PyTorch's x.view(x.size(0), -1): Shape, Gather,
+  // Unsqueeze, Concat): their values are integers known once the input shapes are (src/onnx/shapes.ts folds them).
+  Shape: {
+    since: 1,
+    attributes: { start: { type: 'int', since: 15 }, end: { type: 'int', since: 15 } },
+    inputs: fixed(1),
+    outputs: fixed(1),
+    summary: 'any tensor; start and end (opset 15)',
+  },
+  Gather: {
+    since: 1,
+    attributes: { axis: { type: 'int' } },
+    inputs: fixed(2),
+    outputs: fixed(1),
+    summary: 'integer tensors known on the CPU (shape computations), any axis, negative indices',
+  },
+  Unsqueeze: {
+    since: 1,
+    attributes: { axes: { type: 'ints', until: 12 } },
+    inputs: (opset) => (opset >= 13 ? [2, 2] : [1, 1]),
+    outputs: fixed(1),
+    constantInputs: (opset): Record<number, string> => (opset >= 13 ? { 1: 'axes' } : {}),
+    summary: 'axes (attribute; an initializer, Constant or shape computation input from opset 13)',
+  },
+  Squeeze: {
+    since: 1,
+    attributes: { axes: { type: 'ints', until: 12 } },
+    inputs: (opset) => (opset >= 13 ? [1, 2] : [1, 1]),
+    outputs: fixed(1),
+    constantInputs: (opset): Record<number, string> => (opset >= 13 ? { 1: 'axes' } : {}),
+    summary: 'axes (attribute; an initializer, Constant or shape computation input from opset 13), or every 1',
+  },
   Concat: {
     since: 4,
     attributes: { axis: { type: 'int' } },
@@ -288,6 +320,23 @@ export const OPS: Record<string, OpSpec> = {
   },
 };
 
+/** Operators whose output is known before running when their inputs are: Shape always (the shapes are). */
+export const FOLDABLE_OPS: ReadonlySet<string> = new Set(['Shape', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Identity']);
+
+/**
+ * Names of the values that shape inference can compute before anything runs: Shape's output, and the outputs of
+ * FOLDABLE_OPS whose inputs are all constants (`isConstant`) or such values.
+ */
+export function foldableValues(nodes: readonly OnnxNode[], isConstant: (name: string) => boolean): Set<string> {
+  const out = new Set<string>();
+  for (const node of nodes) {
+    if (node.domain !== '' || !FOLDABLE_OPS.has(node.opType)) continue;
+    const known = node.opType === 'Shape' || node.inputs.every((n) => n === '' || isConstant(n) || out.has(n));
+    if (known) for (const o of node.outputs) if (o) out.add(o);
+  }
+  return out;
+}
+
 function problem(node: OnnxNode, attribute: string | undefined, value: string | undefined, reason: string, supported: string): Problem {
   return { node: node.name, opType: node.opType, attribute, value, reason, supported };
 }
@@ -329,6 +378,7 @@ export function checkSupported(model: OnnxModel): Problem[] {
       return null;
     }
   };
+  const folded = foldableValues(model.graph.nodes, (name) => constants.has(name));
   const supportedOps = Object.keys(OPS).join(', ');
   for (const node of model.graph.nodes) {
     if (node.domain !== '') {
@@ -372,8 +422,8 @@ export function checkSupported(model: OnnxModel): Problem[] {
     }
     for (const [index, what] of Object.entries(spec.constantInputs?.(opset) ?? {})) {
       const name = node.inputs[Number(index)];
-      if (name && lookup(name) === null) {
-        problems.push(problem(node, `input ${index} (${what})`, `'${name}'`, 'is computed at run time', `${what} given by an initializer or a Constant node`));
+      if (name && lookup(name) === null && !folded.has(name)) {
+        problems.push(problem(node, `input ${index} (${what})`, `'${name}'`, 'is computed at run time', `${what} given by an initializer or a Constant node, or computed from shapes`));
       }
     }
     problems.push(...(spec.check?.(node, opset, lookup) ?? []));

@@ -23,7 +23,7 @@ import { batchNormInference } from '../kernels/batchnorm.ts';
 import { nllGather } from '../kernels/nll.ts';
 import { attrFloat, attrInt, attrInts, attrString, constantNodeValue, type OnnxNode } from './model.ts';
 import { makeTensor, sizeOf, toFloat32, toIntegers, typedValues, DTYPE_BYTES, type OnnxTensor } from './tensor.ts';
-import { padSpec, softmaxGeometry, window2d, type TensorInfo } from './shapes.ts';
+import { gatherValues, padSpec, softmaxGeometry, window2d, type TensorInfo } from './shapes.ts';
 import { OnnxShapeError, UnsupportedOnnxError } from './errors.ts';
 import { nhwcShape, type CpuValue, type GpuValue, type Scratch, type Value } from './runner-values.ts';
 
@@ -397,6 +397,28 @@ function cpuConcat(ts: OnnxTensor[], axis: number, name: string): OnnxTensor {
   return { name, dtype: ts[0].dtype, dims, bytes: out };
 }
 
+// Shape computations (PyTorch's x.view(x.size(0), -1)): integers on the CPU, as shapes.ts folds them.
+const shapeOp: OpFn = (ctx) => {
+  const v = need(ctx.input(0), 'input');
+  const dims = v.kind === 'cpu' ? v.t.dims : v.shape; // logical dims, whatever the layout
+  const r = dims.length;
+  const at = (a: number) => Math.min(r, Math.max(0, a < 0 ? a + r : a));
+  const out = dims.slice(at(attrInt(ctx.node, 'start', 0)), at(attrInt(ctx.node, 'end', r)));
+  return [{ kind: 'cpu', t: makeTensor(ctx.node.outputs[0], 'int64', [out.length], out) }];
+};
+
+const gatherOp: OpFn = (ctx) => {
+  const data = need(ctx.input(0), 'data');
+  const indices = need(ctx.input(1), 'indices');
+  if (data.kind !== 'cpu' || indices.kind !== 'cpu') {
+    throw new UnsupportedOnnxError(`node '${ctx.node.name}' (Gather): only integer tensors known on the CPU are gathered (shape computations)`);
+  }
+  const r = data.t.dims.length;
+  const axis = attrInt(ctx.node, 'axis', 0) < 0 ? attrInt(ctx.node, 'axis', 0) + r : attrInt(ctx.node, 'axis', 0);
+  const values = gatherValues(toIntegers(data.t), [...data.t.dims], toIntegers(indices.t), axis);
+  return [{ kind: 'cpu', t: makeTensor(ctx.node.outputs[0], data.t.dtype, ctx.outInfo[0]!.shape, values) }];
+};
+
 function cpuTranspose(t: OnnxTensor, perm: readonly number[], name: string): OnnxTensor {
   const dims = perm.map((p) => t.dims[p]);
   const size = DTYPE_BYTES[t.dtype];
@@ -547,6 +569,10 @@ export const OPS_RUN: Record<string, OpFn> = {
   Flatten: reshapeLike,
   Reshape: reshapeLike,
   Transpose: transposeOp,
+  Shape: shapeOp,
+  Gather: gatherOp,
+  Unsqueeze: reshapeLike,
+  Squeeze: reshapeLike,
   Concat: concatOp,
   Pad: padOp,
   Identity: identity,

@@ -3,7 +3,7 @@
 // anything runs. Geometry helpers (pads, pooled sizes) are exported so the runner computes them the same way.
 
 import { attrInt, attrInts, attrString, constantNodeValue, constantValues, type Dim, type OnnxModel, type OnnxNode } from './model.ts';
-import { toIntegers, type DType, type OnnxTensor } from './tensor.ts';
+import { makeTensor, toIntegers, type DType, type OnnxTensor } from './tensor.ts';
 import { OnnxShapeError } from './errors.ts';
 import type { Problem } from './ops-supported.ts';
 
@@ -198,6 +198,16 @@ function inferNode(node: OnnxNode, opset: number, ins: Ins, constants: Map<strin
   };
   const x = ins[0];
   const need = (i: number): TensorInfo => ins[i] ?? fail(`input ${i} is missing or has no known shape`);
+  // Shape computations: an integer output known now is added to the constants, so that a later Reshape (or
+  // Unsqueeze's axes) can read it as it reads an initializer.
+  const known = (i: number): number[] | null => {
+    const t = node.inputs[i] ? constants.get(node.inputs[i]) : undefined;
+    return t && INTEGER_TYPES.has(t.dtype) ? toIntegers(t) : null;
+  };
+  const fold = (info: TensorInfo, values: number[] | null): TensorInfo[] => {
+    if (values) constants.set(node.outputs[0], makeTensor(node.outputs[0], info.dtype, info.shape, values));
+    return [info];
+  };
   const rank4 = (t: TensorInfo) => {
     if (t.shape.length !== 4) unsupported(`input shape ${fmt(t.shape)} is not 4-D`, '4-D (N,C,H,W) inputs');
   };
@@ -245,6 +255,7 @@ function inferNode(node: OnnxNode, opset: number, ins: Ins, constants: Map<strin
     }
     case 'Relu':
     case 'Identity':
+      return fold(need(0), known(0));
     case 'Sigmoid':
     case 'Tanh':
     case 'LeakyRelu':
@@ -333,7 +344,48 @@ function inferNode(node: OnnxNode, opset: number, ins: Ins, constants: Map<strin
           fail(`shapes ${all.map((a) => fmt(a.shape)).join(', ')} differ outside axis ${axis}`);
         }
       }
-      return [{ dtype: all[0].dtype, shape: all[0].shape.map((d, k) => (k === axis ? all.reduce((n, t) => n + t.shape[k], 0) : d)) }];
+      const shape = all[0].shape.map((d, k) => (k === axis ? all.reduce((n, t) => n + t.shape[k], 0) : d));
+      const parts = node.inputs.map((_, i) => known(i));
+      const values = parts.every((v) => v !== null) ? concatValues(parts as number[][], all.map((t) => t.shape), axis) : null;
+      return fold({ dtype: all[0].dtype, shape }, values);
+    }
+    case 'Shape': {
+      const X = need(0);
+      const r = X.shape.length;
+      const clampAxis = (a: number) => Math.min(r, Math.max(0, a < 0 ? a + r : a));
+      const dims = X.shape.slice(clampAxis(attrInt(node, 'start', 0)), clampAxis(attrInt(node, 'end', r)));
+      return fold({ dtype: 'int64', shape: [dims.length] }, dims);
+    }
+    case 'Gather': {
+      const data = need(0);
+      const indices = need(1);
+      if (!INTEGER_TYPES.has(data.dtype)) unsupported(`gathers ${data.dtype} values`, 'integer tensors (shape computations)');
+      if (!INTEGER_TYPES.has(indices.dtype)) fail(`indices must be integers, got ${indices.dtype}`);
+      const r = data.shape.length;
+      const axis = axisIn(attrInt(node, 'axis', 0), r);
+      const shape = [...data.shape.slice(0, axis), ...indices.shape, ...data.shape.slice(axis + 1)];
+      const [d, idx] = [known(0), known(1)];
+      if (idx && idx.some((i) => i < -data.shape[axis] || i >= data.shape[axis])) fail(`an index of ${fmt(idx)} is outside axis ${axis} of size ${data.shape[axis]}`);
+      return fold({ dtype: data.dtype, shape }, d && idx ? gatherValues(d, data.shape, idx, axis) : null);
+    }
+    case 'Unsqueeze': {
+      const X = need(0);
+      const axes = opset >= 13 ? constInts(node.inputs[1]) : (attrInts(node, 'axes') ?? fail('axes missing'));
+      const r = X.shape.length + axes.length;
+      const at = axes.map((a) => axisIn(a, r));
+      if (new Set(at).size !== at.length) fail(`axes ${fmt(axes)} repeat an axis`);
+      const shape: number[] = [];
+      let k = 0;
+      for (let i = 0; i < r; i++) shape.push(at.includes(i) ? 1 : X.shape[k++]);
+      return fold({ dtype: X.dtype, shape }, known(0));
+    }
+    case 'Squeeze': {
+      const X = need(0);
+      const r = X.shape.length;
+      const given = opset >= 13 ? (node.inputs[1] ? constInts(node.inputs[1]) : null) : attrInts(node, 'axes');
+      const at = given ? given.map((a) => axisIn(a, r)) : X.shape.flatMap((d, i) => (d === 1 ? [i] : []));
+      if (at.some((a) => X.shape[a] !== 1)) fail(`axes ${fmt(given ?? [])} include a dim that is not 1 in ${fmt(X.shape)}`);
+      return fold({ dtype: X.dtype, shape: X.shape.filter((_, i) => !at.includes(i)) }, known(0));
     }
     case 'Pad': {
       const X = need(0);
@@ -417,4 +469,34 @@ export function padSpec(
     ends[a] = pads[i + axes.length];
   });
   return { begins, ends, mode };
+}
+
+const INTEGER_TYPES: ReadonlySet<DType> = new Set(['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64']);
+
+/** Row-major values of tensors of `shapes` joined along `axis`. */
+export function concatValues(parts: number[][], shapes: number[][], axis: number): number[] {
+  const outer = shapes[0].slice(0, axis).reduce((p, d) => p * d, 1);
+  const out: number[] = [];
+  for (let o = 0; o < outer; o++) {
+    parts.forEach((v, i) => {
+      const run = shapes[i].slice(axis).reduce((p, d) => p * d, 1);
+      out.push(...v.slice(o * run, (o + 1) * run));
+    });
+  }
+  return out;
+}
+
+/** numpy.take(data, indices, axis) of row-major `data` of `shape` (negative indices count from the end). */
+export function gatherValues(data: number[], shape: number[], indices: number[], axis: number): number[] {
+  const outer = shape.slice(0, axis).reduce((p, d) => p * d, 1);
+  const inner = shape.slice(axis + 1).reduce((p, d) => p * d, 1);
+  const n = shape[axis];
+  const out: number[] = [];
+  for (let o = 0; o < outer; o++) {
+    for (const i of indices) {
+      const j = i < 0 ? i + n : i;
+      out.push(...data.slice((o * n + j) * inner, (o * n + j + 1) * inner));
+    }
+  }
+  return out;
 }
