@@ -275,6 +275,21 @@ const cases: Record<string, Case> = {
     ],
     outputs: [['u', 'int64'], ['y', 'float32']],
   },
+  'Slice (negative start, reversed with a negative step) and Cast of shape values, opset 13': {
+    opset: 13, inputs: [['x', [2, 3, 4, 5]]],
+    inits: [['s0', [1], [0], 'int64'], ['e1', [1], [1], 'int64'], ['m1', [1], [-1], 'int64'], ['big', [1], [-100], 'int64'], ['minus1', [1], [-1], 'int64']],
+    nodes: [
+      ['Shape', ['x'], ['s']], ['Slice', ['s', 's0', 'e1'], ['n']], ['Concat', ['n', 'minus1'], ['shape'], { axis: 0 }],
+      ['Reshape', ['x', 'shape'], ['y']], ['Slice', ['s', 'm1', 'big', 's0', 'm1'], ['rev']], ['Cast', ['rev'], ['rev32'], { to: 6 }],
+      ['Cast', ['x'], ['xf'], { to: 1 }], ['Relu', ['xf'], ['r']],
+    ],
+    outputs: [['y', 'float32'], ['rev', 'int64'], ['rev32', 'int32'], ['r', 'float32']],
+  },
+  'Slice with attributes, opset 9': {
+    opset: 9, inputs: [['x', [2, 3, 4]]],
+    nodes: [['Shape', ['x'], ['s']], ['Slice', ['s'], ['t'], { starts: [1], ends: [3], axes: [0] }], ['Relu', ['x'], ['y']]],
+    outputs: [['t', 'int64'], ['y', 'float32']],
+  },
   // --- Softmax / LogSoftmax
   'Softmax and LogSoftmax opset 11: axis 1 coerces a 4-D input to 2-D': {
     opset: 11, inputs: [['x', [2, 3, 4, 5]]],
@@ -399,6 +414,23 @@ test('Gather of float values is refused before anything runs', () => {
   const model = parseOnnx(b.encode().model, { file: 'embed.onnx' });
   assert.throws(() => checkRun(model, { x: makeTensor('x', 'float32', [4, 3], new Float32Array(12)) }), (e: Error) =>
     e instanceof UnsupportedOnnxError && /node 'embed' \(Gather\): gathers float32 values; supported: integer tensors \(shape computations\)/.test(e.message));
+});
+
+test('Slice to INT64_MAX (x.shape[2:] as exporters write it) feeds a Reshape', async () => {
+  const gpu = await testGpu();
+  const b = new OnnxBuilder({ opset: 13 })
+    .input('x', 'float32', [2, 3, 4, 5])
+    .initializer('two', 'int64', [1], [2])
+    .initializer('end', 'int64', [1], BigInt64Array.of(9223372036854775807n))
+    .initializer('minus1', 'int64', [1], [-1])
+    .node('Shape', ['x'], ['s'])
+    .node('Slice', ['s', 'two', 'end'], ['hw'])
+    .node('Concat', ['minus1', 'hw'], ['shape'], { axis: 0 })
+    .node('Reshape', ['x', 'shape'], ['y'])
+    .output('y', 'float32', null)
+    .output('hw', 'int64', null);
+  const got = await expectSameAsOrt(gpu, b, { x: randomInput(rng, 'x', [2, 3, 4, 5]) }, { atol: 0, rtol: 0 }, 'slice to the end');
+  assert.equal(got.get('y')!.dims, [6, 4, 5]);
 });
 
 test.run();

@@ -4,7 +4,7 @@
 
 import type { Attribute, AttributeType, OnnxModel, OnnxNode } from './model.ts';
 import { constantValues } from './model.ts';
-import { toIntegers } from './tensor.ts';
+import { dtypeFromCode, toIntegers } from './tensor.ts';
 import { UnsupportedOnnxError } from './errors.ts';
 
 export const MIN_OPSET = 7;
@@ -181,7 +181,8 @@ export const OPS: Record<string, OpSpec> = {
   },
   Transpose: { since: 1, attributes: { perm: { type: 'ints' } }, inputs: fixed(1), outputs: fixed(1), summary: 'any perm' },
   // The shape computations that exporters write around Reshape (PyTorch's x.view(x.size(0), -1): Shape, Gather,
-  // Unsqueeze, Concat): their values are integers known once the input shapes are (src/onnx/shapes.ts folds them).
+  // Unsqueeze, Concat; x.shape[2:]: Slice; Cast): their values are integers known once the input shapes are
+  // (src/onnx/shapes.ts folds them).
   Shape: {
     since: 1,
     attributes: { start: { type: 'int', since: 15 }, end: { type: 'int', since: 15 } },
@@ -203,6 +204,22 @@ export const OPS: Record<string, OpSpec> = {
     outputs: fixed(1),
     constantInputs: (opset): Record<number, string> => (opset >= 13 ? { 1: 'axes' } : {}),
     summary: 'axes (attribute; an initializer, Constant or shape computation input from opset 13)',
+  },
+  Slice: {
+    since: 1,
+    attributes: { starts: { type: 'ints', until: 9 }, ends: { type: 'ints', until: 9 }, axes: { type: 'ints', until: 9 } },
+    // From opset 10 starts, ends, axes and steps are inputs.
+    inputs: (opset) => (opset >= 10 ? [3, 5] : [1, 1]),
+    outputs: fixed(1),
+    constantInputs: (opset): Record<number, string> => (opset >= 10 ? { 1: 'starts', 2: 'ends', 3: 'axes', 4: 'steps' } : {}),
+    summary: 'integer tensors known on the CPU (shape computations), any starts, ends, axes and steps',
+  },
+  Cast: {
+    since: 6,
+    attributes: { to: { type: 'int', check: (a) => (a.type === 'int' && dtypeFromCode(a.value) !== null ? null : 'a numeric or bool type') }, saturate: { type: 'int', since: 19 } },
+    inputs: fixed(1),
+    outputs: fixed(1),
+    summary: 'integer tensors known on the CPU to any numeric type, float tensors to float types',
   },
   Squeeze: {
     since: 1,
@@ -321,7 +338,7 @@ export const OPS: Record<string, OpSpec> = {
 };
 
 /** Operators whose output is known before running when their inputs are: Shape always (the shapes are). */
-export const FOLDABLE_OPS: ReadonlySet<string> = new Set(['Shape', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Identity']);
+export const FOLDABLE_OPS: ReadonlySet<string> = new Set(['Shape', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Identity', 'Slice', 'Cast']);
 
 /**
  * Names of the values that shape inference can compute before anything runs: Shape's output, and the outputs of
@@ -422,7 +439,7 @@ export function checkSupported(model: OnnxModel): Problem[] {
     }
     for (const [index, what] of Object.entries(spec.constantInputs?.(opset) ?? {})) {
       const name = node.inputs[Number(index)];
-      if (name && lookup(name) === null && !folded.has(name)) {
+      if (name && !constants.has(name) && !folded.has(name)) {
         problems.push(problem(node, `input ${index} (${what})`, `'${name}'`, 'is computed at run time', `${what} given by an initializer or a Constant node, or computed from shapes`));
       }
     }

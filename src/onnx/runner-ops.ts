@@ -23,7 +23,7 @@ import { batchNormInference } from '../kernels/batchnorm.ts';
 import { nllGather } from '../kernels/nll.ts';
 import { attrFloat, attrInt, attrInts, attrString, constantNodeValue, type OnnxNode } from './model.ts';
 import { makeTensor, sizeOf, toFloat32, toIntegers, typedValues, DTYPE_BYTES, type OnnxTensor } from './tensor.ts';
-import { gatherValues, padSpec, softmaxGeometry, window2d, type TensorInfo } from './shapes.ts';
+import { clampedIntegers, gatherValues, padSpec, sliceRanges, sliceValues, softmaxGeometry, window2d, type TensorInfo } from './shapes.ts';
 import { OnnxShapeError, UnsupportedOnnxError } from './errors.ts';
 import { nhwcShape, type CpuValue, type GpuValue, type Scratch, type Value } from './runner-values.ts';
 
@@ -419,6 +419,36 @@ const gatherOp: OpFn = (ctx) => {
   return [{ kind: 'cpu', t: makeTensor(ctx.node.outputs[0], data.t.dtype, ctx.outInfo[0]!.shape, values) }];
 };
 
+const sliceOp: OpFn = (ctx) => {
+  const data = need(ctx.input(0), 'data');
+  if (data.kind !== 'cpu') throw new UnsupportedOnnxError(`node '${ctx.node.name}' (Slice): only integer tensors known on the CPU are sliced (shape computations)`);
+  const fail = (why: string): never => {
+    throw new OnnxShapeError(`node '${ctx.node.name}' (Slice): ${why}`);
+  };
+  const read = (i: number) => {
+    const v = ctx.input(i);
+    if (!v) return null;
+    if (v.kind !== 'cpu') fail(`input ${i} must be integers known on the CPU`);
+    return clampedIntegers((v as CpuValue).t);
+  };
+  const spec = ctx.opset >= 10
+    ? { starts: read(1)!, ends: read(2)!, axes: read(3), steps: read(4) }
+    : { starts: attrInts(ctx.node, 'starts')!, ends: attrInts(ctx.node, 'ends')!, axes: attrInts(ctx.node, 'axes') ?? null, steps: null };
+  const ranges = sliceRanges(data.t.dims, spec, fail);
+  const values = sliceValues(toIntegers(data.t), data.t.dims, ranges);
+  return [{ kind: 'cpu', t: makeTensor(ctx.node.outputs[0], data.t.dtype, ctx.outInfo[0]!.shape, values) }];
+};
+
+const castOp: OpFn = (ctx) => {
+  const v = need(ctx.input(0), 'input');
+  const to = ctx.outInfo[0]!.dtype;
+  if (v.kind === 'gpu') return [{ ...passThrough(v) as GpuValue, dtype: to }]; // float to float: the GPU holds f32 either way
+  const values = /int|bool/.test(v.t.dtype) ? toIntegers(v.t) : Array.from(toFloat32(v.t));
+  // ONNX casts floats to integers toward zero, and anything non-zero to true.
+  const converted = to === 'bool' ? values.map((x) => (x !== 0 ? 1 : 0)) : /int/.test(to) ? values.map(Math.trunc) : values;
+  return [{ kind: 'cpu', t: makeTensor(ctx.node.outputs[0], to, v.t.dims, converted) }];
+};
+
 function cpuTranspose(t: OnnxTensor, perm: readonly number[], name: string): OnnxTensor {
   const dims = perm.map((p) => t.dims[p]);
   const size = DTYPE_BYTES[t.dtype];
@@ -573,6 +603,8 @@ export const OPS_RUN: Record<string, OpFn> = {
   Gather: gatherOp,
   Unsqueeze: reshapeLike,
   Squeeze: reshapeLike,
+  Slice: sliceOp,
+  Cast: castOp,
   Concat: concatOp,
   Pad: padOp,
   Identity: identity,

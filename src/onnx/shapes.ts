@@ -3,7 +3,7 @@
 // anything runs. Geometry helpers (pads, pooled sizes) are exported so the runner computes them the same way.
 
 import { attrInt, attrInts, attrString, constantNodeValue, constantValues, type Dim, type OnnxModel, type OnnxNode } from './model.ts';
-import { makeTensor, toIntegers, type DType, type OnnxTensor } from './tensor.ts';
+import { dtypeFromCode, makeTensor, toIntegers, typedValues, type DType, type OnnxTensor } from './tensor.ts';
 import { OnnxShapeError } from './errors.ts';
 import type { Problem } from './ops-supported.ts';
 
@@ -379,6 +379,25 @@ function inferNode(node: OnnxNode, opset: number, ins: Ins, constants: Map<strin
       for (let i = 0; i < r; i++) shape.push(at.includes(i) ? 1 : X.shape[k++]);
       return fold({ dtype: X.dtype, shape }, known(0));
     }
+    case 'Slice': {
+      const X = need(0);
+      if (!INTEGER_TYPES.has(X.dtype)) unsupported(`slices ${X.dtype} values`, 'integer tensors (shape computations)');
+      const read = (i: number, what: string) => (node.inputs[i] ? clampedIntegers(constants.get(node.inputs[i]) ?? fail(`${what} must be known before running`)) : null);
+      const spec = opset >= 10
+        ? { starts: read(1, 'starts')!, ends: read(2, 'ends')!, axes: read(3, 'axes'), steps: read(4, 'steps') }
+        : { starts: attrInts(node, 'starts') ?? fail('starts missing'), ends: attrInts(node, 'ends') ?? fail('ends missing'), axes: attrInts(node, 'axes') ?? null, steps: null };
+      const ranges = sliceRanges(X.shape, spec, fail);
+      const shape = ranges.map((r) => r.length);
+      const v = known(0);
+      return fold({ dtype: X.dtype, shape }, v ? sliceValues(v, X.shape, ranges) : null);
+    }
+    case 'Cast': {
+      const X = need(0);
+      const to = dtypeFromCode(attrInt(node, 'to', 0)) ?? fail(`'to' is not a numeric or bool type`);
+      if (FLOAT_DTYPES.has(X.dtype) && !FLOAT_DTYPES.has(to)) unsupported(`casts ${X.dtype} to ${to}`, 'float tensors to float types, integers known on the CPU to any type');
+      const v = known(0);
+      return fold({ dtype: to, shape: X.shape }, v && INTEGER_TYPES.has(to) ? v : null);
+    }
     case 'Squeeze': {
       const X = need(0);
       const r = X.shape.length;
@@ -497,6 +516,71 @@ export function gatherValues(data: number[], shape: number[], indices: number[],
       const j = i < 0 ? i + n : i;
       out.push(...data.slice((o * n + j) * inner, (o * n + j + 1) * inner));
     }
+  }
+  return out;
+}
+
+const FLOAT_DTYPES: ReadonlySet<DType> = new Set(['float32', 'float16', 'float64', 'bfloat16']);
+
+/** Integers of a tensor with int64 extremes clamped to what a number holds exactly (Slice's "to the end" ends). */
+export function clampedIntegers(t: OnnxTensor): number[] {
+  return Array.from(typedValues(t) as ArrayLike<number | bigint>, (x) => {
+    const n = Number(x);
+    return Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, n));
+  });
+}
+
+/** One axis of a slice: elements start, start + step, ... (length of them). */
+export interface SliceRange {
+  start: number;
+  step: number;
+  length: number;
+}
+
+/** ONNX Slice's clamping rules, per axis of `shape` (axes without a range are taken whole). */
+export function sliceRanges(
+  shape: readonly number[], spec: { starts: number[]; ends: number[]; axes: number[] | null; steps: number[] | null }, fail: (why: string) => never,
+): SliceRange[] {
+  const r = shape.length;
+  const out: SliceRange[] = shape.map((d) => ({ start: 0, step: 1, length: d }));
+  const axes = spec.axes ?? spec.starts.map((_, i) => i);
+  if (spec.ends.length !== spec.starts.length || axes.length !== spec.starts.length || (spec.steps && spec.steps.length !== spec.starts.length)) {
+    fail('starts, ends, axes and steps must have the same length');
+  }
+  axes.forEach((a0, i) => {
+    const a = a0 < 0 ? a0 + r : a0;
+    if (a < 0 || a >= r) fail(`axis ${a0} is outside a rank-${r} tensor`);
+    const d = shape[a];
+    const step = spec.steps?.[i] ?? 1;
+    if (step === 0) fail('a step of 0');
+    let start = spec.starts[i] < 0 ? spec.starts[i] + d : spec.starts[i];
+    let end = spec.ends[i] < 0 ? spec.ends[i] + d : spec.ends[i];
+    if (step > 0) {
+      start = Math.min(Math.max(start, 0), d);
+      end = Math.min(Math.max(end, 0), d);
+    } else {
+      start = Math.min(Math.max(start, 0), d - 1);
+      end = Math.min(Math.max(end, -1), d - 1);
+    }
+    out[a] = { start, step, length: Math.max(0, Math.ceil((end - start) / step)) };
+  });
+  return out;
+}
+
+/** The sliced elements of row-major `values` of `shape`. */
+export function sliceValues(values: number[], shape: readonly number[], ranges: SliceRange[]): number[] {
+  const strides = shape.map((_, k) => shape.slice(k + 1).reduce((p, d) => p * d, 1));
+  const dims = ranges.map((r) => r.length);
+  const n = dims.reduce((p, d) => p * d, 1);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let rest = i;
+    let at = 0;
+    for (let k = dims.length - 1; k >= 0; k--) {
+      at += (ranges[k].start + (rest % dims[k]) * ranges[k].step) * strides[k];
+      rest = Math.floor(rest / dims[k]);
+    }
+    out.push(values[at]);
   }
   return out;
 }
