@@ -23,7 +23,7 @@ import { FineTuned } from '../src/train/study.ts';
 import { saveWeights } from '../src/train/checkpoint.ts';
 import { writeSafetensors } from '../src/onnx/safetensors.ts';
 import { exportCheckpoint, EXPORT_INPUT, EXPORT_OUTPUT } from '../src/onnx/export.ts';
-import { hwioToOihw } from '../src/onnx/export-graph.ts';
+import { hwioToOihw } from '../src/onnx/conv-layouts.ts';
 import { readOnnxFile } from '../src/onnx/reader.ts';
 import { runOnnx } from '../src/onnx/runner.ts';
 import { makeTensor, toFloat32 } from '../src/onnx/tensor.ts';

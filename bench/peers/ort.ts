@@ -7,7 +7,7 @@
 import { cpus } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { OnnxBuilder } from '../../src/onnx/builder.ts';
-import { hwioToOihw } from '../../src/onnx/export-graph.ts';
+import { hwioToOihw } from '../../src/onnx/conv-layouts.ts';
 import { stackShapes } from '../workloads/flops.ts';
 import type { Layer, Workload, WorkloadData } from '../workloads/types.ts';
 import type { Engine, Outputs, Runner } from './engine.ts';

@@ -17,6 +17,7 @@
 import type { GraftModelDesc, GraftNode } from '../keras/desc.ts';
 import { GraftError } from '../gpu/errors.ts';
 import { OnnxBuilder } from './builder.ts';
+import { hwioToOihw } from './conv-layouts.ts';
 
 export interface GraphExportOptions {
   opset: number;
@@ -129,18 +130,4 @@ function encodeNode(b: OnnxBuilder, node: GraftNode, ins: string[], out: string,
       b.node('Softmax', [ins[0]], [out], { axis: 1 }, name);
       return;
   }
-}
-
-/** (KH, KW, I, O) values -> (O, I, KH, KW). */
-export function hwioToOihw(src: Float32Array, shape: readonly number[]): Float32Array {
-  const [KH, KW, I, O] = shape;
-  const out = new Float32Array(src.length);
-  for (let h = 0; h < KH; h++) {
-    for (let w = 0; w < KW; w++) {
-      for (let i = 0; i < I; i++) {
-        for (let o = 0; o < O; o++) out[((o * I + i) * KH + h) * KW + w] = src[((h * KW + w) * I + i) * O + o];
-      }
-    }
-  }
-  return out;
 }

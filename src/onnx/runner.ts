@@ -18,6 +18,7 @@ import { assertSupported, type Problem } from './ops-supported.ts';
 import { checkInputs, inferShapes, type InferenceResult, type TensorInfo } from './shapes.ts';
 import { OnnxShapeError, UnsupportedOnnxError } from './errors.ts';
 import { GPU_FLOAT_INPUTS, OPS_RUN, type OpContext } from './runner-ops.ts';
+import { oihwToHwio } from './conv-layouts.ts';
 import { FLOAT_TYPES, Scratch, uploadFloat, type GpuValue, type Value } from './runner-values.ts';
 
 export type OnnxInputs = Map<string, OnnxTensor> | Record<string, OnnxTensor>;
@@ -243,16 +244,3 @@ function dispose(v: Value): void {
   if (v.kind === 'gpu' && !v.t.released) v.t.release();
 }
 
-/** (O, I, KH, KW) values -> (KH, KW, I, O). */
-export function oihwToHwio(src: Float32Array, dims: readonly number[]): Float32Array {
-  const [O, I, KH, KW] = dims;
-  const out = new Float32Array(src.length);
-  for (let o = 0; o < O; o++) {
-    for (let i = 0; i < I; i++) {
-      for (let h = 0; h < KH; h++) {
-        for (let w = 0; w < KW; w++) out[((h * KW + w) * I + i) * O + o] = src[((o * I + i) * KH + h) * KW + w];
-      }
-    }
-  }
-  return out;
-}
