@@ -22,8 +22,9 @@ import { broadcastAdd, broadcastBinaryStrided } from '../kernels/broadcast.ts';
 import { batchNormInference } from '../kernels/batchnorm.ts';
 import { nllGather } from '../kernels/nll.ts';
 import { attrFloat, attrInt, attrInts, attrString, constantNodeValue, type OnnxNode } from './model.ts';
-import { makeTensor, sizeOf, toFloat32, toIntegers, typedValues, DTYPE_BYTES, type OnnxTensor } from './tensor.ts';
-import { clampedIntegers, gatherValues, padSpec, sliceRanges, sliceValues, softmaxGeometry, window2d, type TensorInfo } from './shapes.ts';
+import { makeTensor, sizeOf, toFloat32, toIntegers, DTYPE_BYTES, type OnnxTensor } from './tensor.ts';
+import { padSpec, softmaxGeometry, window2d, type TensorInfo } from './shapes.ts';
+import { castOp, cpuConcat, gatherOp, shapeOp, sliceOp } from './runner-ops-shape.ts';
 import { OnnxShapeError, UnsupportedOnnxError } from './errors.ts';
 import { nhwcShape, type CpuValue, type GpuValue, type Scratch, type Value } from './runner-values.ts';
 
@@ -378,75 +379,6 @@ const concatOp: OpFn = (ctx) => {
     return [gpuOut(concat(ctx.gpu, gpuValues.map((v) => v.t), physicalOf[axis]), out, 'nhwc')];
   }
   return [gpuOut(concat(ctx.gpu, gpuValues.map((v) => ctx.scratch.nchw(v)), axis), out)];
-};
-
-function cpuConcat(ts: OnnxTensor[], axis: number, name: string): OnnxTensor {
-  const dims = ts[0].dims.map((d, k) => (k === axis ? ts.reduce((s, t) => s + t.dims[k], 0) : d));
-  const size = DTYPE_BYTES[ts[0].dtype];
-  const outer = sizeOf(dims.slice(0, axis));
-  const inner = sizeOf(dims.slice(axis + 1)) * size;
-  const out = new Uint8Array(sizeOf(dims) * size);
-  let at = 0;
-  for (let o = 0; o < outer; o++) {
-    for (const t of ts) {
-      const run = t.dims[axis] * inner;
-      out.set(t.bytes.subarray(o * run, (o + 1) * run), at);
-      at += run;
-    }
-  }
-  return { name, dtype: ts[0].dtype, dims, bytes: out };
-}
-
-// Shape computations (PyTorch's x.view(x.size(0), -1)): integers on the CPU, as shapes.ts folds them.
-const shapeOp: OpFn = (ctx) => {
-  const v = need(ctx.input(0), 'input');
-  const dims = v.kind === 'cpu' ? v.t.dims : v.shape; // logical dims, whatever the layout
-  const r = dims.length;
-  const at = (a: number) => Math.min(r, Math.max(0, a < 0 ? a + r : a));
-  const out = dims.slice(at(attrInt(ctx.node, 'start', 0)), at(attrInt(ctx.node, 'end', r)));
-  return [{ kind: 'cpu', t: makeTensor(ctx.node.outputs[0], 'int64', [out.length], out) }];
-};
-
-const gatherOp: OpFn = (ctx) => {
-  const data = need(ctx.input(0), 'data');
-  const indices = need(ctx.input(1), 'indices');
-  if (data.kind !== 'cpu' || indices.kind !== 'cpu') {
-    throw new UnsupportedOnnxError(`node '${ctx.node.name}' (Gather): only integer tensors known on the CPU are gathered (shape computations)`);
-  }
-  const r = data.t.dims.length;
-  const axis = attrInt(ctx.node, 'axis', 0) < 0 ? attrInt(ctx.node, 'axis', 0) + r : attrInt(ctx.node, 'axis', 0);
-  const values = gatherValues(toIntegers(data.t), [...data.t.dims], toIntegers(indices.t), axis);
-  return [{ kind: 'cpu', t: makeTensor(ctx.node.outputs[0], data.t.dtype, ctx.outInfo[0]!.shape, values) }];
-};
-
-const sliceOp: OpFn = (ctx) => {
-  const data = need(ctx.input(0), 'data');
-  if (data.kind !== 'cpu') throw new UnsupportedOnnxError(`node '${ctx.node.name}' (Slice): only integer tensors known on the CPU are sliced (shape computations)`);
-  const fail = (why: string): never => {
-    throw new OnnxShapeError(`node '${ctx.node.name}' (Slice): ${why}`);
-  };
-  const read = (i: number) => {
-    const v = ctx.input(i);
-    if (!v) return null;
-    if (v.kind !== 'cpu') fail(`input ${i} must be integers known on the CPU`);
-    return clampedIntegers((v as CpuValue).t);
-  };
-  const spec = ctx.opset >= 10
-    ? { starts: read(1)!, ends: read(2)!, axes: read(3), steps: read(4) }
-    : { starts: attrInts(ctx.node, 'starts')!, ends: attrInts(ctx.node, 'ends')!, axes: attrInts(ctx.node, 'axes') ?? null, steps: null };
-  const ranges = sliceRanges(data.t.dims, spec, fail);
-  const values = sliceValues(toIntegers(data.t), data.t.dims, ranges);
-  return [{ kind: 'cpu', t: makeTensor(ctx.node.outputs[0], data.t.dtype, ctx.outInfo[0]!.shape, values) }];
-};
-
-const castOp: OpFn = (ctx) => {
-  const v = need(ctx.input(0), 'input');
-  const to = ctx.outInfo[0]!.dtype;
-  if (v.kind === 'gpu') return [{ ...passThrough(v) as GpuValue, dtype: to }]; // float to float: the GPU holds f32 either way
-  const values = /int|bool/.test(v.t.dtype) ? toIntegers(v.t) : Array.from(toFloat32(v.t));
-  // ONNX casts floats to integers toward zero, and anything non-zero to true.
-  const converted = to === 'bool' ? values.map((x) => (x !== 0 ? 1 : 0)) : /int/.test(to) ? values.map(Math.trunc) : values;
-  return [{ kind: 'cpu', t: makeTensor(ctx.node.outputs[0], to, v.t.dims, converted) }];
 };
 
 function cpuTranspose(t: OnnxTensor, perm: readonly number[], name: string): OnnxTensor {

@@ -3,7 +3,8 @@
 // anything runs. Geometry helpers (pads, pooled sizes) are exported so the runner computes them the same way.
 
 import { attrInt, attrInts, attrString, constantNodeValue, constantValues, type Dim, type OnnxModel, type OnnxNode } from './model.ts';
-import { dtypeFromCode, makeTensor, toIntegers, typedValues, type DType, type OnnxTensor } from './tensor.ts';
+import { dtypeFromCode, makeTensor, toIntegers, type DType, type OnnxTensor } from './tensor.ts';
+import { clampedIntegers, concatValues, gatherValues, sliceRanges, sliceValues } from './int-values.ts';
 import { OnnxShapeError } from './errors.ts';
 import type { Problem } from './ops-supported.ts';
 
@@ -491,96 +492,4 @@ export function padSpec(
 }
 
 const INTEGER_TYPES: ReadonlySet<DType> = new Set(['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64']);
-
-/** Row-major values of tensors of `shapes` joined along `axis`. */
-export function concatValues(parts: number[][], shapes: number[][], axis: number): number[] {
-  const outer = shapes[0].slice(0, axis).reduce((p, d) => p * d, 1);
-  const out: number[] = [];
-  for (let o = 0; o < outer; o++) {
-    parts.forEach((v, i) => {
-      const run = shapes[i].slice(axis).reduce((p, d) => p * d, 1);
-      out.push(...v.slice(o * run, (o + 1) * run));
-    });
-  }
-  return out;
-}
-
-/** numpy.take(data, indices, axis) of row-major `data` of `shape` (negative indices count from the end). */
-export function gatherValues(data: number[], shape: number[], indices: number[], axis: number): number[] {
-  const outer = shape.slice(0, axis).reduce((p, d) => p * d, 1);
-  const inner = shape.slice(axis + 1).reduce((p, d) => p * d, 1);
-  const n = shape[axis];
-  const out: number[] = [];
-  for (let o = 0; o < outer; o++) {
-    for (const i of indices) {
-      const j = i < 0 ? i + n : i;
-      out.push(...data.slice((o * n + j) * inner, (o * n + j + 1) * inner));
-    }
-  }
-  return out;
-}
-
 const FLOAT_DTYPES: ReadonlySet<DType> = new Set(['float32', 'float16', 'float64', 'bfloat16']);
-
-/** Integers of a tensor with int64 extremes clamped to what a number holds exactly (Slice's "to the end" ends). */
-export function clampedIntegers(t: OnnxTensor): number[] {
-  return Array.from(typedValues(t) as ArrayLike<number | bigint>, (x) => {
-    const n = Number(x);
-    return Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, n));
-  });
-}
-
-/** One axis of a slice: elements start, start + step, ... (length of them). */
-export interface SliceRange {
-  start: number;
-  step: number;
-  length: number;
-}
-
-/** ONNX Slice's clamping rules, per axis of `shape` (axes without a range are taken whole). */
-export function sliceRanges(
-  shape: readonly number[], spec: { starts: number[]; ends: number[]; axes: number[] | null; steps: number[] | null }, fail: (why: string) => never,
-): SliceRange[] {
-  const r = shape.length;
-  const out: SliceRange[] = shape.map((d) => ({ start: 0, step: 1, length: d }));
-  const axes = spec.axes ?? spec.starts.map((_, i) => i);
-  if (spec.ends.length !== spec.starts.length || axes.length !== spec.starts.length || (spec.steps && spec.steps.length !== spec.starts.length)) {
-    fail('starts, ends, axes and steps must have the same length');
-  }
-  axes.forEach((a0, i) => {
-    const a = a0 < 0 ? a0 + r : a0;
-    if (a < 0 || a >= r) fail(`axis ${a0} is outside a rank-${r} tensor`);
-    const d = shape[a];
-    const step = spec.steps?.[i] ?? 1;
-    if (step === 0) fail('a step of 0');
-    let start = spec.starts[i] < 0 ? spec.starts[i] + d : spec.starts[i];
-    let end = spec.ends[i] < 0 ? spec.ends[i] + d : spec.ends[i];
-    if (step > 0) {
-      start = Math.min(Math.max(start, 0), d);
-      end = Math.min(Math.max(end, 0), d);
-    } else {
-      start = Math.min(Math.max(start, 0), d - 1);
-      end = Math.min(Math.max(end, -1), d - 1);
-    }
-    out[a] = { start, step, length: Math.max(0, Math.ceil((end - start) / step)) };
-  });
-  return out;
-}
-
-/** The sliced elements of row-major `values` of `shape`. */
-export function sliceValues(values: number[], shape: readonly number[], ranges: SliceRange[]): number[] {
-  const strides = shape.map((_, k) => shape.slice(k + 1).reduce((p, d) => p * d, 1));
-  const dims = ranges.map((r) => r.length);
-  const n = dims.reduce((p, d) => p * d, 1);
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    let rest = i;
-    let at = 0;
-    for (let k = dims.length - 1; k >= 0; k--) {
-      at += (ranges[k].start + (rest % dims[k]) * ranges[k].step) * strides[k];
-      rest = Math.floor(rest / dims[k]);
-    }
-    out.push(values[at]);
-  }
-  return out;
-}

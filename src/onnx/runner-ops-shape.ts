@@ -1,0 +1,87 @@
+// The runner's operators on integer tensors known on the CPU: the shape computations exporters write around a
+// Reshape (PyTorch's x.view(x.size(0), -1) and x.shape[2:]: Shape, Gather, Slice, Cast, and Concat's CPU path).
+// Shape inference folds the same values before anything runs (src/onnx/shapes.ts, with src/onnx/int-values.ts);
+// these compute them again at run time, from each run's own shapes.
+
+import { attrInt, attrInts } from './model.ts';
+import { makeTensor, sizeOf, toFloat32, toIntegers, DTYPE_BYTES, type OnnxTensor } from './tensor.ts';
+import { clampedIntegers, gatherValues, sliceRanges, sliceValues } from './int-values.ts';
+import { OnnxShapeError, UnsupportedOnnxError } from './errors.ts';
+import type { OpContext, OpFn } from './runner-ops.ts';
+import type { CpuValue, Value } from './runner-values.ts';
+
+/** Input i, which shape inference guaranteed. */
+function input(ctx: OpContext, i: number): Value {
+  const v = ctx.input(i);
+  if (!v) throw new OnnxShapeError(`internal: node '${ctx.node.name}' input ${i} is missing`);
+  return v;
+}
+
+export const shapeOp: OpFn = (ctx) => {
+  const v = input(ctx, 0);
+  const dims = v.kind === 'cpu' ? v.t.dims : v.shape; // logical dims, whatever the layout
+  const r = dims.length;
+  const at = (a: number) => Math.min(r, Math.max(0, a < 0 ? a + r : a));
+  const out = dims.slice(at(attrInt(ctx.node, 'start', 0)), at(attrInt(ctx.node, 'end', r)));
+  return [{ kind: 'cpu', t: makeTensor(ctx.node.outputs[0], 'int64', [out.length], out) }];
+};
+
+export const gatherOp: OpFn = (ctx) => {
+  const data = input(ctx, 0);
+  const indices = input(ctx, 1);
+  if (data.kind !== 'cpu' || indices.kind !== 'cpu') {
+    throw new UnsupportedOnnxError(`node '${ctx.node.name}' (Gather): only integer tensors known on the CPU are gathered (shape computations)`);
+  }
+  const r = data.t.dims.length;
+  const axis = attrInt(ctx.node, 'axis', 0) < 0 ? attrInt(ctx.node, 'axis', 0) + r : attrInt(ctx.node, 'axis', 0);
+  const values = gatherValues(toIntegers(data.t), [...data.t.dims], toIntegers(indices.t), axis);
+  return [{ kind: 'cpu', t: makeTensor(ctx.node.outputs[0], data.t.dtype, ctx.outInfo[0]!.shape, values) }];
+};
+
+export const sliceOp: OpFn = (ctx) => {
+  const data = input(ctx, 0);
+  if (data.kind !== 'cpu') throw new UnsupportedOnnxError(`node '${ctx.node.name}' (Slice): only integer tensors known on the CPU are sliced (shape computations)`);
+  const fail = (why: string): never => {
+    throw new OnnxShapeError(`node '${ctx.node.name}' (Slice): ${why}`);
+  };
+  const read = (i: number) => {
+    const v = ctx.input(i);
+    if (!v) return null;
+    if (v.kind !== 'cpu') fail(`input ${i} must be integers known on the CPU`);
+    return clampedIntegers((v as CpuValue).t);
+  };
+  const spec = ctx.opset >= 10
+    ? { starts: read(1)!, ends: read(2)!, axes: read(3), steps: read(4) }
+    : { starts: attrInts(ctx.node, 'starts')!, ends: attrInts(ctx.node, 'ends')!, axes: attrInts(ctx.node, 'axes') ?? null, steps: null };
+  const ranges = sliceRanges(data.t.dims, spec, fail);
+  const values = sliceValues(toIntegers(data.t), data.t.dims, ranges);
+  return [{ kind: 'cpu', t: makeTensor(ctx.node.outputs[0], data.t.dtype, ctx.outInfo[0]!.shape, values) }];
+};
+
+export const castOp: OpFn = (ctx) => {
+  const v = input(ctx, 0);
+  const to = ctx.outInfo[0]!.dtype;
+  // Float to float (shape inference refuses floats to integers): the GPU holds f32 either way, a new reference.
+  if (v.kind === 'gpu') return [{ ...v, t: v.t.reshape(v.t.shape), dtype: to }];
+  if (!/int|bool/.test(v.t.dtype)) return [{ kind: 'cpu', t: makeTensor(ctx.node.outputs[0], to, v.t.dims, toFloat32(v.t)) }];
+  const values = toIntegers(v.t);
+  return [{ kind: 'cpu', t: makeTensor(ctx.node.outputs[0], to, v.t.dims, to === 'bool' ? values.map((x) => (x !== 0 ? 1 : 0)) : values) }];
+};
+
+/** Tensors joined along `axis`, byte runs copied. */
+export function cpuConcat(ts: OnnxTensor[], axis: number, name: string): OnnxTensor {
+  const dims = ts[0].dims.map((d, k) => (k === axis ? ts.reduce((s, t) => s + t.dims[k], 0) : d));
+  const size = DTYPE_BYTES[ts[0].dtype];
+  const outer = sizeOf(dims.slice(0, axis));
+  const inner = sizeOf(dims.slice(axis + 1)) * size;
+  const out = new Uint8Array(sizeOf(dims) * size);
+  let at = 0;
+  for (let o = 0; o < outer; o++) {
+    for (const t of ts) {
+      const run = t.dims[axis] * inner;
+      out.set(t.bytes.subarray(o * run, (o + 1) * run), at);
+      at += run;
+    }
+  }
+  return { name, dtype: ts[0].dtype, dims, bytes: out };
+}
