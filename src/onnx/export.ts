@@ -71,16 +71,17 @@ export function exportCheckpoint(checkpoint: string, opts: ExportOptions): Expor
   const size = opts.size ?? run.inputSize ?? 224;
   const model = modelOf(file, weights, { ...(run.backbone ? { backbone: run.backbone } : {}), ...metadata }, size, opts.backboneWeights ?? run.weights);
   const classes = model.desc.nodes[model.desc.nodes.length - 1].outShape[0];
+  const names = run.classes?.length === classes ? run.classes : undefined;
   const pre = describe(model.preprocessing);
   const bytes = encodeDesc(model.desc, {
     opset: EXPORT_OPSET,
     inputName: EXPORT_INPUT,
     outputName: EXPORT_OUTPUT,
-    docString: `${model.description}. Input '${EXPORT_INPUT}' (N, 3, ${size}, ${size}) float: ${pre}. Output '${EXPORT_OUTPUT}' (N, ${classes}): softmax probabilities${run.classes ? ` of the classes in metadata '${META_CLASSES}'` : ''}.`,
+    docString: `${model.description}. Input '${EXPORT_INPUT}' (N, 3, ${size}, ${size}) float: ${pre}. Output '${EXPORT_OUTPUT}' (N, ${classes}): softmax probabilities${names ? ` of the classes in metadata '${META_CLASSES}'` : ''}.`,
     metadata: {
       [META_PREPROCESSING]: JSON.stringify({ ...model.preprocessing, layout: 'NCHW', size }),
       [META_SOURCE]: model.description,
-      ...(run.classes?.length === classes ? { [META_CLASSES]: JSON.stringify(run.classes) } : {}),
+      ...(names ? { [META_CLASSES]: JSON.stringify(names) } : {}),
     },
   });
   writeFileSync(opts.out, bytes);
@@ -91,7 +92,7 @@ export function exportCheckpoint(checkpoint: string, opts: ExportOptions): Expor
     output: EXPORT_OUTPUT,
     outputShape: ['N', classes],
     preprocessing: pre,
-    ...(run.classes?.length === classes ? { classes: run.classes } : {}),
+    ...(names ? { classes: names } : {}),
   };
 }
 
