@@ -4,8 +4,8 @@
 // NHWC and NCHW order, the weighted NLL gather with ignore_index, and padding (constant, edge and reflect modes,
 // negative pads cropping, ranks 1-6, in slices of the first axis past one binding), concatenation (ranks 1-6, any
 // axis, in slices of the first axis past one binding), the activations beyond ReLU, broadcasting products and
-// quotients, and grouped convolution (as the full one with a block-diagonal weight); plus the shape and limit errors
-// they promise.
+// quotients, grouped convolution (as the full one with a block-diagonal weight), and local response normalisation
+// (even window sizes too, which onnxruntime refuses); plus the shape and limit errors they promise.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -22,6 +22,7 @@ import { concat } from '../src/kernels/concat.ts';
 import { unary } from '../src/kernels/unary.ts';
 import { broadcastBinary } from '../src/kernels/broadcast.ts';
 import { conv2dGrouped } from '../src/kernels/conv2d-grouped.ts';
+import { lrn } from '../src/kernels/lrn.ts';
 import { conv2dRef } from './reference/conv2d.ts';
 import { setBindingLimitForTests } from '../src/kernels/windows.ts';
 import { batchNormRef, broadcastAddRef, concatRef, nllRef, padRef, transposeRef } from './reference/onnx-kernels.ts';
@@ -320,6 +321,30 @@ test('grouped and depthwise convolution equal the full one with a block-diagonal
   assert.throws(() => conv2dGrouped(real, xt, wt, null, { stride: [1, 1], pad: [0, 0, 0, 0], groups: 2 }), (e: Error) => e instanceof ShapeError && /w holds 2 input channels per group, x has 6 in 2 groups/.test(e.message));
   xt.release();
   wt.release();
+});
+
+test('LRN matches its definition for odd and even windows, in chunks of images too', async () => {
+  const real = await testGpu();
+  // (6, 2, 4, 8): 256 bytes per image, so bindings of 600 bytes hold 2 images: 3 chunks.
+  const gpu = withLimits(real, { maxStorageBufferBindingSize: 600 });
+  const shape = [6, 2, 4, 8];
+  const C = 8;
+  const x = rng.uniformArray(size(shape), -2, 2);
+  const xt = GpuTensor.from(gpu, shape, x);
+  for (const o of [{ size: 5, alpha: 1e-4, beta: 0.75, bias: 1 }, { size: 4, alpha: 0.3, beta: 0.5, bias: 2 }, { size: 1, alpha: 1, beta: 1, bias: 1 }]) {
+    const want = Array.from(x, (v, i) => {
+      const c = i % C;
+      let sum = 0;
+      for (let k = Math.max(0, c - Math.floor((o.size - 1) / 2)); k <= Math.min(C - 1, c + Math.ceil((o.size - 1) / 2)); k++) sum += x[i - c + k] ** 2;
+      return v / (o.bias + (o.alpha / o.size) * sum) ** o.beta;
+    });
+    const before = kernelRuns(gpu, 'lrn');
+    const yt = lrn(gpu, xt, o);
+    assert.is(kernelRuns(gpu, 'lrn') - before, 3, `3 chunks, size ${o.size}`);
+    assertClose(await yt.read(), want, { atol: 1e-6, rtol: 1e-5 }, `LRN size ${o.size}`);
+    yt.release();
+  }
+  xt.release();
 });
 
 test('batchNormInference past one storage binding runs in chunks (binding limit lowered for the test)', async () => {

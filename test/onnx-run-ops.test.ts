@@ -124,6 +124,15 @@ const cases: Record<string, Case> = {
     opset: 9, inputs: [['x', [2, 4, 5, 6]]], convFirst: 6,
     nodes: [['GlobalAveragePool', ['c'], ['a']], ['GlobalMaxPool', ['c'], ['m']]], outputs: [['a', 'float32'], ['m', 'float32']],
   },
+  // --- LRN
+  'LRN across channels on an input (size 5, defaults) and after Conv and Relu (size 3, alpha, beta, bias), then MaxPool': {
+    opset: 13, inputs: [['x', [2, 7, 5, 6]]], convFirst: 9,
+    nodes: [
+      ['LRN', ['x'], ['a'], { size: 5 }], ['Relu', ['c'], ['r']],
+      ['LRN', ['r'], ['n'], { size: 3, alpha: 0.01, beta: 0.5, bias: 2 }], ['MaxPool', ['n'], ['y'], { kernel_shape: [3, 3], strides: [2, 2] }],
+    ],
+    outputs: [['a', 'float32'], ['y', 'float32']],
+  },
   // --- BatchNormalization
   'BatchNormalization on an NCHW input (opset 9)': {
     opset: 9, inputs: [['x', [2, 3, 4, 5]]], inits: [['g', [3]], ['be', [3]], ['mu', [3]], ['v', [3], [0.5, 1, 2]]],

@@ -283,6 +283,14 @@ export const OPS: Record<string, OpSpec> = {
     },
     summary: 'inference only: identity, optional mask output (all true)',
   },
+  LRN: {
+    since: 1,
+    attributes: { alpha: { type: 'float' }, beta: { type: 'float' }, bias: { type: 'float' }, size: { type: 'int', check: (a) => (a.type === 'int' && a.value >= 1 ? null : 'a positive size') } },
+    inputs: fixed(1),
+    outputs: fixed(1),
+    check: requireAttr('size'),
+    summary: '4-D (N,C,H,W) inputs, any size, alpha, beta and bias',
+  },
   BatchNormalization: {
     since: 7,
     attributes: {

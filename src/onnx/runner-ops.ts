@@ -16,6 +16,7 @@ import { softmax, logSoftmax } from '../kernels/softmax.ts';
 import { sumRows } from '../kernels/reduce.ts';
 import { transpose, stridesOf } from '../kernels/transpose.ts';
 import { pad } from '../kernels/pad.ts';
+import { lrn } from '../kernels/lrn.ts';
 import { concat } from '../kernels/concat.ts';
 import { unary, type UnaryOp } from '../kernels/unary.ts';
 import { broadcastAdd, broadcastBinaryStrided } from '../kernels/broadcast.ts';
@@ -180,6 +181,14 @@ const activation = (op: UnaryOp): OpFn => (ctx) => {
   };
   const options = op === 'leakyRelu' ? { alpha: attrFloat(ctx.node, 'alpha', 0.01) } : op === 'clip' ? { min: bound(1, 'min'), max: bound(2, 'max') } : {};
   return [{ ...v, t: unary(ctx.gpu, v.t, op, options) }];
+};
+
+const lrnOp: OpFn = (ctx) => {
+  const xv = ctx.gpuInput(0);
+  const x = ctx.scratch.nhwc(xv, ctx.node.name); // (N, H, W, C): a pixel's channels are contiguous
+  const n = ctx.node;
+  const y = lrn(ctx.gpu, x, { size: attrInt(n, 'size', 1), alpha: attrFloat(n, 'alpha', 1e-4), beta: attrFloat(n, 'beta', 0.75), bias: attrFloat(n, 'bias', 1) });
+  return [gpuOut(y, ctx.outInfo[0]!, 'nhwc')];
 };
 
 const batchNorm: OpFn = (ctx) => {
@@ -521,6 +530,7 @@ export const OPS_RUN: Record<string, OpFn> = {
   GlobalAveragePool: globalAveragePool,
   GlobalMaxPool: globalMaxPool,
   BatchNormalization: batchNorm,
+  LRN: lrnOp,
   Add: binary('add'),
   Sub: binary('sub'),
   Mul: binary('mul'),
@@ -551,7 +561,7 @@ export const OPS_RUN: Record<string, OpFn> = {
 /** Operators whose inputs (all but the listed CPU-side ones) must be floating point on the GPU. */
 export const GPU_FLOAT_INPUTS: Record<string, number[] | 'all'> = {
   Conv: 'all', Relu: 'all', MaxPool: 'all', AveragePool: 'all', GlobalAveragePool: 'all', GlobalMaxPool: 'all',
-  BatchNormalization: 'all', Add: 'all', Sub: 'all', Mul: 'all', Div: 'all', Sum: 'all', Gemm: 'all', MatMul: 'all', Softmax: 'all', LogSoftmax: 'all',
+  BatchNormalization: 'all', LRN: 'all', Add: 'all', Sub: 'all', Mul: 'all', Div: 'all', Sum: 'all', Gemm: 'all', MatMul: 'all', Softmax: 'all', LogSoftmax: 'all',
   ReduceMean: [0], SoftmaxCrossEntropyLoss: [0, 2], Pad: [0], Sigmoid: 'all', Tanh: 'all', LeakyRelu: 'all', Clip: [0],
 };
 

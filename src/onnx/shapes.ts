@@ -248,6 +248,11 @@ function inferNode(node: OnnxNode, opset: number, ins: Ins, constants: Map<strin
       const y = { dtype: X.dtype, shape: [X.shape[0], X.shape[1], ...win.out] };
       return [y, { dtype: 'int64', shape: y.shape }];
     }
+    case 'LRN': {
+      const X = need(0);
+      rank4(X);
+      return [X];
+    }
     case 'GlobalAveragePool':
     case 'GlobalMaxPool': {
       const X = need(0);
