@@ -299,6 +299,27 @@ const cases: Record<string, Case> = {
     nodes: [['Shape', ['x'], ['s']], ['Slice', ['s'], ['t'], { starts: [1], ends: [3], axes: [0] }], ['Relu', ['x'], ['y']]],
     outputs: [['t', 'int64'], ['y', 'float32']],
   },
+  'Slice of float tensors as crops: channels and rows of a Conv output (NHWC), the last axis of an input, opset 13': {
+    opset: 13, inputs: [['x', [2, 4, 6, 5]]], convFirst: 8,
+    inits: [['st', [2], [2, -4], 'int64'], ['en', [2], [7, 100], 'int64'], ['ax', [2], [1, 2], 'int64'], ['s1', [1], [1], 'int64'], ['e1', [1], [-1], 'int64'], ['a3', [1], [3], 'int64']],
+    nodes: [['Slice', ['c', 'st', 'en', 'ax'], ['a']], ['Relu', ['a'], ['y']], ['Slice', ['x', 's1', 'e1', 'a3'], ['z']]],
+    outputs: [['y', 'float32'], ['z', 'float32']],
+  },
+  'Split of a Conv output on channels (split input), of an input in equal parts (opset 13)': {
+    opset: 13, inputs: [['x', [2, 4, 6, 5]]], convFirst: 9, inits: [['sp', [3], [2, 3, 4], 'int64']],
+    nodes: [['Split', ['c', 'sp'], ['p0', 'p1', 'p2'], { axis: 1 }], ['Relu', ['p1'], ['y']], ['Split', ['x'], ['h0', 'h1'], { axis: -2 }]],
+    outputs: [['p0', 'float32'], ['y', 'float32'], ['p2', 'float32'], ['h0', 'float32'], ['h1', 'float32']],
+  },
+  'Split with the split attribute (opset 11) and num_outputs in uneven parts (opset 18)': {
+    opset: 18, inputs: [['x', [2, 7, 3]]],
+    nodes: [['Split', ['x'], ['a', 'b', 'c3'], { axis: 1, num_outputs: 3 }]],
+    outputs: [['a', 'float32'], ['b', 'float32'], ['c3', 'float32']],
+  },
+  'Split with the split attribute, opset 11': {
+    opset: 11, inputs: [['x', [3, 2, 5]]],
+    nodes: [['Split', ['x'], ['a', 'b'], { axis: 2, split: [1, 4] }]],
+    outputs: [['a', 'float32'], ['b', 'float32']],
+  },
   // --- Softmax / LogSoftmax
   'Softmax and LogSoftmax opset 11: axis 1 coerces a 4-D input to 2-D': {
     opset: 11, inputs: [['x', [2, 3, 4, 5]]],
@@ -440,6 +461,20 @@ test('Slice to INT64_MAX (x.shape[2:] as exporters write it) feeds a Reshape', a
     .output('hw', 'int64', null);
   const got = await expectSameAsOrt(gpu, b, { x: randomInput(rng, 'x', [2, 3, 4, 5]) }, { atol: 0, rtol: 0 }, 'slice to the end');
   assert.equal(got.get('y')!.dims, [6, 4, 5]);
+});
+
+test('a float Slice with a step other than 1 is refused before anything runs', () => {
+  const b = new OnnxBuilder({ opset: 13 })
+    .input('x', 'float32', [2, 6])
+    .initializer('st', 'int64', [1], [0])
+    .initializer('en', 'int64', [1], [6])
+    .initializer('ax', 'int64', [1], [1])
+    .initializer('sp', 'int64', [1], [2])
+    .node('Slice', ['x', 'st', 'en', 'ax', 'sp'], ['y'], {}, 'every_other')
+    .output('y', 'float32', null);
+  const model = parseOnnx(b.encode().model, { file: 'step.onnx' });
+  assert.throws(() => checkRun(model, { x: makeTensor('x', 'float32', [2, 6], new Float32Array(12)) }), (e: Error) =>
+    e instanceof UnsupportedOnnxError && /node 'every_other' \(Slice\): slices float32 values with a step other than 1, or to nothing; supported: float tensors cropped/.test(e.message));
 });
 
 test.run();

@@ -212,7 +212,15 @@ export const OPS: Record<string, OpSpec> = {
     inputs: (opset) => (opset >= 10 ? [3, 5] : [1, 1]),
     outputs: fixed(1),
     constantInputs: (opset): Record<number, string> => (opset >= 10 ? { 1: 'starts', 2: 'ends', 3: 'axes', 4: 'steps' } : {}),
-    summary: 'integer tensors known on the CPU (shape computations), any starts, ends, axes and steps',
+    summary: 'integer tensors known on the CPU (shape computations) with any starts, ends, axes and steps; float tensors cropped (steps of 1)',
+  },
+  Split: {
+    since: 2,
+    attributes: { axis: { type: 'int' }, split: { type: 'ints', until: 12 }, num_outputs: { type: 'int', since: 18 } },
+    inputs: (opset) => (opset >= 13 ? [1, 2] : [1, 1]),
+    outputs: () => [1, Infinity],
+    constantInputs: (opset): Record<number, string> => (opset >= 13 ? { 1: 'split' } : {}),
+    summary: 'any axis, sizes from split (attribute, or an initializer or Constant input from opset 13) or num_outputs, or equal parts',
   },
   Cast: {
     since: 6,

@@ -1,14 +1,17 @@
-// The runner's operators on integer tensors known on the CPU: the shape computations exporters write around a
-// Reshape (PyTorch's x.view(x.size(0), -1) and x.shape[2:]: Shape, Gather, Slice, Cast, and Concat's CPU path).
-// Shape inference folds the same values before anything runs (src/onnx/shapes.ts, with src/onnx/int-values.ts);
-// these compute them again at run time, from each run's own shapes.
+// The runner's shape operators: the shape computations exporters write around a Reshape (PyTorch's
+// x.view(x.size(0), -1) and x.shape[2:]: Shape, Gather, Slice, Cast, and Concat's CPU path) on integer tensors
+// known on the CPU, and Slice and Split of float tensors on the GPU as crops. Shape inference folds the integer
+// values before anything runs (src/onnx/shapes.ts, with src/onnx/int-values.ts); these compute them again at run
+// time, from each run's own shapes.
 
 import { attrInt, attrInts } from './model.ts';
 import { makeTensor, sizeOf, toFloat32, toIntegers, DTYPE_BYTES, type OnnxTensor } from './tensor.ts';
 import { clampedIntegers, gatherValues, sliceRanges, sliceValues } from './int-values.ts';
+import { splitSizes } from './shapes.ts';
+import { pad } from '../kernels/pad.ts';
 import { OnnxShapeError, UnsupportedOnnxError } from './errors.ts';
 import type { OpContext, OpFn } from './runner-ops.ts';
-import type { CpuValue, Value } from './runner-values.ts';
+import type { CpuValue, GpuValue, Value } from './runner-values.ts';
 
 /** Input i, which shape inference guaranteed. */
 function input(ctx: OpContext, i: number): Value {
@@ -40,7 +43,6 @@ export const gatherOp: OpFn = (ctx) => {
 
 export const sliceOp: OpFn = (ctx) => {
   const data = input(ctx, 0);
-  if (data.kind !== 'cpu') throw new UnsupportedOnnxError(`node '${ctx.node.name}' (Slice): only integer tensors known on the CPU are sliced (shape computations)`);
   const fail = (why: string): never => {
     throw new OnnxShapeError(`node '${ctx.node.name}' (Slice): ${why}`);
   };
@@ -53,10 +55,49 @@ export const sliceOp: OpFn = (ctx) => {
   const spec = ctx.opset >= 10
     ? { starts: read(1)!, ends: read(2)!, axes: read(3), steps: read(4) }
     : { starts: attrInts(ctx.node, 'starts')!, ends: attrInts(ctx.node, 'ends')!, axes: attrInts(ctx.node, 'axes') ?? null, steps: null };
+  if (data.kind === 'gpu') {
+    // Float tensors: a crop (shape inference refused other steps), the pad kernel with negative pads.
+    const ranges = sliceRanges(data.shape, spec, fail);
+    return [crop(ctx, data, ranges.map((r) => r.start), ranges.map((r) => r.length), 0)];
+  }
   const ranges = sliceRanges(data.t.dims, spec, fail);
   const values = sliceValues(toIntegers(data.t), data.t.dims, ranges);
   return [{ kind: 'cpu', t: makeTensor(ctx.node.outputs[0], data.t.dtype, ctx.outInfo[0]!.shape, values) }];
 };
+
+export const splitOp: OpFn = (ctx) => {
+  const data = input(ctx, 0);
+  const shape = data.kind === 'gpu' ? data.shape : data.t.dims;
+  const r = shape.length;
+  const axis = attrInt(ctx.node, 'axis', 0) < 0 ? attrInt(ctx.node, 'axis', 0) + r : attrInt(ctx.node, 'axis', 0);
+  const fail = (why: string): never => {
+    throw new OnnxShapeError(`node '${ctx.node.name}' (Split): ${why}`);
+  };
+  const sizes = splitSizes(ctx.node, ctx.opset, shape[axis], (i) => ctx.ints(i), fail);
+  let at = 0;
+  return sizes.map((d, i) => {
+    const starts = shape.map((_, k) => (k === axis ? at : 0));
+    const lengths = shape.map((v, k) => (k === axis ? d : v));
+    at += d;
+    if (!ctx.wantOutput(i)) return undefined;
+    if (data.kind === 'gpu') return crop(ctx, data, starts, lengths, i);
+    const ranges = starts.map((start, k) => ({ start, step: 1, length: lengths[k] }));
+    return { kind: 'cpu', t: makeTensor(ctx.node.outputs[i], data.t.dtype, lengths, sliceValues(toIntegers(data.t), data.t.dims, ranges)) } as Value;
+  });
+};
+
+/** The part of `v` from `starts` spanning `lengths` (logical axes), in v's own layout; output `out`'s shape. */
+function crop(ctx: OpContext, v: GpuValue, starts: number[], lengths: number[], out: number): GpuValue {
+  // A channels-last buffer holds the logical axes (N, C, H, W) in the order N, H, W, C: crop it as it lies.
+  const order = v.layout === 'nhwc' ? [0, 2, 3, 1] : v.shape.map((_, k) => k);
+  const y = pad(ctx.gpu, v.t, {
+    begins: order.map((k) => -starts[k]),
+    ends: order.map((k) => -(v.shape[k] - starts[k] - lengths[k])),
+    mode: 'constant',
+  });
+  const info = ctx.outInfo[out]!;
+  return { kind: 'gpu', t: y, shape: [...info.shape], layout: v.layout, dtype: info.dtype };
+}
 
 export const castOp: OpFn = (ctx) => {
   const v = input(ctx, 0);

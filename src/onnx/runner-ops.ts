@@ -25,7 +25,7 @@ import { nllGather } from '../kernels/nll.ts';
 import { attrFloat, attrInt, attrInts, attrString, constantNodeValue, type OnnxNode } from './model.ts';
 import { makeTensor, sizeOf, toFloat32, toIntegers, DTYPE_BYTES, type OnnxTensor } from './tensor.ts';
 import { padSpec, softmaxGeometry, window2d, type TensorInfo } from './shapes.ts';
-import { castOp, cpuConcat, gatherOp, shapeOp, sliceOp } from './runner-ops-shape.ts';
+import { castOp, cpuConcat, gatherOp, shapeOp, sliceOp, splitOp } from './runner-ops-shape.ts';
 import { OnnxShapeError, UnsupportedOnnxError } from './errors.ts';
 import { nhwcShape, type CpuValue, type GpuValue, type Scratch, type Value } from './runner-values.ts';
 
@@ -546,6 +546,7 @@ export const OPS_RUN: Record<string, OpFn> = {
   Unsqueeze: reshapeLike,
   Squeeze: reshapeLike,
   Slice: sliceOp,
+  Split: splitOp,
   Cast: castOp,
   Concat: concatOp,
   Pad: padOp,

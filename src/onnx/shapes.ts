@@ -387,15 +387,24 @@ function inferNode(node: OnnxNode, opset: number, ins: Ins, constants: Map<strin
     }
     case 'Slice': {
       const X = need(0);
-      if (!INTEGER_TYPES.has(X.dtype)) unsupported(`slices ${X.dtype} values`, 'integer tensors (shape computations)');
       const read = (i: number, what: string) => (node.inputs[i] ? clampedIntegers(constants.get(node.inputs[i]) ?? fail(`${what} must be known before running`)) : null);
       const spec = opset >= 10
         ? { starts: read(1, 'starts')!, ends: read(2, 'ends')!, axes: read(3, 'axes'), steps: read(4, 'steps') }
         : { starts: attrInts(node, 'starts') ?? fail('starts missing'), ends: attrInts(node, 'ends') ?? fail('ends missing'), axes: attrInts(node, 'axes') ?? null, steps: null };
       const ranges = sliceRanges(X.shape, spec, fail);
       const shape = ranges.map((r) => r.length);
+      if (!INTEGER_TYPES.has(X.dtype) && ranges.some((r) => r.step !== 1 || r.length === 0)) {
+        unsupported(`slices ${X.dtype} values with a step other than 1, or to nothing`, 'float tensors cropped (step 1), integer tensors with any step');
+      }
       const v = known(0);
       return fold({ dtype: X.dtype, shape }, v ? sliceValues(v, X.shape, ranges) : null);
+    }
+    case 'Split': {
+      const X = need(0);
+      const r = X.shape.length;
+      const axis = axisIn(attrInt(node, 'axis', 0), r);
+      const sizes = splitSizes(node, opset, X.shape[axis], (i) => constInts(node.inputs[i]), fail);
+      return sizes.map((d) => ({ dtype: X.dtype, shape: X.shape.map((v, k) => (k === axis ? d : v)) }));
     }
     case 'Cast': {
       const X = need(0);
@@ -498,3 +507,24 @@ export function padSpec(
 
 const INTEGER_TYPES: ReadonlySet<DType> = new Set(['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64']);
 const FLOAT_DTYPES: ReadonlySet<DType> = new Set(['float32', 'float16', 'float64', 'bfloat16']);
+
+/**
+ * Split's output sizes along its axis of size `d`: the `split` attribute (before opset 13) or input 1, else
+ * num_outputs (opset 18: equal parts, the last smaller), else one part per output.
+ */
+export function splitSizes(node: OnnxNode, opset: number, d: number, ints: (input: number) => number[], fail: (why: string) => never): number[] {
+  const outputs = node.outputs.length;
+  const given = opset < 13 ? attrInts(node, 'split') : node.inputs[1] ? ints(1) : undefined;
+  let sizes: number[];
+  if (given) {
+    sizes = given;
+  } else {
+    const n = opset >= 18 ? attrInt(node, 'num_outputs', outputs) : outputs;
+    const part = opset >= 18 ? Math.ceil(d / n) : d / n;
+    if (!Number.isInteger(part)) fail(`axis of size ${d} does not split into ${n} equal parts`);
+    sizes = Array.from({ length: n }, (_, i) => Math.min(part, d - i * part));
+  }
+  if (sizes.length !== outputs) fail(`${sizes.length} parts for ${outputs} outputs`);
+  if (sizes.some((v) => v < 1) || sizes.reduce((a, b) => a + b, 0) !== d) fail(`parts [${sizes.join(',')}] do not add up to the axis's ${d}`);
+  return sizes;
+}
