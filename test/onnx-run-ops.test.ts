@@ -320,6 +320,16 @@ const cases: Record<string, Case> = {
     nodes: [['Split', ['x'], ['a', 'b'], { axis: 2, split: [1, 4] }]],
     outputs: [['a', 'float32'], ['b', 'float32']],
   },
+  'Shape arithmetic: x.view(x.size(0), x.size(1) * x.size(2), -1) with Mul, and Add, Sub, Div of integer shapes': {
+    opset: 13, inputs: [['x', [2, 3, 4, 5]]],
+    inits: [['i0', [1], [0], 'int64'], ['i1', [1], [1], 'int64'], ['i2', [1], [2], 'int64'], ['minus1', [1], [-1], 'int64'], ['k', [1], [3], 'int64']],
+    nodes: [
+      ['Shape', ['x'], ['s']], ['Gather', ['s', 'i0'], ['n']], ['Gather', ['s', 'i1'], ['c']], ['Gather', ['s', 'i2'], ['h']],
+      ['Mul', ['c', 'h'], ['ch']], ['Concat', ['n', 'ch', 'minus1'], ['shape'], { axis: 0 }], ['Reshape', ['x', 'shape'], ['y']],
+      ['Add', ['s', 'k'], ['plus']], ['Sub', ['s', 'k'], ['minus']], ['Div', ['s', 'k'], ['over']],
+    ],
+    outputs: [['y', 'float32'], ['plus', 'int64'], ['minus', 'int64'], ['over', 'int64']],
+  },
   // --- Softmax / LogSoftmax
   'Softmax and LogSoftmax opset 11: axis 1 coerces a 4-D input to 2-D': {
     opset: 11, inputs: [['x', [2, 3, 4, 5]]],

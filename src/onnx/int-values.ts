@@ -1,5 +1,5 @@
 // Row-major computations on small integer tensors held as number arrays: the values of the shape computations
-// exporters write around a Reshape (Concat, Gather, Slice of shapes). Shape inference folds them with these
+// exporters write around a Reshape (Concat, Gather, Slice of shapes, and their sums and products). Shape inference folds them with these
 // (src/onnx/shapes.ts) and the runner's CPU operators compute them the same way (src/onnx/runner-ops-shape.ts).
 
 import type { OnnxTensor } from './tensor.ts';
@@ -103,3 +103,34 @@ export function sliceValues(values: number[], shape: readonly number[], ranges: 
   }
   return out;
 }
+
+/** a op b elementwise under numpy broadcasting, row-major; returns the values and the result shape. */
+export function broadcastValues(
+  a: number[], aShape: readonly number[], b: number[], bShape: readonly number[], op: (x: number, y: number) => number,
+): { values: number[]; shape: number[] } {
+  const r = Math.max(aShape.length, bShape.length);
+  const pa = [...Array(r - aShape.length).fill(1), ...aShape];
+  const pb = [...Array(r - bShape.length).fill(1), ...bShape];
+  const shape = pa.map((d, k) => (d === 1 ? pb[k] : d));
+  const n = shape.reduce((p, d) => p * d, 1);
+  const index = (dims: number[], coords: number[]) => dims.reduce((at, d, k) => at * d + (d === 1 ? 0 : coords[k]), 0);
+  const values: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const coords: number[] = [];
+    let rest = i;
+    for (let k = r - 1; k >= 0; k--) {
+      coords[k] = rest % shape[k];
+      rest = Math.floor(rest / shape[k]);
+    }
+    values.push(op(a[index(pa, coords)], b[index(pb, coords)]));
+  }
+  return { values, shape };
+}
+
+/** The integer meaning of ONNX Add, Sub, Mul and Div (division truncates toward zero, as onnxruntime's does). */
+export const INTEGER_OPS: Record<string, (x: number, y: number) => number> = {
+  Add: (x, y) => x + y,
+  Sub: (x, y) => x - y,
+  Mul: (x, y) => x * y,
+  Div: (x, y) => Math.trunc(x / y),
+};

@@ -145,10 +145,10 @@ export const OPS: Record<string, OpSpec> = {
     summary: 'alpha, beta, transA, transB, C broadcast to (M,N)',
   },
   MatMul: { since: 1, attributes: {}, inputs: fixed(2), outputs: fixed(1), summary: 'numpy matmul with batch broadcasting' },
-  Add: { since: 7, attributes: {}, inputs: fixed(2), outputs: fixed(1), summary: 'multidirectional broadcasting' },
-  Sub: { since: 7, attributes: {}, inputs: fixed(2), outputs: fixed(1), summary: 'float tensors, multidirectional broadcasting' },
-  Mul: { since: 7, attributes: {}, inputs: fixed(2), outputs: fixed(1), summary: 'float tensors, multidirectional broadcasting' },
-  Div: { since: 7, attributes: {}, inputs: fixed(2), outputs: fixed(1), summary: 'float tensors, multidirectional broadcasting' },
+  Add: { since: 7, attributes: {}, inputs: fixed(2), outputs: fixed(1), summary: 'multidirectional broadcasting; float tensors, or integers known on the CPU (shape computations)' },
+  Sub: { since: 7, attributes: {}, inputs: fixed(2), outputs: fixed(1), summary: 'multidirectional broadcasting; float tensors, or integers known on the CPU (shape computations)' },
+  Mul: { since: 7, attributes: {}, inputs: fixed(2), outputs: fixed(1), summary: 'multidirectional broadcasting; float tensors, or integers known on the CPU (shape computations)' },
+  Div: { since: 7, attributes: {}, inputs: fixed(2), outputs: fixed(1), summary: 'multidirectional broadcasting; float tensors, or integers known on the CPU (shape computations)' },
   Sum: {
     since: 6,
     attributes: {},
@@ -354,7 +354,7 @@ export const OPS: Record<string, OpSpec> = {
 };
 
 /** Operators whose output is known before running when their inputs are: Shape always (the shapes are). */
-export const FOLDABLE_OPS: ReadonlySet<string> = new Set(['Shape', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Identity', 'Slice', 'Cast']);
+export const FOLDABLE_OPS: ReadonlySet<string> = new Set(['Shape', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Identity', 'Slice', 'Cast', 'Add', 'Sub', 'Mul', 'Div']);
 
 /**
  * Names of the values that shape inference can compute before anything runs: Shape's output, and the outputs of

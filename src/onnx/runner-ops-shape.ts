@@ -6,7 +6,7 @@
 
 import { attrInt, attrInts } from './model.ts';
 import { makeTensor, sizeOf, toFloat32, toIntegers, DTYPE_BYTES, type OnnxTensor } from './tensor.ts';
-import { clampedIntegers, gatherValues, sliceRanges, sliceValues } from './int-values.ts';
+import { broadcastValues, clampedIntegers, gatherValues, INTEGER_OPS, sliceRanges, sliceValues } from './int-values.ts';
 import { splitSizes } from './shapes.ts';
 import { pad } from '../kernels/pad.ts';
 import { OnnxShapeError, UnsupportedOnnxError } from './errors.ts';
@@ -108,6 +108,15 @@ export const castOp: OpFn = (ctx) => {
   const values = toIntegers(v.t);
   return [{ kind: 'cpu', t: makeTensor(ctx.node.outputs[0], to, v.t.dims, to === 'bool' ? values.map((x) => (x !== 0 ? 1 : 0)) : values) }];
 };
+
+/** Add, Sub, Mul or Div of integer tensors on the CPU (shape arithmetic: x.size(1) * x.size(2)). */
+export function cpuBinary(ctx: OpContext, a: CpuValue, b: CpuValue): CpuValue {
+  const op = INTEGER_OPS[ctx.node.opType];
+  const y = toIntegers(b.t);
+  if (ctx.node.opType === 'Div' && y.includes(0)) throw new OnnxShapeError(`node '${ctx.node.name}' (Div): integer division by zero`);
+  const { values, shape } = broadcastValues(toIntegers(a.t), a.t.dims, y, b.t.dims, op);
+  return { kind: 'cpu', t: makeTensor(ctx.node.outputs[0], a.t.dtype, shape, values) };
+}
 
 /** Tensors joined along `axis`, byte runs copied. */
 export function cpuConcat(ts: OnnxTensor[], axis: number, name: string): OnnxTensor {

@@ -25,9 +25,9 @@ import { nllGather } from '../kernels/nll.ts';
 import { attrFloat, attrInt, attrInts, attrString, constantNodeValue, type OnnxNode } from './model.ts';
 import { makeTensor, sizeOf, toFloat32, toIntegers, DTYPE_BYTES, type OnnxTensor } from './tensor.ts';
 import { padSpec, softmaxGeometry, window2d, type TensorInfo } from './shapes.ts';
-import { castOp, cpuConcat, gatherOp, shapeOp, sliceOp, splitOp } from './runner-ops-shape.ts';
+import { castOp, cpuBinary, cpuConcat, gatherOp, shapeOp, sliceOp, splitOp } from './runner-ops-shape.ts';
 import { OnnxShapeError, UnsupportedOnnxError } from './errors.ts';
-import { nhwcShape, type CpuValue, type GpuValue, type Scratch, type Value } from './runner-values.ts';
+import { FLOAT_TYPES, nhwcShape, type CpuValue, type GpuValue, type Scratch, type Value } from './runner-values.ts';
 
 export interface OpContext {
   gpu: Gpu;
@@ -233,7 +233,12 @@ function binaryValues(ctx: OpContext, a: GpuValue, b: GpuValue, out: TensorInfo,
   return { kind: 'gpu', t: y, shape: [...out.shape], layout: nhwc ? 'nhwc' : 'nchw', dtype: out.dtype };
 }
 
-const binary = (op: 'add' | 'sub' | 'mul' | 'div'): OpFn => (ctx) => [binaryValues(ctx, ctx.gpuInput(0), ctx.gpuInput(1), ctx.outInfo[0]!, op)];
+const binary = (op: 'add' | 'sub' | 'mul' | 'div'): OpFn => (ctx) => {
+  const [a, b] = [ctx.input(0), ctx.input(1)];
+  // Integers (shapes being computed) stay on the CPU, as shape inference folded them.
+  if (a?.kind === 'cpu' && b?.kind === 'cpu' && !FLOAT_TYPES.has(a.t.dtype)) return [cpuBinary(ctx, a, b)];
+  return [binaryValues(ctx, ctx.gpuInput(0), ctx.gpuInput(1), ctx.outInfo[0]!, op)];
+};
 
 const sum: OpFn = (ctx) => {
   const n = ctx.node.inputs.length;
@@ -562,7 +567,7 @@ export const OPS_RUN: Record<string, OpFn> = {
 /** Operators whose inputs (all but the listed CPU-side ones) must be floating point on the GPU. */
 export const GPU_FLOAT_INPUTS: Record<string, number[] | 'all'> = {
   Conv: 'all', Relu: 'all', MaxPool: 'all', AveragePool: 'all', GlobalAveragePool: 'all', GlobalMaxPool: 'all',
-  BatchNormalization: 'all', LRN: 'all', Add: 'all', Sub: 'all', Mul: 'all', Div: 'all', Sum: 'all', Gemm: 'all', MatMul: 'all', Softmax: 'all', LogSoftmax: 'all',
+  BatchNormalization: 'all', LRN: 'all', Sum: 'all', Gemm: 'all', MatMul: 'all', Softmax: 'all', LogSoftmax: 'all',
   ReduceMean: [0], SoftmaxCrossEntropyLoss: [0, 2], Pad: [0], Sigmoid: 'all', Tanh: 'all', LeakyRelu: 'all', Clip: [0],
 };
 

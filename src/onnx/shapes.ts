@@ -4,7 +4,7 @@
 
 import { attrInt, attrInts, attrString, constantNodeValue, constantValues, type Dim, type OnnxModel, type OnnxNode } from './model.ts';
 import { dtypeFromCode, makeTensor, toIntegers, type DType, type OnnxTensor } from './tensor.ts';
-import { clampedIntegers, concatValues, gatherValues, sliceRanges, sliceValues } from './int-values.ts';
+import { broadcastValues, clampedIntegers, concatValues, gatherValues, INTEGER_OPS, sliceRanges, sliceValues } from './int-values.ts';
 import { OnnxShapeError } from './errors.ts';
 import type { Problem } from './ops-supported.ts';
 
@@ -308,6 +308,12 @@ function inferNode(node: OnnxNode, opset: number, ins: Ins, constants: Map<strin
         } else {
           shape = broadcastShapes(shape, t.shape) ?? fail('shapes do not broadcast');
         }
+      }
+      const op = INTEGER_OPS[node.opType];
+      const [a, b] = [known(0), known(1)];
+      if (op && a && b && all.length === 2) {
+        if (node.opType === 'Div' && b.includes(0)) fail('integer division by zero');
+        return fold({ dtype: all[0].dtype, shape }, broadcastValues(a, all[0].shape, b, all[1].shape, op).values);
       }
       return [{ dtype: all[0].dtype, shape }];
     }
