@@ -1,6 +1,7 @@
-// Photos as the input of an exported model (src/onnx/image-input.ts): the model's metadata decides the colour
-// order, scale, mean, std and size, and the values land in NCHW order; metadata that is missing, malformed or on
-// a model with several inputs is refused with a message that says what photos need.
+// Photos as the input of an image classifier (src/onnx/image-input.ts): an exported model's metadata, or the
+// options given for another model, decide the colour order, scale, mean, std and size, and the values land in NCHW
+// order; metadata that is missing or malformed, a model with several inputs, and a size the model cannot take are
+// refused with a message that says what photos need.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -49,6 +50,20 @@ test('class names come from the metadata; unusable metadata is refused, saying w
   refused(model({ preprocessing: '{oops' }), /is not JSON/);
   refused(model({ preprocessing: JSON.stringify({ colour_order: 'RGB', scale: 1, mean: [0, 0], std: [1, 1, 1], layout: 'NCHW', size: 8 }) }), /is not graft's/);
   refused(model({ preprocessing: pre }, ['images', 'other']), /it has 2 inputs/);
+});
+
+test('given preprocessing: defaults, the declared size, and what a model without one needs', () => {
+  const fixed = model({});
+  const spec = imageInputSpec(fixed, { mean: [1, 2, 3] });
+  assert.equal(spec.preprocess, { colour: 'RGB', scale: 1 / 255, mean: [1, 2, 3], std: [1, 1, 1] });
+  assert.is(spec.size, 8);
+  assert.is(spec.classes, null);
+  const b = new OnnxBuilder({ opset: 13 }).input('img', 'float32', ['N', 3, 'H', 'W']);
+  b.node('Relu', ['img'], ['y']).output('y', 'float32', null);
+  const open = parseOnnx(b.encode().model, { file: 'open.onnx' });
+  assert.throws(() => imageInputSpec(open, { colour: 'BGR' }), (e: Error) => e instanceof GraftError && /open\.onnx: its input 'img' declares no square size; give --size/.test(e.message));
+  assert.is(imageInputSpec(open, { size: 32 }).size, 32);
+  assert.throws(() => imageInputSpec(fixed, { size: 16 }), (e: Error) => /--size 16, but its input 'images' is 8x8/.test(e.message));
 });
 
 test.run();

@@ -167,6 +167,44 @@ test('export: a stage-1 run folder becomes an ONNX file the run verb executes, o
   assert.match(r.err, /plain\.onnx: no 'preprocessing' metadata says how its input is made from a photo; photos need a model exported by graft/);
 });
 
+test('run --image on a classifier graft did not export: the preprocessing and labels given as options', async () => {
+  const rng = new Rng(12);
+  const path = join(dir, 'plain-classifier.onnx');
+  new OnnxBuilder({ opset: 13 })
+    .input('pixels', 'float32', ['N', 3, 8, 8])
+    .initializer('w', 'float32', [4, 3, 3, 3], rng.uniformArray(108, -0.5, 0.5))
+    .initializer('fc', 'float32', [4, 3], rng.uniformArray(12, -2, 2))
+    .node('Conv', ['pixels', 'w'], ['c'], { pads: [1, 1, 1, 1] })
+    .node('GlobalAveragePool', ['c'], ['g'])
+    .node('Flatten', ['g'], ['f'])
+    .node('MatMul', ['f', 'fc'], ['logits'])
+    .node('Softmax', ['logits'], ['p'], { axis: 1 })
+    .output('p', 'float32', null)
+    .save(path);
+  const photo = join(dir, 'c.jpg');
+  writeFileSync(photo, jpegBytes(30, 20, 3));
+  writeFileSync(join(dir, 'labels.txt'), 'apple\nbanana\r\ncherry\n\n');
+  const r = cli('run', path, '--image', photo, '--colour', 'bgr', '--scale', '1/127.5', '--mean', '1,1,1', '--std', '0.5,0.5,2', '--labels', join(dir, 'labels.txt'), '--top', '3');
+  assert.is(r.code, 0, r.err);
+  const model = readOnnxFile(path);
+  const spec = imageInputSpec(model, { colour: 'BGR', scale: 1 / 127.5, mean: [1, 1, 1], std: [0.5, 0.5, 2], classes: ['apple', 'banana', 'cherry'] });
+  assert.is(spec.size, 8, 'the size the input declares');
+  const x = await photosAsInput(await testGpu(), spec, [decodeImageFile(photo)]);
+  const want = (await ortRun(readFileSync(path), { pixels: x })).p.data as Float32Array;
+  const names = ['apple', 'banana', 'cherry'];
+  assert.equal(r.out.trim().split('\n'), [photo, ...topK(want, 3).map((c) => `  ${want[c].toFixed(4)}  ${names[c] ?? `class ${c}`}`)]);
+
+  const bad = (args: string[], message: RegExp) => {
+    const e = cli('run', path, ...args);
+    assert.is(e.code, 1, args.join(' '));
+    assert.match(e.err, message, args.join(' '));
+  };
+  bad(['--image', photo, '--mean', '1,2'], /--mean.*expected three numbers a,b,c, got '1,2'/);
+  bad(['--image', photo, '--size', '10'], /--size 10, but its input 'pixels' is 8x8/);
+  bad(['--image', photo, '--labels', join(dir, 'missing.txt')], /--labels .*missing\.txt: cannot read it \(ENOENT\)/);
+  bad(['--input', join(dir, 'x.pb'), '--out', join(dir, 'o7'), '--std', '1,1,1'], /--size, --colour, --scale, --mean, --std and --labels describe photos: give them with --image/);
+});
+
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test.run();

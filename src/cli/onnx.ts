@@ -3,9 +3,10 @@
 //                     every node or attribute graft would refuse to run.
 //   run MODEL.onnx --input NAME=FILE.pb ... --out DIR
 //                     runs the model on WebGPU; writes every graph output to DIR/<output name>.pb (TensorProto).
-//   run MODEL.onnx --image PHOTO ... [--top K]
-//                     a model graft exported: makes its input from photos as its metadata says and prints each
-//                     photo's top classes.
+//   run MODEL.onnx --image PHOTO ... [--top K] [--size N --colour RGB --scale 1/255 --mean r,g,b --std r,g,b
+//                     --labels FILE]
+//                     an image classifier: makes its input from photos as its graft metadata says (or as the
+//                     options say) and prints each photo's top classes.
 //   export CHECKPOINT --out model.onnx
 //                     writes a trained graft model (a run folder, stage folder or model.safetensors) as ONNX.
 
@@ -17,14 +18,14 @@ import { formatProblem } from '../onnx/ops-supported.ts';
 import type { TensorInfo } from '../onnx/shapes.ts';
 import { GraftError } from '../gpu/errors.ts';
 import { runCli } from './run-cli.ts';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getGpu } from '../gpu/device.ts';
 import { OnnxRunner, checkRun } from '../onnx/runner.ts';
 import { readTensorFile, writeTensorFile } from '../onnx/tensor-files.ts';
 import { toFloat32, type OnnxTensor } from '../onnx/tensor.ts';
 import { exportCheckpoint } from '../onnx/export.ts';
-import { imageInputSpec, photosAsInput, type ImageInputSpec } from '../onnx/image-input.ts';
+import { imageInputSpec, photosAsInput, type GivenPreprocessing, type ImageInputSpec } from '../onnx/image-input.ts';
 import { decodeImageFile, type RgbImage } from '../train/data/decode.ts';
 import { topK } from '../keras/topk.ts';
 import { progressBar } from '../train/progress.ts';
@@ -41,6 +42,47 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${value}'`);
   return n;
+}
+
+/** A number, or a fraction written a/b (1/255). */
+function numberOption(value: string): number {
+  const m = /^\s*(-?[\d.]+(?:e-?\d+)?)\s*(?:\/\s*([\d.]+(?:e-?\d+)?))?\s*$/i.exec(value);
+  const v = m ? Number(m[1]) / (m[2] === undefined ? 1 : Number(m[2])) : NaN;
+  if (!Number.isFinite(v)) throw new InvalidArgumentError(`expected a number or a fraction like 1/255, got '${value}'`);
+  return v;
+}
+
+function tripleOption(value: string): [number, number, number] {
+  const parts = value.split(',').map((p) => numberOption(p));
+  if (parts.length !== 3) throw new InvalidArgumentError(`expected three numbers a,b,c, got '${value}'`);
+  return parts as [number, number, number];
+}
+
+function colourOption(value: string): 'RGB' | 'BGR' {
+  const v = value.toUpperCase();
+  if (v !== 'RGB' && v !== 'BGR') throw new InvalidArgumentError(`expected RGB or BGR, got '${value}'`);
+  return v;
+}
+
+/** Class names from a file: a JSON array of strings, or one name per line. */
+function readLabels(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new GraftError(`--labels ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (text.trimStart().startsWith('[')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (e) {
+      throw new GraftError(`--labels ${file}: not valid JSON (${(e as Error).message})`);
+    }
+    if (!Array.isArray(parsed) || !parsed.every((x) => typeof x === 'string')) throw new GraftError(`--labels ${file}: a JSON file must hold an array of strings`);
+    return parsed;
+  }
+  return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
 }
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -102,12 +144,27 @@ function fileNameFor(output: string): string {
   return output.replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
-async function run(path: string, opts: { input?: Array<[string | null, string]>; out?: string; image?: string[]; top: number }): Promise<void> {
+interface RunOptions {
+  input?: Array<[string | null, string]>;
+  out?: string;
+  image?: string[];
+  top: number;
+  size?: number;
+  colour?: 'RGB' | 'BGR';
+  scale?: number;
+  mean?: [number, number, number];
+  std?: [number, number, number];
+  labels?: string;
+}
+
+async function run(path: string, opts: RunOptions): Promise<void> {
   const model = readOnnxFile(path);
+  const given: GivenPreprocessing = { size: opts.size, colour: opts.colour, scale: opts.scale, mean: opts.mean, std: opts.std, classes: opts.labels ? readLabels(opts.labels) : undefined };
   if (opts.image) {
     if (opts.input || opts.out) throw new GraftError('--image prints the top classes of photos: give it without --input and --out');
-    return runPhotos(path, model, opts.image, opts.top);
+    return runPhotos(path, model, opts.image, opts.top, given);
   }
+  if (Object.values(given).some((v) => v !== undefined)) throw new GraftError('--size, --colour, --scale, --mean, --std and --labels describe photos: give them with --image');
   if (!opts.out) throw new GraftError('give --out DIR for the outputs (or --image PHOTO for the top classes of photos through a model graft exported)');
   const names = model.graph.inputs.map((v) => v.name);
   const inputs = new Map<string, OnnxTensor>();
@@ -147,9 +204,9 @@ async function run(path: string, opts: { input?: Array<[string | null, string]>;
 /** Photos per run of the model: bounds the activations' memory, as classify does. */
 const PHOTO_BATCH = 8;
 
-/** `run MODEL --image PHOTO ...`: the photos through a model graft exported, each photo's top classes printed. */
-async function runPhotos(path: string, model: OnnxModel, files: string[], top: number): Promise<void> {
-  const spec: ImageInputSpec = imageInputSpec(model);
+/** `run MODEL --image PHOTO ...`: the photos through an image classifier, each photo's top classes printed. */
+async function runPhotos(path: string, model: OnnxModel, files: string[], top: number, given: GivenPreprocessing): Promise<void> {
+  const spec: ImageInputSpec = imageInputSpec(model, given);
   // Every photo is decoded before the device starts, so a bad file fails at once, naming itself.
   const photos: RgbImage[] = files.map((f) => decodeImageFile(f));
   const gpu = await getGpu({ quiet: true });
@@ -179,12 +236,18 @@ async function runPhotos(path: string, model: OnnxModel, files: string[], top: n
 
 program
   .command('run')
-  .description('Run a model on WebGPU and write every graph output to DIR/<output name>.pb as an ONNX TensorProto of its own type and shape; or, with --image, run photos through a model graft exported and print their top classes.')
+  .description('Run a model on WebGPU and write every graph output to DIR/<output name>.pb as an ONNX TensorProto of its own type and shape; or, with --image, run photos through an image classifier and print their top classes.')
   .argument('<model>', 'an ONNX model file (.onnx)')
   .option('--input <name=file>', 'a graph input: a serialized TensorProto (.pb) or a numpy array (.npy); repeat for each input. A bare FILE goes to the input its TensorProto names, or to the only input', inputOption)
   .option('--out <dir>', 'folder for the outputs (created if missing)')
-  .option('--image <file>', 'instead of --input and --out: a JPEG or PNG photo (repeat for several) through a model graft exported, prepared as its metadata says; prints the top classes', (v: string, prev: string[] = []) => [...prev, v])
+  .option('--image <file>', 'instead of --input and --out: a JPEG or PNG photo (repeat for several) through an image classifier, prepared as its graft metadata or the options below say; prints the top classes', (v: string, prev: string[] = []) => [...prev, v])
   .option('--top <k>', 'with --image: how many classes to print per photo', positiveInt, 5)
+  .option('--size <n>', 'with --image, for a model graft did not export: input height and width (default: the size its input declares)', positiveInt)
+  .option('--colour <order>', 'with --image: RGB or BGR (default RGB)', colourOption)
+  .option('--scale <x>', 'with --image: multiplies the 0..255 pixels first, a number or a fraction like 1/255 (default 1/255)', numberOption)
+  .option('--mean <r,g,b>', 'with --image: subtracted per channel after scaling, in the network\'s channel order (default 0,0,0)', tripleOption)
+  .option('--std <r,g,b>', 'with --image: divides per channel after the mean (default 1,1,1)', tripleOption)
+  .option('--labels <file>', 'with --image: class names, one per line or a JSON array (default: the model\'s metadata, else class numbers)')
   .action(run);
 
 program

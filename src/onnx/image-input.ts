@@ -1,7 +1,8 @@
-// Photos as the input of a model that graft exported (src/onnx/export.ts): its metadata says how the input is
-// made (colour order, scale, mean, std, NCHW, size) and, when the run recorded them, the names of the classes its
-// output scores. `npm run onnx -- run MODEL --image FILE` builds the (N, 3, S, S) input from photos with it, the
-// same way the run's own photos were prepared (src/train/photo-input.ts), and names the top classes.
+// Photos as the input of an image classifier: a model that graft exported (src/onnx/export.ts) says in its metadata
+// how the input is made (colour order, scale, mean, std, NCHW, size) and, when the run recorded them, the names of
+// the classes its output scores; for any other single-input model the command line says it (--size, --mean, ...).
+// `npm run onnx -- run MODEL --image FILE` builds the (N, 3, S, S) input from photos with it, the way a run's own
+// photos are prepared (src/train/photo-input.ts), and names the top classes.
 
 import type { Gpu } from '../gpu/device.ts';
 import { GraftError } from '../gpu/errors.ts';
@@ -21,10 +22,25 @@ export interface ImageInputSpec {
   classes: string[] | null;
 }
 
-/** How to feed photos to `model`, from its metadata; a GraftError says why a model cannot take photos. */
-export function imageInputSpec(model: OnnxModel): ImageInputSpec {
+/** Preprocessing given on the command line for a model without graft's metadata (unset fields take the defaults). */
+export interface GivenPreprocessing {
+  size?: number;
+  colour?: 'RGB' | 'BGR';
+  scale?: number;
+  mean?: [number, number, number];
+  std?: [number, number, number];
+  classes?: string[];
+}
+
+/**
+ * How to feed photos to `model`: from `given` when any of it is set (defaults: RGB scaled to [0, 1], mean 0, std 1,
+ * the size the model's input declares), else from its graft metadata; a GraftError says why a model cannot take
+ * photos.
+ */
+export function imageInputSpec(model: OnnxModel, given: GivenPreprocessing = {}): ImageInputSpec {
+  if (Object.values(given).some((v) => v !== undefined)) return givenSpec(model, given);
   const raw = model.metadata.get(META_PREPROCESSING);
-  const why = (what: string) => new GraftError(`${model.file}: ${what}; photos need a model exported by graft (npm run onnx -- export), else give --input NAME=FILE`);
+  const why = (what: string) => new GraftError(`${model.file}: ${what}; photos need a model exported by graft (npm run onnx -- export), or the preprocessing given with --size, --colour, --scale, --mean and --std`);
   if (raw === undefined) throw why(`no '${META_PREPROCESSING}' metadata says how its input is made from a photo`);
   let p: { colour_order?: unknown; scale?: unknown; mean?: unknown; std?: unknown; layout?: unknown; size?: unknown };
   try {
@@ -53,6 +69,24 @@ export function imageInputSpec(model: OnnxModel): ImageInputSpec {
     size: p.size as number,
     preprocess: { colour: p.colour_order, scale: p.scale, mean: p.mean, std: p.std },
     classes,
+  };
+}
+
+function givenSpec(model: OnnxModel, given: GivenPreprocessing): ImageInputSpec {
+  const why = (what: string) => new GraftError(`${model.file}: ${what}`);
+  if (model.graph.inputs.length !== 1) throw why(`it has ${model.graph.inputs.length} inputs; photos go to a model with one`);
+  const input = model.graph.inputs[0];
+  const dims = input.shape;
+  if (!dims || dims.length !== 4 || (typeof dims[1] === 'number' && dims[1] !== 3)) throw why(`its input '${input.name}' is not (N, 3, H, W)`);
+  const declared = typeof dims[2] === 'number' && dims[2] === dims[3] ? dims[2] : undefined;
+  const size = given.size ?? declared ?? (() => { throw why(`its input '${input.name}' declares no square size; give --size`); })();
+  if (declared !== undefined && size !== declared) throw why(`--size ${size}, but its input '${input.name}' is ${declared}x${declared}`);
+  if (given.std?.some((v) => v === 0)) throw why('--std has a 0');
+  return {
+    input: input.name,
+    size,
+    preprocess: { colour: given.colour ?? 'RGB', scale: given.scale ?? 1 / 255, mean: given.mean ?? [0, 0, 0], std: given.std ?? [1, 1, 1] },
+    classes: given.classes ?? null,
   };
 }
 
