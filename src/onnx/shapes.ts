@@ -259,9 +259,9 @@ function inferNode(node: OnnxNode, opset: number, ins: Ins, constants: Map<strin
       rank4(X);
       return [{ dtype: X.dtype, shape: [...X.shape.slice(0, 2), ...X.shape.slice(2).map(() => 1)] }];
     }
-    case 'Relu':
     case 'Identity':
       return fold(need(0), known(0));
+    case 'Relu':
     case 'Sigmoid':
     case 'Tanh':
     case 'LeakyRelu':
