@@ -5,7 +5,7 @@
 // time, from each run's own shapes.
 
 import { attrInt, attrInts } from './model.ts';
-import { makeTensor, sizeOf, toFloat32, toIntegers, DTYPE_BYTES, type OnnxTensor } from './tensor.ts';
+import { makeTensor, sizeOf, toFloat32, toIntegers, DTYPE_BYTES, FLOAT_TYPES, type OnnxTensor } from './tensor.ts';
 import { broadcastValues, clampedIntegers, gatherValues, INTEGER_OPS, sliceRanges, sliceValues } from './int-values.ts';
 import { splitSizes } from './shapes.ts';
 import { pad } from '../kernels/pad.ts';
@@ -104,7 +104,7 @@ export const castOp: OpFn = (ctx) => {
   const to = ctx.outInfo[0]!.dtype;
   // Float to float (shape inference refuses floats to integers): the GPU holds f32 either way, a new reference.
   if (v.kind === 'gpu') return [{ ...v, t: v.t.reshape(v.t.shape), dtype: to }];
-  if (!/int|bool/.test(v.t.dtype)) return [{ kind: 'cpu', t: makeTensor(ctx.node.outputs[0], to, v.t.dims, toFloat32(v.t)) }];
+  if (FLOAT_TYPES.has(v.t.dtype)) return [{ kind: 'cpu', t: makeTensor(ctx.node.outputs[0], to, v.t.dims, toFloat32(v.t)) }];
   const values = toIntegers(v.t);
   return [{ kind: 'cpu', t: makeTensor(ctx.node.outputs[0], to, v.t.dims, to === 'bool' ? values.map((x) => (x !== 0 ? 1 : 0)) : values) }];
 };

@@ -23,11 +23,11 @@ import { broadcastAdd, broadcastBinaryStrided } from '../kernels/broadcast.ts';
 import { batchNormInference } from '../kernels/batchnorm.ts';
 import { nllGather } from '../kernels/nll.ts';
 import { attrFloat, attrInt, attrInts, attrString, constantNodeValue, type OnnxNode } from './model.ts';
-import { makeTensor, sizeOf, toFloat32, toIntegers, DTYPE_BYTES, type OnnxTensor } from './tensor.ts';
+import { makeTensor, sizeOf, toFloat32, toIntegers, DTYPE_BYTES, FLOAT_TYPES, type OnnxTensor } from './tensor.ts';
 import { padSpec, softmaxGeometry, window2d, type TensorInfo } from './shapes.ts';
 import { castOp, cpuBinary, cpuConcat, gatherOp, shapeOp, sliceOp, splitOp } from './runner-ops-shape.ts';
 import { OnnxShapeError, UnsupportedOnnxError } from './errors.ts';
-import { FLOAT_TYPES, nhwcShape, type CpuValue, type GpuValue, type Scratch, type Value } from './runner-values.ts';
+import { nhwcShape, type CpuValue, type GpuValue, type Scratch, type Value } from './runner-values.ts';
 
 export interface OpContext {
   gpu: Gpu;

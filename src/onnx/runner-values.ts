@@ -12,7 +12,7 @@
 import type { Gpu } from '../gpu/device.ts';
 import { GpuTensor } from '../gpu/tensor.ts';
 import { transpose } from '../kernels/transpose.ts';
-import { toFloat32, type DType, type OnnxTensor } from './tensor.ts';
+import { toFloat32, FLOAT_TYPES, type DType, type OnnxTensor } from './tensor.ts';
 import { UnsupportedOnnxError } from './errors.ts';
 
 export type Layout = 'nchw' | 'nhwc';
@@ -34,8 +34,6 @@ export interface CpuValue {
 }
 
 export type Value = GpuValue | CpuValue;
-
-export const FLOAT_TYPES: ReadonlySet<DType> = new Set(['float32', 'float16', 'float64', 'bfloat16']);
 
 /** (N, C, H, W) -> (N, H, W, C), the buffer order of an 'nhwc' value. */
 export function nhwcShape(shape: readonly number[]): number[] {

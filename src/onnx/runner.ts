@@ -13,13 +13,13 @@ import type { Gpu } from '../gpu/device.ts';
 import { GpuTensor } from '../gpu/tensor.ts';
 import { transpose } from '../kernels/transpose.ts';
 import { constantValues, type OnnxModel, type OnnxNode } from './model.ts';
-import { makeTensor, toFloat32, toIntegers, type OnnxTensor } from './tensor.ts';
+import { makeTensor, toFloat32, toIntegers, FLOAT_TYPES, type OnnxTensor } from './tensor.ts';
 import { assertSupported, type Problem } from './ops-supported.ts';
 import { checkInputs, inferShapes, type InferenceResult, type TensorInfo } from './shapes.ts';
 import { OnnxShapeError, UnsupportedOnnxError } from './errors.ts';
 import { GPU_FLOAT_INPUTS, OPS_RUN, type OpContext } from './runner-ops.ts';
 import { oihwToHwio } from './conv-layouts.ts';
-import { FLOAT_TYPES, Scratch, uploadFloat, type GpuValue, type Value } from './runner-values.ts';
+import { Scratch, uploadFloat, type GpuValue, type Value } from './runner-values.ts';
 
 export type OnnxInputs = Map<string, OnnxTensor> | Record<string, OnnxTensor>;
 

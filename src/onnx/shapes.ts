@@ -3,7 +3,7 @@
 // anything runs. Geometry helpers (pads, pooled sizes) are exported so the runner computes them the same way.
 
 import { attrInt, attrInts, attrString, constantNodeValue, constantValues, type Dim, type OnnxModel, type OnnxNode } from './model.ts';
-import { dtypeFromCode, makeTensor, toIntegers, type DType, type OnnxTensor } from './tensor.ts';
+import { dtypeFromCode, makeTensor, toIntegers, FLOAT_TYPES, INTEGER_TYPES, type DType, type OnnxTensor } from './tensor.ts';
 import { broadcastValues, clampedIntegers, concatValues, gatherValues, INTEGER_OPS, sliceRanges, sliceValues } from './int-values.ts';
 import { OnnxShapeError } from './errors.ts';
 import type { Problem } from './ops-supported.ts';
@@ -415,7 +415,7 @@ function inferNode(node: OnnxNode, opset: number, ins: Ins, constants: Map<strin
     case 'Cast': {
       const X = need(0);
       const to = dtypeFromCode(attrInt(node, 'to', 0)) ?? fail(`'to' is not a numeric or bool type`);
-      if (FLOAT_DTYPES.has(X.dtype) && !FLOAT_DTYPES.has(to)) unsupported(`casts ${X.dtype} to ${to}`, 'float tensors to float types, integers known on the CPU to any type');
+      if (FLOAT_TYPES.has(X.dtype) && !FLOAT_TYPES.has(to)) unsupported(`casts ${X.dtype} to ${to}`, 'float tensors to float types, integers known on the CPU to any type');
       const v = known(0);
       return fold({ dtype: to, shape: X.shape }, v && INTEGER_TYPES.has(to) ? v : null);
     }
@@ -510,9 +510,6 @@ export function padSpec(
   });
   return { begins, ends, mode };
 }
-
-const INTEGER_TYPES: ReadonlySet<DType> = new Set(['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64']);
-const FLOAT_DTYPES: ReadonlySet<DType> = new Set(['float32', 'float16', 'float64', 'bfloat16']);
 
 /**
  * Split's output sizes along its axis of size `d`: the `split` attribute (before opset 13) or input 1, else

@@ -103,6 +103,10 @@ export function typedValues(t: OnnxTensor): TypedArray {
   }
 }
 
+/** The floating-point types (the ONNX runner computes all of them as f32 on the GPU) and the integer ones (bool aside). */
+export const FLOAT_TYPES: ReadonlySet<DType> = new Set(['float32', 'float16', 'float64', 'bfloat16']);
+export const INTEGER_TYPES: ReadonlySet<DType> = new Set(['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64']);
+
 /** The values as float32, converting other types (float16 via its bits, int64 via Number). A view when already f32. */
 export function toFloat32(t: OnnxTensor): Float32Array {
   const v = typedValues(t);
