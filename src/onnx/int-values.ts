@@ -1,21 +1,26 @@
-// Row-major computations on small integer tensors held as number arrays: the values of the shape computations
-// exporters write around a Reshape (Concat, Gather, Slice of shapes, and their sums and products). Shape inference folds them with these
-// (src/onnx/shapes.ts) and the runner's CPU operators compute them the same way (src/onnx/runner-ops-shape.ts).
+// Row-major computations on small integer tensors (as number arrays, or as tensors for Concat): the values of the
+// shape computations exporters write around a Reshape (Concat, Gather, Slice of shapes, and their sums and
+// products). Shape inference folds them with these (src/onnx/shapes.ts) and the runner's CPU operators compute
+// them the same way (src/onnx/runner-ops.ts, src/onnx/runner-ops-shape.ts).
 
-import type { OnnxTensor } from './tensor.ts';
-import { typedValues } from './tensor.ts';
+import { sizeOf, typedValues, DTYPE_BYTES, type OnnxTensor } from './tensor.ts';
 
-/** Row-major values of tensors of `shapes` joined along `axis`. */
-export function concatValues(parts: number[][], shapes: number[][], axis: number): number[] {
-  const outer = shapes[0].slice(0, axis).reduce((p, d) => p * d, 1);
-  const out: number[] = [];
+/** Tensors of one type joined along `axis`, their bytes copied in runs (exact for any int64). */
+export function concatTensors(ts: OnnxTensor[], axis: number, name: string): OnnxTensor {
+  const dims = ts[0].dims.map((d, k) => (k === axis ? ts.reduce((s, t) => s + t.dims[k], 0) : d));
+  const size = DTYPE_BYTES[ts[0].dtype];
+  const outer = sizeOf(dims.slice(0, axis));
+  const inner = sizeOf(dims.slice(axis + 1)) * size;
+  const out = new Uint8Array(sizeOf(dims) * size);
+  let at = 0;
   for (let o = 0; o < outer; o++) {
-    parts.forEach((v, i) => {
-      const run = shapes[i].slice(axis).reduce((p, d) => p * d, 1);
-      out.push(...v.slice(o * run, (o + 1) * run));
-    });
+    for (const t of ts) {
+      const run = t.dims[axis] * inner;
+      out.set(t.bytes.subarray(o * run, (o + 1) * run), at);
+      at += run;
+    }
   }
-  return out;
+  return { name, dtype: ts[0].dtype, dims, bytes: out };
 }
 
 /** numpy.take(data, indices, axis) of row-major `data` of `shape` (negative indices count from the end). */

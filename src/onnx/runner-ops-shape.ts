@@ -5,7 +5,7 @@
 // time, from each run's own shapes.
 
 import { attrInt, attrInts } from './model.ts';
-import { makeTensor, sizeOf, toFloat32, toIntegers, DTYPE_BYTES, FLOAT_TYPES, type OnnxTensor } from './tensor.ts';
+import { makeTensor, toFloat32, toIntegers, FLOAT_TYPES } from './tensor.ts';
 import { broadcastValues, clampedIntegers, gatherValues, INTEGER_OPS, sliceRanges, sliceValues } from './int-values.ts';
 import { splitSizes } from './shapes.ts';
 import { pad } from '../kernels/pad.ts';
@@ -116,22 +116,4 @@ export function cpuBinary(ctx: OpContext, a: CpuValue, b: CpuValue): CpuValue {
   if (ctx.node.opType === 'Div' && y.includes(0)) throw new OnnxShapeError(`node '${ctx.node.name}' (Div): integer division by zero`);
   const { values, shape } = broadcastValues(toIntegers(a.t), a.t.dims, y, b.t.dims, op);
   return { kind: 'cpu', t: makeTensor(ctx.node.outputs[0], a.t.dtype, shape, values) };
-}
-
-/** Tensors joined along `axis`, byte runs copied. */
-export function cpuConcat(ts: OnnxTensor[], axis: number, name: string): OnnxTensor {
-  const dims = ts[0].dims.map((d, k) => (k === axis ? ts.reduce((s, t) => s + t.dims[k], 0) : d));
-  const size = DTYPE_BYTES[ts[0].dtype];
-  const outer = sizeOf(dims.slice(0, axis));
-  const inner = sizeOf(dims.slice(axis + 1)) * size;
-  const out = new Uint8Array(sizeOf(dims) * size);
-  let at = 0;
-  for (let o = 0; o < outer; o++) {
-    for (const t of ts) {
-      const run = t.dims[axis] * inner;
-      out.set(t.bytes.subarray(o * run, (o + 1) * run), at);
-      at += run;
-    }
-  }
-  return { name, dtype: ts[0].dtype, dims, bytes: out };
 }

@@ -25,7 +25,8 @@ import { nllGather } from '../kernels/nll.ts';
 import { attrFloat, attrInt, attrInts, attrString, constantNodeValue, type OnnxNode } from './model.ts';
 import { makeTensor, sizeOf, toFloat32, toIntegers, DTYPE_BYTES, FLOAT_TYPES, type OnnxTensor } from './tensor.ts';
 import { padSpec, softmaxGeometry, window2d, type TensorInfo } from './shapes.ts';
-import { castOp, cpuBinary, cpuConcat, gatherOp, shapeOp, sliceOp, splitOp } from './runner-ops-shape.ts';
+import { castOp, cpuBinary, gatherOp, shapeOp, sliceOp, splitOp } from './runner-ops-shape.ts';
+import { concatTensors } from './int-values.ts';
 import { OnnxShapeError, UnsupportedOnnxError } from './errors.ts';
 import { nhwcShape, type CpuValue, type GpuValue, type Scratch, type Value } from './runner-values.ts';
 
@@ -384,7 +385,7 @@ const concatOp: OpFn = (ctx) => {
   const axis = attrInt(ctx.node, 'axis', 0) < 0 ? attrInt(ctx.node, 'axis', 0) + r : attrInt(ctx.node, 'axis', 0);
   if (values.every((v) => v.kind === 'cpu')) {
     // Integer tensors known on the CPU (shapes being assembled): joined here.
-    return [{ kind: 'cpu', t: cpuConcat(values.map((v) => (v as CpuValue).t), axis, ctx.node.outputs[0]) }];
+    return [{ kind: 'cpu', t: concatTensors(values.map((v) => (v as CpuValue).t), axis, ctx.node.outputs[0]) }];
   }
   const gpuValues = [...Array(n).keys()].map((i) => ctx.gpuInput(i));
   if (r === 4 && gpuValues.every((v) => v.layout === 'nhwc')) {

@@ -4,7 +4,7 @@
 
 import { attrInt, attrInts, attrString, constantNodeValue, constantValues, type Dim, type OnnxModel, type OnnxNode } from './model.ts';
 import { dtypeFromCode, makeTensor, toIntegers, FLOAT_TYPES, INTEGER_TYPES, type DType, type OnnxTensor } from './tensor.ts';
-import { broadcastValues, clampedIntegers, concatValues, gatherValues, INTEGER_OPS, sliceRanges, sliceValues } from './int-values.ts';
+import { broadcastValues, clampedIntegers, concatTensors, gatherValues, INTEGER_OPS, sliceRanges, sliceValues } from './int-values.ts';
 import { OnnxShapeError } from './errors.ts';
 import type { Problem } from './ops-supported.ts';
 
@@ -357,9 +357,9 @@ function inferNode(node: OnnxNode, opset: number, ins: Ins, constants: Map<strin
         }
       }
       const shape = all[0].shape.map((d, k) => (k === axis ? all.reduce((n, t) => n + t.shape[k], 0) : d));
-      const parts = node.inputs.map((_, i) => known(i));
-      const values = parts.every((v) => v !== null) ? concatValues(parts as number[][], all.map((t) => t.shape), axis) : null;
-      return fold({ dtype: all[0].dtype, shape }, values);
+      const parts = node.inputs.map((name) => constants.get(name));
+      if (parts.every((t) => t && INTEGER_TYPES.has(t.dtype))) constants.set(node.outputs[0], concatTensors(parts as OnnxTensor[], axis, node.outputs[0]));
+      return [{ dtype: all[0].dtype, shape }];
     }
     case 'Shape': {
       const X = need(0);
