@@ -165,7 +165,7 @@ async function run(path: string, opts: RunOptions): Promise<void> {
     return runPhotos(path, model, opts.image, opts.top, given);
   }
   if (Object.values(given).some((v) => v !== undefined)) throw new GraftError('--size, --colour, --scale, --mean, --std and --labels describe photos: give them with --image');
-  if (!opts.out) throw new GraftError('give --out DIR for the outputs (or --image PHOTO for the top classes of photos through a model graft exported)');
+  if (!opts.out) throw new GraftError('give --out DIR for the outputs (or --image PHOTO for the top classes of photos through an image classifier)');
   const names = model.graph.inputs.map((v) => v.name);
   const inputs = new Map<string, OnnxTensor>();
   for (const [name, file] of opts.input ?? []) {
@@ -217,8 +217,7 @@ async function runPhotos(path: string, model: OnnxModel, files: string[], top: n
   for (let n0 = 0; n0 < photos.length; n0 += PHOTO_BATCH) {
     const part = photos.slice(n0, n0 + PHOTO_BATCH);
     const inputs = new Map([[spec.input, await photosAsInput(gpu, spec, part)]]);
-    checkRun(model, inputs);
-    const y = (await runner.run(inputs)).get(output)!;
+    const y = (await runner.run(inputs)).get(output)!; // run() checks the inputs and infers the shapes first
     if (y.dims.length !== 2 || y.dims[0] !== part.length) throw new GraftError(`${path}: output '${output}' is [${y.dims.join(',')}], not one row of scores per photo`);
     const scores = toFloat32(y);
     const classes = y.dims[1];
