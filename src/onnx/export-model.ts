@@ -3,7 +3,9 @@
 // src/onnx/export-graph.ts encodes it).
 
 import type { GraftModelDesc, GraftNode } from '../keras/desc.ts';
-import { GraftError } from '../gpu/errors.ts';
+import type { StateDict } from '../graph/index.ts';
+import type { Preprocess } from '../kernels/image.ts';
+import { GraftError, fmtShape } from '../gpu/errors.ts';
 
 /** Metadata keys of an exported model: how its input is made (Preprocessing plus layout and size), the source, and
  *  the class names of its output, in order (a JSON array), when the run recorded them. */
@@ -20,6 +22,21 @@ export interface Preprocessing {
 }
 
 export type Values = { shape: number[]; data: Float32Array };
+
+/** The training pipeline's preprocessing (src/kernels/image.ts) in the metadata's terms. */
+export function preprocessingOf(p: Preprocess): Preprocessing {
+  return { colour_order: p.colour, scale: p.scale, mean: [...p.mean], std: [...p.std] };
+}
+
+/** Checkpoint parameter `name` of `file` as a copy, checked against `shape` when given. */
+export function parameter(file: string, weights: StateDict, name: string, shape?: readonly number[]): Values {
+  const t = weights[name];
+  if (!t) throw new GraftError(`${file}: missing parameter ${name}`);
+  if (shape && (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]))) {
+    throw new GraftError(`${file}: ${name} is ${fmtShape(t.shape)}, where its layer takes ${fmtShape(shape)}`);
+  }
+  return { shape: [...t.shape], data: Float32Array.from(t.data) };
+}
 
 /** A dense layer (in, out) after global average pooling: the top of every model the study trains. */
 export interface Head {

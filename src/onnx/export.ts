@@ -25,7 +25,8 @@ import { typedValues } from './tensor.ts';
 import { encodeDesc } from './export-graph.ts';
 import { resnet50Model } from './export-resnet50.ts';
 import type { GraftModelDesc, GraftNode } from '../keras/desc.ts';
-import { META_CLASSES, META_PREPROCESSING, META_SOURCE, topHead, type ExportModel, type Head, type Preprocessing, type Values } from './export-model.ts';
+import { META_CLASSES, META_PREPROCESSING, META_SOURCE, parameter, preprocessingOf, topHead, type ExportModel, type Head, type Preprocessing, type Values } from './export-model.ts';
+import { PREPROCESS_UNIT } from '../train/augment.ts';
 import { GraftError } from '../gpu/errors.ts';
 
 export const EXPORT_OPSET = 13;
@@ -53,8 +54,8 @@ export interface ExportResult {
   classes?: string[];
 }
 
-/** Stage 1 trains on RGB pixels scaled to [0, 1] (PREPROCESS_UNIT in src/train/augment.ts). */
-const UNIT: Preprocessing = { colour_order: 'RGB', scale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1] };
+/** Stage 1 trains on RGB pixels scaled to [0, 1]. */
+const UNIT: Preprocessing = preprocessingOf(PREPROCESS_UNIT);
 
 /** One conv layer of a plain stack: HWIO weight (KH, KW, Cin, Cout) and bias (Cout), a ReLU, then a 2x2/2 max pool when `pool`. */
 interface StackConv {
@@ -138,11 +139,7 @@ const describe = (p: Preprocessing) =>
 
 /** Recognises the study's architecture from the parameter names and the backbone, and rebuilds it. */
 function modelOf(file: string, weights: StateDict, metadata: Record<string, string>, size: number, backboneWeights?: string): ExportModel {
-  const get = (name: string): Values => {
-    const t = weights[name];
-    if (!t) throw new GraftError(`${file}: missing parameter ${name}`);
-    return { shape: [...t.shape], data: Float32Array.from(t.data) };
-  };
+  const get = (name: string): Values => parameter(file, weights, name);
   const opt = (name: string) => (weights[name] ? get(name) : null);
   const names = Object.keys(weights);
   if (names.some((n) => /^block\d+\.conv\d+\.weight$/.test(n)) && weights['predictions.weight']) {
