@@ -8,7 +8,7 @@ import { GpuTensor } from '../gpu/tensor.ts';
 import { ShapeError, fmtShape } from '../gpu/errors.ts';
 import { grid1d, packParams } from './params.ts';
 import { forImageChunks, imagesOf } from './conv2d-chunks.ts';
-import { conv2dOutputShape, type Conv2dOptions } from './conv2d.ts';
+import { commonParams, conv2dOutputShape, type Conv2dOptions } from './conv2d.ts';
 
 const WG = 64;
 
@@ -35,8 +35,7 @@ export function conv2dGrouped(
       kernel: gpu.pipelines.get('conv2d_direct', { WG }),
       what: what + imagesOf(n0, count, N),
       params: packParams([
-        ['u32', H], ['u32', W], ['u32', Cin], ['u32', OH], ['u32', OW], ['u32', Cout],
-        ['u32', KH], ['u32', KW], ['u32', o.stride[0]], ['u32', o.stride[1]], ['u32', o.pad[0]], ['u32', o.pad[1]],
+        ...commonParams({ N, H, W, Cin, KH, KW, Cout, OH, OW }, o),
         ['u32', total], ['u32', bias ? 1 : 0], ['u32', o.relu ? 1 : 0], ['u32', G],
       ]),
       buffers: [range(x), w.binding, (bias ?? w).binding, range(y)],

@@ -101,7 +101,7 @@ export function conv2dOutputShape(xShape: readonly number[], wShape: readonly nu
   return [N, OH, OW, Cout];
 }
 
-interface Dims {
+export interface Dims {
   N: number; H: number; W: number; Cin: number;
   KH: number; KW: number; Cout: number;
   OH: number; OW: number;
@@ -614,7 +614,8 @@ export function conv2dGradBias(gpu: Gpu, dy: GpuTensor): GpuTensor {
 // --- helpers -------------------------------------------------------------------------------------------
 
 /** The 12 sizes every conv kernel's Params starts with (shaders/parts/conv_params.wgsl), in its order. */
-function commonParams(d: Dims, o: Conv2dOptions): Array<['u32', number]> {
+/** The sizes every conv kernel's Params starts with (shaders/parts/conv_params.wgsl), in its order. */
+export function commonParams(d: Dims, o: Conv2dOptions): Array<['u32', number]> {
   return [
     ['u32', d.H], ['u32', d.W], ['u32', d.Cin], ['u32', d.OH], ['u32', d.OW], ['u32', d.Cout],
     ['u32', d.KH], ['u32', d.KW], ['u32', o.stride[0]], ['u32', o.stride[1]], ['u32', o.pad[0]], ['u32', o.pad[1]],
