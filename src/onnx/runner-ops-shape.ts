@@ -13,6 +13,12 @@ import { OnnxShapeError, UnsupportedOnnxError } from './errors.ts';
 import type { OpContext, OpFn } from './runner-ops.ts';
 import type { CpuValue, GpuValue, Value } from './runner-values.ts';
 
+/** The node's `axis` attribute (default 0) as an axis of a rank-`rank` tensor; shape inference checked its range. */
+export function axisAttr(ctx: OpContext, rank: number): number {
+  const axis = attrInt(ctx.node, 'axis', 0);
+  return axis < 0 ? axis + rank : axis;
+}
+
 /** Input i, which shape inference guaranteed. */
 function input(ctx: OpContext, i: number): Value {
   const v = ctx.input(i);
@@ -36,7 +42,7 @@ export const gatherOp: OpFn = (ctx) => {
     throw new UnsupportedOnnxError(`node '${ctx.node.name}' (Gather): only integer tensors known on the CPU are gathered (shape computations)`);
   }
   const r = data.t.dims.length;
-  const axis = attrInt(ctx.node, 'axis', 0) < 0 ? attrInt(ctx.node, 'axis', 0) + r : attrInt(ctx.node, 'axis', 0);
+  const axis = axisAttr(ctx, r);
   const values = gatherValues(toIntegers(data.t), [...data.t.dims], toIntegers(indices.t), axis);
   return [{ kind: 'cpu', t: makeTensor(ctx.node.outputs[0], data.t.dtype, ctx.outInfo[0]!.shape, values) }];
 };
@@ -69,7 +75,7 @@ export const splitOp: OpFn = (ctx) => {
   const data = input(ctx, 0);
   const shape = data.kind === 'gpu' ? data.shape : data.t.dims;
   const r = shape.length;
-  const axis = attrInt(ctx.node, 'axis', 0) < 0 ? attrInt(ctx.node, 'axis', 0) + r : attrInt(ctx.node, 'axis', 0);
+  const axis = axisAttr(ctx, r);
   const fail = (why: string): never => {
     throw new OnnxShapeError(`node '${ctx.node.name}' (Split): ${why}`);
   };

@@ -25,7 +25,7 @@ import { nllGather } from '../kernels/nll.ts';
 import { attrFloat, attrInt, attrInts, attrString, constantNodeValue, type OnnxNode } from './model.ts';
 import { makeTensor, sizeOf, toFloat32, toIntegers, DTYPE_BYTES, FLOAT_TYPES, type OnnxTensor } from './tensor.ts';
 import { padSpec, softmaxGeometry, window2d, type TensorInfo } from './shapes.ts';
-import { castOp, cpuBinary, gatherOp, shapeOp, sliceOp, splitOp } from './runner-ops-shape.ts';
+import { axisAttr, castOp, cpuBinary, gatherOp, shapeOp, sliceOp, splitOp } from './runner-ops-shape.ts';
 import { concatTensors } from './int-values.ts';
 import { OnnxShapeError, UnsupportedOnnxError } from './errors.ts';
 import { nhwcShape, type CpuValue, type GpuValue, type Scratch, type Value } from './runner-values.ts';
@@ -382,7 +382,7 @@ const concatOp: OpFn = (ctx) => {
   const values = [...Array(n).keys()].map((i) => need(ctx.input(i), `input ${i}`));
   const out = ctx.outInfo[0]!;
   const r = out.shape.length;
-  const axis = attrInt(ctx.node, 'axis', 0) < 0 ? attrInt(ctx.node, 'axis', 0) + r : attrInt(ctx.node, 'axis', 0);
+  const axis = axisAttr(ctx, r);
   if (values.every((v) => v.kind === 'cpu')) {
     // Integer tensors known on the CPU (shapes being assembled): joined here.
     return [{ kind: 'cpu', t: concatTensors(values.map((v) => (v as CpuValue).t), axis, ctx.node.outputs[0]) }];
