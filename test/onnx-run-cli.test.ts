@@ -125,6 +125,7 @@ test('export: a stage-1 run folder becomes an ONNX file the run verb executes, o
   assert.is(r.code, 0, r.err);
   assert.match(r.out, /input {2}images \[N,3,32,32\] \(RGB pixels in \[0, 255\], times 0\.00392/);
   assert.match(r.out, /classes {2}cat, dog, owl/);
+  assert.match(r.out, /-> .*exported\.onnx \(\d+\.\d MB in \d+\.\d s\)/);
   assert.is(readOnnxFile(onnxFile).metadata.get('classes'), '["cat","dog","owl"]');
   assert.is(readOnnxFile(onnxFile).graph.nodes.filter((n) => n.opType === 'MaxPool').length, 4);
   writeTensorFile(join(dir, 'img.pb'), randomInput(new Rng(2), 'images', [1, 3, 32, 32], 0, 1));

