@@ -1,5 +1,7 @@
 // Broadcasting binary operation (numpy rules): OP 0, the weighted sum y = alpha * a + beta * b (ONNX's Add, Sub,
-// Sum and Gemm's C term); OP 1, the product y = a * b (Mul); OP 2, the quotient y = a / b (Div). y's dims are d0..d5 (row-major, leading 1s below rank 6); each operand steps through its own buffer by a stride per
+// Sum, Mean and Gemm's C term, Expand with beta 0); OP 1, the product y = a * b (Mul); OP 2, the quotient y = a / b
+// (Div); OP 3 max(a, b) and OP 4 min(a, b) (Max, Min); OP 5 a to the power b (Pow); OP 6 a, or b * a where a is
+// negative (PRelu, b the slope). y's dims are d0..d5 (row-major, leading 1s below rank 6); each operand steps through its own buffer by a stride per
 // output axis, 0 along axes it is broadcast over. Strides also let an operand be laid out differently from y
 // (NCHW against an NHWC output) without a copy. One invocation per output element.
 
@@ -41,11 +43,32 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   }
   let va = a[ia];
   let vb = b[ib];
-  if (OP == 1u) {
-    y[i] = va * vb;
-  } else if (OP == 2u) {
-    y[i] = va / vb;
-  } else {
-    y[i] = params.alpha * va + params.beta * vb;
+  var r: f32;
+  switch OP {
+    case 1u: { r = va * vb; }
+    case 2u: { r = va / vb; }
+    case 3u: { r = max(va, vb); }
+    case 4u: { r = min(va, vb); }
+    case 5u: { r = power(va, vb); }
+    case 6u: { r = select(vb * va, va, va >= 0.0); }
+    default: { r = params.alpha * va + params.beta * vb; }
   }
+  y[i] = r;
+}
+
+// a^b as C's pow gives it: WGSL's pow is undefined for a negative base, and exp2(b * log2(a)) rounds where the exact
+// product is cheap, so the exponents models use most (2 for a variance, 0.5, 1, 3) are written out. A negative base
+// takes an integer exponent's sign rule; with any other exponent the result is NaN (as in C, where the device keeps
+// IEEE rules: WGSL leaves it open).
+fn power(a: f32, b: f32) -> f32 {
+  if (b == 2.0) { return a * a; }
+  if (b == 1.0) { return a; }
+  if (b == 3.0) { return a * a * a; }
+  if (b == 0.0) { return 1.0; }
+  if (b == 0.5 && a >= 0.0) { return sqrt(a); }
+  if (a == 0.0) { return select(1.0 / a, 0.0, b > 0.0); }
+  let m = exp2(b * log2(abs(a)));
+  if (a > 0.0) { return m; }
+  if (fract(b) != 0.0) { return sqrt(-1.0 - abs(a)); }
+  return select(m, -m, fract(b * 0.5) != 0.0);
 }

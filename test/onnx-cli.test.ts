@@ -40,13 +40,13 @@ test('onnx info lists unsupported operators; unreadable files exit non-zero with
   const path = join(dir, 'lrn.onnx');
   new OnnxBuilder({ opset: 13 })
     .input('x', 'float32', [1, 4, 8, 8])
-    .node('Erf', ['x'], ['y'], {}, 'erf1')
+    .node('Hardmax', ['x'], ['y'], {}, 'hardmax1')
     .node('Conv', ['y', 'y'], ['z'], { dilations: [2, 2] }, 'dilated')
     .output('z', 'float32', null)
     .save(path);
   const r = cli('onnx', 'info', path);
   assert.is(r.code, 0, r.err);
-  assert.match(r.out, /unsupported \(2\):\n {4}node 'erf1' \(Erf\): operator not supported; supported: Conv/);
+  assert.match(r.out, /unsupported \(2\):\n {4}node 'hardmax1' \(Hardmax\): operator not supported; supported: Conv/);
   assert.match(r.out, /node 'dilated' \(Conv\): dilations=\[2,2\]: value not supported; supported: dilations of 1/);
   const bad = cli('onnx', 'info', join(dir, 'missing.onnx'));
   assert.is(bad.code, 1);

@@ -3,9 +3,10 @@
 // sum (ranks up to 6, broadcast on either side, alpha/beta, in slices past one binding), batch normalisation in
 // NHWC and NCHW order, the weighted NLL gather with ignore_index, and padding (constant, edge and reflect modes,
 // negative pads cropping, ranks 1-6, in slices of the first axis past one binding), concatenation (ranks 1-6, any
-// axis, in slices of the first axis past one binding), the activations beyond ReLU, broadcasting products and
-// quotients, grouped convolution (as the full one with a block-diagonal weight), and local response normalisation
-// (even window sizes too, which onnxruntime refuses); plus the shape and limit errors they promise.
+// axis, in slices of the first axis past one binding), the activations and maths beyond ReLU (erf on both of its
+// branches), broadcasting products, quotients, max, min, PRelu and powers, grouped convolution (as the full one with
+// a block-diagonal weight), local response normalisation (even window sizes too, which onnxruntime refuses) and
+// layer normalisation (in ranges of rows past one binding); plus the shape and limit errors they promise.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -23,9 +24,10 @@ import { unary } from '../src/kernels/unary.ts';
 import { broadcastBinary } from '../src/kernels/broadcast.ts';
 import { conv2dGrouped } from '../src/kernels/conv2d-grouped.ts';
 import { lrn } from '../src/kernels/lrn.ts';
+import { layerNorm } from '../src/kernels/layer-norm.ts';
 import { conv2dRef } from './reference/conv2d.ts';
 import { setBindingLimitForTests } from '../src/kernels/windows.ts';
-import { batchNormRef, broadcastAddRef, concatRef, nllRef, padRef, transposeRef } from './reference/onnx-kernels.ts';
+import { batchNormRef, broadcastAddRef, concatRef, erfRef, layerNormRef, nllRef, padRef, transposeRef } from './reference/onnx-kernels.ts';
 import { Rng } from '../src/util/rng.ts';
 
 const rng = new Rng(17);
@@ -266,6 +268,54 @@ test('sigmoid, tanh, leaky ReLU and clip match their definitions, at large magni
   xt.release();
 });
 
+test('the maths and the activations of newer CNNs match their float64 definitions, erf on both of its branches', async () => {
+  const gpu = await testGpu();
+  // Both of erf's branches (below and above 0.5) densely, small arguments, and magnitudes where exp overflows.
+  const x = Float32Array.from([...rng.uniformArray(300, -6, 6), ...rng.uniformArray(100, -0.6, 0.6), 1e-4, -3e-3, 0.4999, 0.5, -0.5001, -100, -30, 30, 100, 0]);
+  const xt = GpuTensor.from(gpu, [x.length], x);
+  const pos = Float32Array.from(x, (v) => Math.abs(v) + 0.01);
+  const pt = GpuTensor.from(gpu, [pos.length], pos);
+  const softplus = (v: number) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
+  const elu = (v: number, a: number) => (v > 0 ? v : a * Math.expm1(v));
+  const cases: Array<[Parameters<typeof unary>[2], (v: number) => number, object?, boolean?]> = [
+    ['erf', erfRef],
+    ['gelu', (v) => 0.5 * v * (1 + erfRef(v / Math.SQRT2))],
+    ['geluTanh', (v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)))],
+    ['hardSigmoid', (v) => Math.min(1, Math.max(0, 0.2 * v + 0.5))],
+    ['hardSigmoid', (v) => Math.min(1, Math.max(0, 0.3 * v + 0.4)), { alpha: 0.3, beta: 0.4 }],
+    ['hardSwish', (v) => v * Math.min(1, Math.max(0, v / 6 + 0.5))],
+    ['softplus', softplus],
+    ['softsign', (v) => v / (1 + Math.abs(v))],
+    ['mish', (v) => v * Math.tanh(softplus(v))],
+    ['elu', (v) => elu(v, 1)],
+    ['elu', (v) => elu(v, 0.5), { alpha: 0.5 }],
+    ['selu', (v) => 1.0507009873554805 * elu(v, 1.6732632423543772)],
+    ['neg', (v) => -v],
+    ['abs', Math.abs],
+    ['exp', Math.exp, {}, true],
+    ['log', Math.log, {}, true],
+    ['sqrt', Math.sqrt, {}, true],
+    ['reciprocal', (v) => 1 / v, {}, true],
+  ];
+  for (const [op, f, options, positive] of cases) {
+    // exp's arguments stay where f32 holds the result.
+    const input = positive ? pos : x;
+    const y = unary(gpu, positive ? pt : xt, op, options);
+    const got = await y.read();
+    const want = Array.from(input, f);
+    const keep = (_: number, i: number) => op !== 'exp' || Math.abs(input[i]) < 80;
+    assertClose(got.filter(keep), want.filter(keep), { atol: 2e-7, rtol: 2e-6 }, `${op} ${JSON.stringify(options ?? {})}`);
+    y.release();
+  }
+  // softplus's far negative tail (exp(x) itself, nearly) to its relative precision: log(1 + e) computed plainly
+  // was 4e-4 off at -10 and rounds to 0 further out. 1e-5 allows exp's own error (3 + 2|x| ULP in WGSL: 7e-6 at -60).
+  const tail = Float32Array.from([-5, -10, -20, -30, -60]);
+  const tt = GpuTensor.from(gpu, [tail.length], tail);
+  const sp = unary(gpu, tt, 'softplus');
+  assertClose(await sp.read(), Array.from(tail, softplus), { atol: 0, rtol: 1e-5 }, 'softplus tail');
+  [xt, pt, tt, sp].forEach((t) => t.release());
+});
+
 test('broadcasting products and quotients match numpy', async () => {
   const gpu = await testGpu();
   const mulRef = (a: ArrayLike<number>, sa: number[], b: ArrayLike<number>, sb: number[], f: (x: number, y: number) => number) => {
@@ -283,7 +333,59 @@ test('broadcasting products and quotients match numpy', async () => {
     assertClose(await prod.read(), mulRef(a, sa, b, sb, (x, y) => x * y), { atol: 1e-7, rtol: 1e-6 }, `[${sa}] * [${sb}]`);
     const quot = broadcastBinary(gpu, at, bt, 'div');
     assertClose(await quot.read(), mulRef(a, sa, b, sb, (x, y) => x / y), { atol: 1e-7, rtol: 1e-6 }, `[${sa}] / [${sb}]`);
+    for (const [op, f] of [['max', Math.max], ['min', Math.min], ['prelu', (x: number, y: number) => (x >= 0 ? x : y * x)]] as const) {
+      const y = broadcastBinary(gpu, at, bt, op);
+      // max and min pick a value; PRelu's product rounds to f32.
+      assertClose(await y.read(), mulRef(a, sa, b, sb, f), op === 'prelu' ? { atol: 1e-7, rtol: 1e-6 } : { atol: 0, rtol: 0 }, `${op}([${sa}], [${sb}])`);
+      y.release();
+    }
     [at, bt, prod, quot].forEach((t) => t.release());
+  }
+});
+
+test('broadcast powers match Math.pow: any exponent of positive bases, integer exponents of negative ones', async () => {
+  const gpu = await testGpu();
+  // Every base against every exponent: bases (n, 1), exponents (1, m).
+  const bases = Float32Array.from([...rng.uniformArray(40, -3, 3), 0.001, -0.002, 2, -2, 1, -1]);
+  const exps = Float32Array.from([2, 3, 0.5, 1, 0, -1, -2, -3, 4, 5, -5, 1.5, -0.5, 2.25, 7]);
+  const bt = GpuTensor.from(gpu, [bases.length, 1], bases);
+  const et = GpuTensor.from(gpu, [1, exps.length], exps);
+  const y = broadcastBinary(gpu, bt, et, 'pow');
+  const got = await y.read();
+  const want: number[] = [];
+  const keep: boolean[] = [];
+  for (const b of bases) {
+    for (const e of exps) {
+      want.push(Math.pow(b, e));
+      // Fractional powers of negative bases are NaN, whose value WGSL leaves open: not compared.
+      keep.push(b >= 0 || Number.isInteger(e));
+    }
+  }
+  assertClose(got.filter((_, i) => keep[i]), want.filter((_, i) => keep[i]), { atol: 0, rtol: 3e-6 }, 'pow');
+  [bt, et, y].forEach((t) => t.release());
+});
+
+test('layer normalisation matches float64 per row, with and without bias, in ranges of rows past one binding', async () => {
+  const real = await testGpu();
+  for (const [rows, cols, limit] of [[12, 8, 0], [6, 50, 0], [10, 16, 600]]) {
+    const gpu = limit ? withLimits(real, { maxStorageBufferBindingSize: limit }) : real;
+    // Rows far from zero: the two-pass variance must not lose them.
+    const x = Float32Array.from(rng.uniformArray(rows * cols), (v, i) => v + 100 * Math.floor(i / cols));
+    const scale = rng.uniformArray(cols, 0.5, 1.5);
+    const bias = rng.uniformArray(cols);
+    const [xt, st, bt] = [[x, [rows, cols]], [scale, [cols]], [bias, [cols]]].map(([v, shape]) => GpuTensor.from(gpu, shape as number[], v as Float32Array));
+    for (const withBias of [true, false]) {
+      const before = kernelRuns(gpu, 'layer_norm');
+      const { y, mean, invStd } = layerNorm(gpu, xt, cols, st, withBias ? bt : undefined, 1e-5);
+      if (limit) assert.ok(kernelRuns(gpu, 'layer_norm') - before > 1, 'several ranges of rows');
+      const want = layerNormRef(x, cols, scale, withBias ? bias : undefined, 1e-5);
+      assertClose(await y.read(), want.y, { atol: 1e-5, rtol: 1e-5 }, `y ${rows}x${cols} bias ${withBias}`);
+      assertClose(await mean.read(), want.mean, { atol: 1e-5, rtol: 1e-6 }, 'mean');
+      assertClose(await invStd.read(), want.invStd, { atol: 0, rtol: 1e-4 }, 'invStd');
+      [y, mean, invStd].forEach((t) => t.release());
+    }
+    assert.throws(() => layerNorm(gpu, xt, cols + 1, st, bt, 1e-5), (e: Error) => e instanceof ShapeError && /are not rows of/.test(e.message));
+    [xt, st, bt].forEach((t) => t.release());
   }
 });
 

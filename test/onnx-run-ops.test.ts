@@ -213,6 +213,83 @@ const cases: Record<string, Case> = {
     nodes: [['Clip', ['x', 'lo'], ['y']], ['Clip', ['x', 'lo', 'hi'], ['z']], ['Clip', ['x', '', 'hi'], ['w2']]],
     outputs: [['y', 'float32'], ['z', 'float32'], ['w2', 'float32']],
   },
+  'HardSigmoid (defaults and alpha, beta) and HardSwish after a Conv (NHWC), as in MobileNetV3': {
+    opset: 14, inputs: [['x', [2, 4, 5, 6]]], convFirst: 6, inits: [['four', [1], [4]]],
+    nodes: [['Mul', ['c', 'four'], ['c4']], ['HardSigmoid', ['c4'], ['h']], ['HardSigmoid', ['c4'], ['h2'], { alpha: 0.3, beta: 0.4 }], ['HardSwish', ['c4'], ['s']]],
+    outputs: [['h', 'float32'], ['h2', 'float32'], ['s', 'float32']],
+  },
+  'Exp, Neg and Abs; Log, Sqrt and Reciprocal of positive values': {
+    opset: 13, inputs: [['x', [2, 3, 7]]], inits: [['eps', [], [0.05]]],
+    nodes: [['Exp', ['x'], ['e']], ['Neg', ['x'], ['n']], ['Abs', ['x'], ['a']], ['Add', ['a', 'eps'], ['p']], ['Log', ['p'], ['l']], ['Sqrt', ['p'], ['q']], ['Reciprocal', ['p'], ['r']]],
+    outputs: [['e', 'float32'], ['n', 'float32'], ['a', 'float32'], ['l', 'float32'], ['q', 'float32'], ['r', 'float32']],
+  },
+  'Erf, Gelu (exact and tanh), Softplus, Softsign, Mish, Elu and Selu over [-6, 6] and at +-30': {
+    opset: 20, inputs: [['x', [2, 3, 4, 5]]], inits: [['six', [1], [6]], ['big', [1], [30]]],
+    nodes: [
+      ['Mul', ['x', 'six'], ['v']], ['Mul', ['x', 'big'], ['w']], ['Concat', ['v', 'w'], ['u'], { axis: 0 }],
+      ['Erf', ['u'], ['erf']], ['Gelu', ['u'], ['g']], ['Gelu', ['u'], ['gt'], { approximate: 'tanh' }], ['Softplus', ['u'], ['sp']],
+      ['Softsign', ['u'], ['ss']], ['Mish', ['u'], ['m']], ['Elu', ['u'], ['el']], ['Elu', ['u'], ['el2'], { alpha: 0.5 }], ['Selu', ['u'], ['se']],
+      ['Selu', ['u'], ['se2'], { alpha: 1.5, gamma: 2 }],
+    ],
+    outputs: [['erf', 'float32'], ['g', 'float32'], ['gt', 'float32'], ['sp', 'float32'], ['ss', 'float32'], ['m', 'float32'], ['el', 'float32'], ['el2', 'float32'], ['se', 'float32'], ['se2', 'float32']],
+  },
+  'Erf of small arguments (its series branch) and at the branch point': {
+    opset: 13, inputs: [['x', [3, 40]]], inits: [['tiny', [1], [0.001]], ['half', [1], [0.5]]],
+    nodes: [['Mul', ['x', 'tiny'], ['t']], ['Erf', ['t'], ['a']], ['Mul', ['x', 'half'], ['h']], ['Erf', ['h'], ['b']]],
+    outputs: [['a', 'float32'], ['b', 'float32']],
+  },
+  'PRelu with a per-channel slope after a Conv (NHWC), and with a scalar slope on NCHW': {
+    opset: 9, inputs: [['x', [2, 4, 5, 6]]], convFirst: 6, inits: [['k', [6, 1, 1]], ['k0', [1], [0.25]]],
+    nodes: [['PRelu', ['c', 'k'], ['y']], ['PRelu', ['x', 'k0'], ['z']]], outputs: [['y', 'float32'], ['z', 'float32']],
+  },
+  'Pow: float exponents 2, 3, 0.5, -1.5 and a broadcast row, an int64 exponent, negative bases with integer exponents': {
+    opset: 15, inputs: [['x', [2, 3, 4]]],
+    inits: [['e2', [], [2]], ['e3', [], [3]], ['eh', [], [0.5]], ['em', [], [-1.5]], ['row', [4], [1, 2.5, -2, 0.25]], ['ei', [], [3], 'int64'], ['eps', [], [0.1]]],
+    nodes: [
+      ['Abs', ['x'], ['a']], ['Add', ['a', 'eps'], ['p']],
+      ['Pow', ['x', 'e2'], ['y2']], ['Pow', ['x', 'e3'], ['y3']], ['Pow', ['p', 'eh'], ['yh']], ['Pow', ['p', 'em'], ['ym']], ['Pow', ['p', 'row'], ['yr']],
+      ['Pow', ['x', 'ei'], ['yi']],
+    ],
+    outputs: [['y2', 'float32'], ['y3', 'float32'], ['yh', 'float32'], ['ym', 'float32'], ['yr', 'float32'], ['yi', 'float32']],
+  },
+  'Max, Min and Mean of three inputs with broadcasting, and of one': {
+    opset: 13, inputs: [['a', [2, 3, 4]], ['b', [3, 1]], ['c', [4]]],
+    nodes: [['Max', ['a', 'b', 'c'], ['mx']], ['Min', ['a', 'b', 'c'], ['mn']], ['Mean', ['a', 'b', 'c'], ['me']], ['Max', ['b'], ['m1']]],
+    outputs: [['mx', 'float32'], ['mn', 'float32'], ['me', 'float32'], ['m1', 'float32']],
+  },
+  'Max and Mean opset 7, equal shapes, after a Conv (NHWC)': {
+    opset: 7, inputs: [['x', [1, 4, 5, 5]], ['u', [1, 3, 5, 5]]], convFirst: 3,
+    nodes: [['Max', ['c', 'u'], ['y']], ['Mean', ['c', 'u'], ['z']]], outputs: [['y', 'float32'], ['z', 'float32']],
+  },
+  'Expand a per-channel vector to a batch, and to the shape of a Conv output taken by Shape': {
+    opset: 13, inputs: [['x', [2, 4, 3, 5]]], convFirst: 6, inits: [['v', [6, 1, 1]], ['to', [4], [2, 6, 3, 1], 'int64']],
+    nodes: [['Expand', ['v', 'to'], ['y']], ['Shape', ['c'], ['s']], ['Expand', ['v', 's'], ['z']], ['Add', ['c', 'z'], ['w']]],
+    outputs: [['y', 'float32'], ['z', 'float32'], ['w', 'float32']],
+  },
+  'LayerNormalization over the last axis and over [C,H,W] with Mean and InvStdDev, no bias': {
+    opset: 17, inputs: [['x', [2, 3, 4, 8]]], inits: [['g', [8]], ['b', [8]], ['g3', [3, 4, 8]]],
+    nodes: [['LayerNormalization', ['x', 'g', 'b'], ['y'], { epsilon: 1e-3 }], ['LayerNormalization', ['x', 'g3'], ['z', 'm', 'is'], { axis: 1 }]],
+    outputs: [['y', 'float32'], ['z', 'float32'], ['m', 'float32'], ['is', 'float32']],
+  },
+  'a ConvNeXt block: depthwise 7x7, to channels-last, LayerNormalization, MatMul, Gelu, MatMul, layer scale, back, residual': {
+    opset: 20, inputs: [['x', [2, 8, 7, 7]]],
+    inits: [['dw', [8, 1, 7, 7]], ['db', [8]], ['g', [8]], ['b', [8]], ['w1', [8, 32]], ['b1', [32]], ['w2', [32, 8]], ['b2', [8]], ['ls', [8]]],
+    nodes: [
+      ['Conv', ['x', 'dw', 'db'], ['d'], { group: 8, pads: [3, 3, 3, 3] }], ['Transpose', ['d'], ['t'], { perm: [0, 2, 3, 1] }],
+      ['LayerNormalization', ['t', 'g', 'b'], ['n'], { epsilon: 1e-6 }], ['MatMul', ['n', 'w1'], ['h']], ['Add', ['h', 'b1'], ['hb']], ['Gelu', ['hb'], ['a']],
+      ['MatMul', ['a', 'w2'], ['o']], ['Add', ['o', 'b2'], ['ob']], ['Mul', ['ob', 'ls'], ['s']], ['Transpose', ['s'], ['back'], { perm: [0, 3, 1, 2] }],
+      ['Add', ['x', 'back'], ['y']],
+    ],
+    outputs: [['y', 'float32']],
+  },
+  'LayerNorm as opset-13 exporters decompose it: ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul, Add': {
+    opset: 13, inputs: [['x', [2, 5, 12]]], inits: [['two', [], [2]], ['eps', [], [1e-5]], ['g', [12]], ['b', [12]]],
+    nodes: [
+      ['ReduceMean', ['x'], ['mu'], { axes: [-1] }], ['Sub', ['x', 'mu'], ['d']], ['Pow', ['d', 'two'], ['d2']], ['ReduceMean', ['d2'], ['var'], { axes: [-1] }],
+      ['Add', ['var', 'eps'], ['ve']], ['Sqrt', ['ve'], ['sd']], ['Div', ['d', 'sd'], ['nrm']], ['Mul', ['nrm', 'g'], ['sc']], ['Add', ['sc', 'b'], ['y']],
+    ],
+    outputs: [['y', 'float32']],
+  },
   // --- Concat
   'Concat of two Conv branches on channels (a fire module, NHWC), then Relu': {
     opset: 13, inputs: [['x', [2, 4, 6, 5]]], convFirst: 6, inits: [['e1', [5, 6, 1, 1]], ['e3', [7, 6, 3, 3]]],
@@ -404,10 +481,10 @@ test('an unsupported operator or attribute is refused before anything runs', asy
     .input('x', 'float32', [1, 2, 4, 4])
     .initializer('w', 'float32', [2, 2, 3, 3], new Float32Array(36))
     .node('Conv', ['x', 'w'], ['c'], { dilations: [2, 2] }, 'dilated')
-    .node('Softplus', ['c'], ['y'], {}, 'softplus0')
+    .node('Einsum', ['c'], ['y'], { equation: 'nchw->nhwc' }, 'einsum0')
     .output('y', 'float32', null);
   assert.throws(() => new OnnxRunner(gpu, parseOnnx(b.encode().model, { file: 'bad.onnx' })), (e: Error) =>
-    e instanceof UnsupportedOnnxError && /node 'dilated' \(Conv\): dilations=\[2,2\]/.test(e.message) && /node 'softplus0' \(Softplus\): operator not supported/.test(e.message));
+    e instanceof UnsupportedOnnxError && /node 'dilated' \(Conv\): dilations=\[2,2\]/.test(e.message) && /node 'einsum0' \(Einsum\): operator not supported/.test(e.message));
 });
 
 test('Pad in wrap mode, and pads computed at run time, are refused before anything runs', async () => {

@@ -167,7 +167,7 @@ test('unsupported operators, attributes, opsets and run-time inputs are refused 
   expect({ op: 'MaxPool', opset: 12, inputs: [x], attrs: { kernel_shape: [2, 2], storage_order: 1 } }, /node 'n' \(MaxPool\): storage_order=1: value not supported; supported: 0/);
   expect({ op: 'MaxPool', opset: 7, inputs: [x], attrs: { kernel_shape: [2, 2], ceil_mode: 1 } }, /ceil_mode=1: is not an attribute of MaxPool at opset 7; supported: attributes auto_pad, kernel_shape, pads, strides/);
   expect({ op: 'MaxPool', opset: 12, inputs: [x] }, /kernel_shape: is required but missing/);
-  expect({ op: 'Erf', opset: 9, inputs: [x] }, /^node 'n' \(Erf\): operator not supported; supported: Conv, Relu, Sigmoid, Tanh, LeakyRelu, Clip, MaxPool/);
+  expect({ op: 'Hardmax', opset: 13, inputs: [x] }, /^node 'n' \(Hardmax\): operator not supported; supported: Conv, Relu, Sigmoid, Tanh, LeakyRelu, HardSigmoid, HardSwish, Exp/);
   expect({ op: 'ReduceMean', opset: 18, inputs: [x], attrs: { axes: [1] } }, /axes=\[1\]: is not an attribute of ReduceMean at opset 18/);
   expect({ op: 'Reshape', opset: 13, inputs: [x, ['s', 'int64', [2]]] }, /input 1 \(shape\)='s': is computed at run time; supported: shape given by an initializer or a Constant node/);
   expect({ op: 'Dropout', opset: 13, inputs: [x], consts: [['r', 'float32', [], [0.5]], ['t', 'bool', [], [1]]] }, /input 2 \(training_mode\)=1: training-mode dropout is not run/);

@@ -1,9 +1,10 @@
 // Broadcasting binary operations (shaders/broadcast_binary.wgsl): the weighted sum y = alpha * a + beta * b for ONNX
-// Add, Sub, Sum and Gemm's C term, the product (Mul) and the quotient (Div). Each operand is described by its buffer and its strides along y's axes (0 where broadcast), so
-// callers can also read an operand in another memory layout than y's. Ranks up to 6. Tensors past one storage
-// binding run in slices of y's first axis: an operand that fits one binding is bound whole (the slice's start is a
-// base offset into it), a larger one must have that axis outermost in its buffer (its slice is then one contiguous
-// range), as activations in any of the runner's layouts do; other operands are refused.
+// Add, Sub, Sum, Mean, Expand and Gemm's C term, the product (Mul), the quotient (Div), Max, Min, Pow and PRelu.
+// Each operand is described by its buffer and its strides along y's axes (0 where broadcast), so callers can also
+// read an operand in another memory layout than y's. Ranks up to 6. Tensors past one storage binding run in slices
+// of y's first axis: an operand that fits one binding is bound whole (the slice's start is a base offset into it),
+// a larger one must have that axis outermost in its buffer (its slice is then one contiguous range), as activations
+// in any of the runner's layouts do; other operands are refused.
 
 import type { Gpu } from '../gpu/device.ts';
 import { GpuTensor } from '../gpu/tensor.ts';
@@ -15,8 +16,9 @@ import { batchChunks, imageRange } from './conv2d-chunks.ts';
 import type { Binding } from '../gpu/batcher.ts';
 
 const WG = 256;
-const OPS = { add: 0, mul: 1, div: 2 } as const;
-/** 'add' is alpha * a + beta * b; 'mul' a * b; 'div' a / b. */
+const OPS = { add: 0, mul: 1, div: 2, max: 3, min: 4, pow: 5, prelu: 6 } as const;
+/** 'add' is alpha * a + beta * b; 'mul' a * b; 'div' a / b; 'max' and 'min' elementwise; 'pow' a to the power b;
+ *  'prelu' a, or b * a where a is negative. */
 export type BinaryOp = keyof typeof OPS;
 
 /** An operand: its tensor and, for every axis of the output, the element stride to step through it. */

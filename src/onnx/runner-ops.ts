@@ -18,8 +18,9 @@ import { transpose, stridesOf } from '../kernels/transpose.ts';
 import { pad } from '../kernels/pad.ts';
 import { lrn } from '../kernels/lrn.ts';
 import { concat } from '../kernels/concat.ts';
-import { unary, type UnaryOp } from '../kernels/unary.ts';
-import { broadcastAdd, broadcastBinaryStrided } from '../kernels/broadcast.ts';
+import { unary, type UnaryOp, type UnaryOptions } from '../kernels/unary.ts';
+import { layerNorm } from '../kernels/layer-norm.ts';
+import { broadcastAdd, broadcastBinaryStrided, type BinaryOp } from '../kernels/broadcast.ts';
 import { batchNormInference } from '../kernels/batchnorm.ts';
 import { nllGather } from '../kernels/nll.ts';
 import { attrFloat, attrInt, attrInts, attrString, constantNodeValue, type OnnxNode } from './model.ts';
@@ -28,7 +29,7 @@ import { padSpec, softmaxGeometry, window2d, type TensorInfo } from './shapes.ts
 import { axisAttr, castOp, cpuBinary, gatherOp, shapeOp, sliceOp, splitOp } from './runner-ops-shape.ts';
 import { concatTensors } from './int-values.ts';
 import { OnnxShapeError, UnsupportedOnnxError } from './errors.ts';
-import { nhwcShape, type CpuValue, type GpuValue, type Scratch, type Value } from './runner-values.ts';
+import { nhwcShape, uploadFloat, type CpuValue, type GpuValue, type Scratch, type Value } from './runner-values.ts';
 
 export interface OpContext {
   gpu: Gpu;
@@ -170,19 +171,29 @@ const relu: OpFn = (ctx) => {
   return [{ ...v, t: reluForward(ctx.gpu, v.t) }];
 };
 
-/** An elementwise activation: the value keeps its layout. */
+/** An elementwise activation: the value keeps its layout. Attributes carry ONNX's defaults when absent. */
 const activation = (op: UnaryOp): OpFn => (ctx) => {
   const v = ctx.gpuInput(0);
+  const n = ctx.node;
   const bound = (i: number, name: string): number | undefined => {
-    if (ctx.opset < 11) return ctx.node.attributes.has(name) ? attrFloat(ctx.node, name, 0) : undefined;
+    if (ctx.opset < 11) return n.attributes.has(name) ? attrFloat(n, name, 0) : undefined;
     const c = ctx.input(i);
     if (!c) return undefined;
-    if (c.kind !== 'cpu') throw new UnsupportedOnnxError(`node '${ctx.node.name}' (Clip): ${name} is computed at run time; graft needs it from an initializer or a Constant`);
+    if (c.kind !== 'cpu') throw new UnsupportedOnnxError(`node '${n.name}' (Clip): ${name} is computed at run time; graft needs it from an initializer or a Constant`);
     return toFloat32(c.t)[0];
   };
-  const options = op === 'leakyRelu' ? { alpha: attrFloat(ctx.node, 'alpha', 0.01) } : op === 'clip' ? { min: bound(1, 'min'), max: bound(2, 'max') } : {};
+  const options: UnaryOptions =
+    op === 'clip' ? { min: bound(1, 'min'), max: bound(2, 'max') }
+    : op === 'leakyRelu' ? { alpha: attrFloat(n, 'alpha', 0.01) }
+    : op === 'hardSigmoid' ? { alpha: attrFloat(n, 'alpha', 0.2), beta: attrFloat(n, 'beta', 0.5) }
+    : op === 'elu' ? { alpha: attrFloat(n, 'alpha', 1) }
+    : op === 'selu' ? { alpha: attrFloat(n, 'alpha', 1.67326319217681884765625), gamma: attrFloat(n, 'gamma', 1.05070102214813232421875) }
+    : {};
   return [{ ...v, t: unary(ctx.gpu, v.t, op, options) }];
 };
+
+/** Gelu (opset 20): exact, or its tanh approximation. */
+const gelu: OpFn = (ctx) => activation(attrString(ctx.node, 'approximate', 'none') === 'tanh' ? 'geluTanh' : 'gelu')(ctx);
 
 const lrnOp: OpFn = (ctx) => {
   const xv = ctx.gpuInput(0);
@@ -199,6 +210,26 @@ const batchNorm: OpFn = (ctx) => {
   const inner = x.layout === 'nhwc' ? 1 : sizeOf(x.shape.slice(2));
   const y = batchNormInference(ctx.gpu, x.t, { gamma: p[0], beta: p[1], mean: p[2], variance: p[3], epsilon: attrFloat(ctx.node, 'epsilon', 1e-5) }, inner);
   return [{ ...x, t: y }];
+};
+
+/**
+ * LayerNormalization (opset 17): rows are the trailing axes from `axis` on, in logical (NCHW) order; Scale and B
+ * hold one value per row element (shape inference refuses others). Mean and InvStdDev come out with the
+ * normalised axes kept as 1s.
+ */
+const layerNormOp: OpFn = (ctx) => {
+  const xv = ctx.gpuInput(0);
+  const r = xv.shape.length;
+  const axis = attrInt(ctx.node, 'axis', -1);
+  const cols = sizeOf(xv.shape.slice(axis < 0 ? axis + r : axis));
+  const flat = (i: number) => (ctx.input(i) ? ctx.scratch.nchw(ctx.gpuInput(i)) : undefined);
+  const { y, mean, invStd } = layerNorm(ctx.gpu, ctx.scratch.nchw(xv), cols, flat(1)!, flat(2), attrFloat(ctx.node, 'epsilon', 1e-5));
+  const stat = (t: GpuTensor, i: number) => {
+    if (ctx.wantOutput(i)) return gpuOut(t, ctx.outInfo[i]!);
+    ctx.scratch.keep(t);
+    return undefined;
+  };
+  return [gpuOut(y, ctx.outInfo[0]!), stat(mean, 1), stat(invStd, 2)];
 };
 
 // --- elementwise with broadcasting ---------------------------------------------------------------------------
@@ -218,8 +249,17 @@ function logicalStrides(v: GpuValue, outShape: readonly number[]): number[] {
   });
 }
 
-/** a `op` b under numpy broadcasting (ONNX Add, Sub, Mul, Div); 4-D results stay NHWC when an operand was. */
-function binaryValues(ctx: OpContext, a: GpuValue, b: GpuValue, out: TensorInfo, op: 'add' | 'sub' | 'mul' | 'div' = 'add'): GpuValue {
+/** The broadcasting operations of ONNX's elementwise operators: kernel op and the weights of a sum. */
+const BINARY = {
+  add: ['add', 1, 1], sub: ['add', 1, -1], mul: ['mul', 1, 1], div: ['div', 1, 1], max: ['max', 1, 1], min: ['min', 1, 1],
+  pow: ['pow', 1, 1], prelu: ['prelu', 1, 1],
+  // Expand passes x twice: max(x, x) is x exactly, infinities included (x + 0 * x would turn them into NaN).
+  expand: ['max', 1, 1],
+} as const satisfies Record<string, readonly [BinaryOp, number, number]>;
+type RunnerBinary = keyof typeof BINARY;
+
+/** a `op` b under numpy broadcasting (ONNX Add, Sub, Mul, Div, ...); 4-D results stay NHWC when an operand was. */
+function binaryValues(ctx: OpContext, a: GpuValue, b: GpuValue, out: TensorInfo, op: RunnerBinary = 'add'): GpuValue {
   if (op === 'add' && a.layout === b.layout && sameDims(a.shape, out.shape) && sameDims(b.shape, out.shape)) {
     // No broadcasting (residual sums): the flat kernel, which also splits tensors past one storage binding.
     return { kind: 'gpu', t: addSame(ctx.gpu, a.t, b.t.shape === a.t.shape ? b.t : ctx.scratch.keep(b.t.reshape(a.t.shape))), shape: [...out.shape], layout: a.layout, dtype: out.dtype };
@@ -229,19 +269,24 @@ function binaryValues(ctx: OpContext, a: GpuValue, b: GpuValue, out: TensorInfo,
   const physical = order.map((i) => out.shape[i]);
   const sa = logicalStrides(a, out.shape);
   const sb = logicalStrides(b, out.shape);
-  const y = broadcastBinaryStrided(ctx.gpu, physical, { t: a.t, strides: order.map((i) => sa[i]) }, { t: b.t, strides: order.map((i) => sb[i]) },
-    op === 'sub' ? 'add' : op, 1, op === 'sub' ? -1 : 1);
+  const [kernelOp, alpha, beta] = BINARY[op];
+  const y = broadcastBinaryStrided(ctx.gpu, physical, { t: a.t, strides: order.map((i) => sa[i]) }, { t: b.t, strides: order.map((i) => sb[i]) }, kernelOp, alpha, beta);
   return { kind: 'gpu', t: y, shape: [...out.shape], layout: nhwc ? 'nhwc' : 'nchw', dtype: out.dtype };
 }
 
-const binary = (op: 'add' | 'sub' | 'mul' | 'div'): OpFn => (ctx) => {
+const binary = (op: 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'prelu'): OpFn => (ctx) => {
   const [a, b] = [ctx.input(0), ctx.input(1)];
   // Integers (shapes being computed) stay on the CPU, as shape inference folded them.
   if (a?.kind === 'cpu' && b?.kind === 'cpu' && !FLOAT_TYPES.has(a.t.dtype)) return [cpuBinary(ctx, a, b)];
-  return [binaryValues(ctx, ctx.gpuInput(0), ctx.gpuInput(1), ctx.outInfo[0]!, op)];
+  // Pow's exponent may be an integer tensor (opset 12): as floats, which represent every exponent that matters.
+  const exponent = op === 'pow' && b?.kind === 'cpu' && !FLOAT_TYPES.has(b.t.dtype)
+    ? { kind: 'gpu' as const, t: ctx.scratch.keep(uploadFloat(ctx.gpu, makeTensor(b.t.name, 'float32', b.t.dims, toIntegers(b.t)))), shape: [...b.t.dims], layout: 'nchw' as const, dtype: 'float32' as const }
+    : undefined;
+  return [binaryValues(ctx, ctx.gpuInput(0), exponent ?? ctx.gpuInput(1), ctx.outInfo[0]!, op)];
 };
 
-const sum: OpFn = (ctx) => {
+/** Sum, Mean, Max and Min: any number of inputs, folded pairwise (Mean is the sum scaled by 1 / n). */
+const variadic = (op: 'add' | 'max' | 'min', mean = false): OpFn => (ctx) => {
   const n = ctx.node.inputs.length;
   if (n === 1) return [passThrough(ctx.gpuInput(0))];
   let acc = ctx.gpuInput(0);
@@ -249,12 +294,23 @@ const sum: OpFn = (ctx) => {
   for (let i = 1; i < n; i++) {
     const b = ctx.gpuInput(i);
     const shape = broadcastShape(acc.shape, b.shape);
-    const next = binaryValues(ctx, acc, b, { dtype: acc.dtype, shape });
+    const next = binaryValues(ctx, acc, b, { dtype: acc.dtype, shape }, op);
     if (owned) acc.t.release();
     acc = next;
     owned = true;
   }
+  if (mean) {
+    const scaled = scale(ctx.gpu, acc.t, 1 / n);
+    acc.t.release();
+    acc = { ...acc, t: scaled };
+  }
   return [acc];
+};
+
+/** Expand: x broadcast to the shape that shape inference took from the shape input. */
+const expand: OpFn = (ctx) => {
+  const x = ctx.gpuInput(0);
+  return [binaryValues(ctx, x, x, ctx.outInfo[0]!, 'expand')];
 };
 
 function sameDims(a: readonly number[], b: readonly number[]): boolean {
@@ -531,6 +587,28 @@ export const OPS_RUN: Record<string, OpFn> = {
   Tanh: activation('tanh'),
   LeakyRelu: activation('leakyRelu'),
   Clip: activation('clip'),
+  HardSigmoid: activation('hardSigmoid'),
+  HardSwish: activation('hardSwish'),
+  Exp: activation('exp'),
+  Log: activation('log'),
+  Sqrt: activation('sqrt'),
+  Neg: activation('neg'),
+  Abs: activation('abs'),
+  Reciprocal: activation('reciprocal'),
+  Erf: activation('erf'),
+  Softplus: activation('softplus'),
+  Elu: activation('elu'),
+  Selu: activation('selu'),
+  Gelu: gelu,
+  Mish: activation('mish'),
+  Softsign: activation('softsign'),
+  PRelu: binary('prelu'),
+  Pow: binary('pow'),
+  Max: variadic('max'),
+  Min: variadic('min'),
+  Mean: variadic('add', true),
+  Expand: expand,
+  LayerNormalization: layerNormOp,
   MaxPool: maxPool,
   AveragePool: averagePool,
   GlobalAveragePool: globalAveragePool,
@@ -541,7 +619,7 @@ export const OPS_RUN: Record<string, OpFn> = {
   Sub: binary('sub'),
   Mul: binary('mul'),
   Div: binary('div'),
-  Sum: sum,
+  Sum: variadic('add'),
   Gemm: gemm,
   MatMul: matMul,
   Flatten: reshapeLike,
@@ -570,6 +648,9 @@ export const GPU_FLOAT_INPUTS: Record<string, number[] | 'all'> = {
   Conv: 'all', Relu: 'all', MaxPool: 'all', AveragePool: 'all', GlobalAveragePool: 'all', GlobalMaxPool: 'all',
   BatchNormalization: 'all', LRN: 'all', Sum: 'all', Gemm: 'all', MatMul: 'all', Softmax: 'all', LogSoftmax: 'all',
   ReduceMean: [0], SoftmaxCrossEntropyLoss: [0, 2], Pad: [0], Sigmoid: 'all', Tanh: 'all', LeakyRelu: 'all', Clip: [0],
+  HardSigmoid: 'all', HardSwish: 'all', Exp: 'all', Log: 'all', Sqrt: 'all', Neg: 'all', Abs: 'all', Reciprocal: 'all',
+  Erf: 'all', Softplus: 'all', Elu: 'all', Selu: 'all', Gelu: 'all', Mish: 'all', Softsign: 'all', PRelu: 'all', Pow: [0],
+  Max: 'all', Min: 'all', Mean: 'all', Expand: [0], LayerNormalization: 'all',
 };
 
 export type { CpuValue };

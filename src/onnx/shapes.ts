@@ -266,7 +266,56 @@ function inferNode(node: OnnxNode, opset: number, ins: Ins, constants: Map<strin
     case 'Tanh':
     case 'LeakyRelu':
     case 'Clip':
+    case 'HardSigmoid':
+    case 'HardSwish':
+    case 'Exp':
+    case 'Log':
+    case 'Sqrt':
+    case 'Neg':
+    case 'Abs':
+    case 'Reciprocal':
+    case 'Erf':
+    case 'Softplus':
+    case 'Softsign':
+    case 'Elu':
+    case 'Selu':
+    case 'Gelu':
+    case 'Mish':
       return [need(0)];
+    case 'PRelu': {
+      const X = need(0);
+      const slope = need(1);
+      if (fmt(broadcastShapes(slope.shape, X.shape) ?? []) !== fmt(X.shape)) fail(`slope ${fmt(slope.shape)} does not broadcast to X ${fmt(X.shape)}`);
+      return [X];
+    }
+    case 'Pow': {
+      const X = need(0);
+      return [{ dtype: X.dtype, shape: broadcastShapes(X.shape, need(1).shape) ?? fail('shapes do not broadcast') }];
+    }
+    case 'Expand': {
+      const X = need(0);
+      const shape = constInts(node.inputs[1]);
+      if (shape.some((d) => d < 1)) fail(`shape [${shape.join(',')}] has a dimension below 1`);
+      return [{ dtype: X.dtype, shape: broadcastShapes(X.shape, shape) ?? fail(`${fmt(X.shape)} does not broadcast to [${shape.join(',')}]`) }];
+    }
+    case 'LayerNormalization': {
+      const X = need(0);
+      const r = X.shape.length;
+      const axis = axisIn(attrInt(node, 'axis', -1), r);
+      const normalised = X.shape.slice(axis);
+      // graft reads Scale and B as one value per normalised element: their shape is the normalised one, leading 1s
+      // aside (ONNX allows any unidirectional broadcast, which models do not use).
+      const core = (shape: number[]) => {
+        const k = shape.findIndex((d) => d !== 1);
+        return k < 0 ? [] : shape.slice(k);
+      };
+      for (const i of [1, 2]) {
+        const p = ins[i];
+        if (p && fmt(core(p.shape)) !== fmt(core(normalised))) fail(`${i === 1 ? 'Scale' : 'B'} ${fmt(p.shape)} must have the normalised shape ${fmt(normalised)}`);
+      }
+      const stats = { dtype: X.dtype, shape: X.shape.map((d, k) => (k < axis ? d : 1)) };
+      return [X, stats, stats];
+    }
     case 'Gemm': {
       const A = need(0);
       const B = need(1);
@@ -298,13 +347,16 @@ function inferNode(node: OnnxNode, opset: number, ins: Ins, constants: Map<strin
     case 'Sub':
     case 'Mul':
     case 'Div':
-    case 'Sum': {
+    case 'Sum':
+    case 'Max':
+    case 'Min':
+    case 'Mean': {
       const all = node.inputs.map((_, i) => need(i));
       let shape = all[0].shape;
       for (const t of all.slice(1)) {
         if (t.dtype !== all[0].dtype) fail(`inputs have different types (${all.map((a) => a.dtype).join(', ')})`);
-        if (node.opType === 'Sum' && opset < 8) {
-          if (fmt(t.shape) !== fmt(shape)) fail('Sum before opset 8 needs equal shapes');
+        if (['Sum', 'Max', 'Min', 'Mean'].includes(node.opType) && opset < 8) {
+          if (fmt(t.shape) !== fmt(shape)) fail(`${node.opType} before opset 8 needs equal shapes`);
         } else {
           shape = broadcastShapes(shape, t.shape) ?? fail('shapes do not broadcast');
         }

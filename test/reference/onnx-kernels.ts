@@ -108,3 +108,32 @@ export function concatRef(xs: Array<{ x: ArrayLike<number>; shape: readonly numb
   });
   return { y, shape };
 }
+
+/** erf in float64: its Maclaurin series (exact to ~1e-9 up to |x| = 4, where the terms' cancellation grows), then
+ *  the limit 1 (erf(4) is 1 - 1.5e-8). */
+export function erfRef(x: number): number {
+  if (Math.abs(x) > 4) return Math.sign(x);
+  let term = x;
+  let sum = x;
+  for (let n = 1; n < 200 && Math.abs(term) > 1e-17; n++) {
+    term *= (-x * x) / n;
+    sum += term / (2 * n + 1);
+  }
+  return (2 / Math.sqrt(Math.PI)) * sum;
+}
+
+/** Layer normalisation of rows of `cols` in float64 (biased variance), with scale and optional bias per column. */
+export function layerNormRef(x: ArrayLike<number>, cols: number, scale: ArrayLike<number>, bias: ArrayLike<number> | undefined, epsilon: number) {
+  const y: number[] = [];
+  const mean: number[] = [];
+  const invStd: number[] = [];
+  for (let r = 0; r < x.length / cols; r++) {
+    const row = Array.from({ length: cols }, (_, i) => x[r * cols + i]);
+    const m = row.reduce((a, b) => a + b, 0) / cols;
+    const inv = 1 / Math.sqrt(row.reduce((a, b) => a + (b - m) ** 2, 0) / cols + epsilon);
+    row.forEach((v, i) => y.push((v - m) * inv * scale[i] + (bias ? bias[i] : 0)));
+    mean.push(m);
+    invStd.push(inv);
+  }
+  return { y, mean, invStd };
+}
