@@ -121,3 +121,79 @@ export function vgg19Model(opts: Vgg19ModelOptions = {}): GeneratedModel {
   b.output(x, 'float32', [opts.batch ?? 1, classes]);
   return { builder: b, input, output: x, weights, outputShape: [1, classes] };
 }
+
+export interface ResnetModelOptions {
+  /** Channels of the stem and layer1 (doubled by each later layer). */
+  width?: number;
+  size?: number;
+  classes?: number;
+  seed?: number;
+  /** Extra graph outputs: the ends of the stem and of each layer ('stem', 'layer1' .. 'layer4'). */
+  taps?: boolean;
+}
+
+/**
+ * A ResNet-18-shaped ONNX model with one BasicBlock per layer, laid out as torchvision exports it (opset 13; node
+ * names like '/layer2/layer2.0/conv1/Conv', which graft must turn into parameter names): a 7x7/2 stem with
+ * BatchNormalization, ReLU and a 3x3/2 max pool, layer1 at the stem's width, layers 2-4 halving the resolution with a
+ * strided first conv and a 1x1/2 downsample shortcut, then GlobalAveragePool, Flatten and Gemm (transB=1). BatchNorm
+ * statistics are random, away from 0 and 1, so that folding them is really tested.
+ */
+export function resnetModel(opts: ResnetModelOptions = {}): GeneratedModel {
+  const width = opts.width ?? 4;
+  const size = opts.size ?? 64;
+  const classes = opts.classes ?? 10;
+  const rng = new Rng(opts.seed ?? 7);
+  const b = new OnnxBuilder({ opset: 13, producerName: 'pytorch' });
+  b.input('input', 'float32', ['batch_size', 3, size, size]);
+  const weights = new Map<string, Float32Array>();
+  const init = (name: string, dims: number[], values: Float32Array) => {
+    weights.set(name, values);
+    b.initializer(name, 'float32', dims, values);
+  };
+  const he = (n: number, fanIn: number) => Float32Array.from({ length: n }, () => rng.normal() * Math.sqrt(2 / fanIn));
+  // Conv (no bias, as torchvision's) then BatchNormalization; returns the BN's output.
+  const convBn = (scope: string, x: string, cin: number, cout: number, k: number, stride: number): string => {
+    const w = `${scope}.weight`;
+    init(w, [cout, cin, k, k], he(cout * cin * k * k, cin * k * k));
+    const p = (k - 1) / 2;
+    b.node('Conv', [x, w], [`${scope}/Conv_output_0`], { kernel_shape: [k, k], pads: [p, p, p, p], strides: [stride, stride], dilations: [1, 1], group: 1 }, `${scope}/Conv`);
+    const bn = scope.replace(/conv(\d)$/, 'bn$1').replace(/downsample\.0$/, 'downsample.1');
+    init(`${bn}.weight`, [cout], rng.uniformArray(cout, 0.5, 1.5));
+    init(`${bn}.bias`, [cout], rng.uniformArray(cout, -0.2, 0.2));
+    init(`${bn}.running_mean`, [cout], rng.uniformArray(cout, -0.3, 0.3));
+    init(`${bn}.running_var`, [cout], rng.uniformArray(cout, 0.5, 2));
+    b.node('BatchNormalization', [`${scope}/Conv_output_0`, `${bn}.weight`, `${bn}.bias`, `${bn}.running_mean`, `${bn}.running_var`], [`${bn}/BN_output_0`], { epsilon: 1e-5, momentum: 0.9 }, `${bn}/BatchNormalization`);
+    return `${bn}/BN_output_0`;
+  };
+  const relu = (scope: string, x: string) => {
+    b.node('Relu', [x], [`${scope}/Relu_output_0`], {}, `${scope}/Relu`);
+    return `${scope}/Relu_output_0`;
+  };
+  const taps: string[] = [];
+  let x = relu('/relu', convBn('conv1', 'input', 3, width, 7, 2));
+  b.node('MaxPool', [x], ['/maxpool/MaxPool_output_0'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2], ceil_mode: 0 }, '/maxpool/MaxPool');
+  x = '/maxpool/MaxPool_output_0';
+  taps.push(x);
+  let cin = width;
+  for (let l = 1; l <= 4; l++) {
+    const cout = width * 2 ** (l - 1);
+    const stride = l === 1 ? 1 : 2;
+    const s = `layer${l}.0`;
+    const a = relu(`/layer${l}/${s}/relu`, convBn(`${s}.conv1`, x, cin, cout, 3, stride));
+    const c = convBn(`${s}.conv2`, a, cout, cout, 3, 1);
+    const shortcut = stride === 1 && cin === cout ? x : convBn(`${s}.downsample.0`, x, cin, cout, 1, stride);
+    b.node('Add', [c, shortcut], [`/layer${l}/${s}/Add_output_0`], {}, `/layer${l}/${s}/Add`);
+    x = relu(`/layer${l}/${s}/relu_1`, `/layer${l}/${s}/Add_output_0`);
+    taps.push(x);
+    cin = cout;
+  }
+  b.node('GlobalAveragePool', [x], ['/avgpool/GlobalAveragePool_output_0'], {}, '/avgpool/GlobalAveragePool');
+  b.node('Flatten', ['/avgpool/GlobalAveragePool_output_0'], ['/Flatten_output_0'], { axis: 1 }, '/Flatten');
+  init('fc.weight', [classes, cin], he(classes * cin, cin));
+  init('fc.bias', [classes], rng.uniformArray(classes, -0.1, 0.1));
+  b.node('Gemm', ['/Flatten_output_0', 'fc.weight', 'fc.bias'], ['output'], { alpha: 1, beta: 1, transB: 1 }, '/fc/Gemm');
+  b.output('output', 'float32', ['batch_size', classes]);
+  if (opts.taps) taps.forEach((t) => b.output(t, 'float32', null));
+  return { builder: b, input: 'input', output: 'output', weights, outputShape: [1, classes] };
+}

@@ -1,0 +1,150 @@
+// ONNX CNNs as trainable model descriptions (src/onnx/import-desc.ts): the description's CPU forward
+// (test/reference/keras-forward.ts) and graft's GPU module built from it must equal onnxruntime's output on the same
+// input, for a torchvision-shaped
+// ResNet (BatchNorm folded, ReLUs fused, residual sums, names made parameter-safe), a zoo-shaped VGG, and a model
+// with every other lowering (a Pad folded into a Conv, ceil_mode pools, a padded AveragePool, Flatten of a map
+// before a Gemm whose rows must be reordered, MatMul plus bias, Reshape, Dropout, Softmax); the trunk stops at the
+// classifier; and what cannot be trained is refused with the node named.
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { assertClose } from './helpers/close.ts';
+import { testGpu } from './helpers/gpu.ts';
+import { ortRun } from './helpers/onnx-compare.ts';
+import { resnetModel, vgg19Model } from './helpers/onnx-models.ts';
+import { forwardDesc } from './reference/keras-forward.ts';
+import { OnnxBuilder } from '../src/onnx/builder.ts';
+import { parseOnnx } from '../src/onnx/reader.ts';
+import { onnxToDesc } from '../src/onnx/import-desc.ts';
+import { makeTensor } from '../src/onnx/tensor.ts';
+import { UnsupportedOnnxError } from '../src/onnx/errors.ts';
+import type { GraftModelDesc } from '../src/keras/desc.ts';
+import { KerasGraphModel } from '../src/keras/graph-model.ts';
+import { Context } from '../src/graph/context.ts';
+import { Tensor } from '../src/graph/tensor.ts';
+import { Rng } from '../src/util/rng.ts';
+
+const rng = new Rng(11);
+
+/** NCHW values -> NHWC. */
+function toNhwc(x: Float32Array, [n, c, h, w]: number[]): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < n; i++) for (let y = 0; y < h; y++) for (let z = 0; z < w; z++) for (let k = 0; k < c; k++) out[((i * h + y) * w + z) * c + k] = x[((i * c + k) * h + y) * w + z];
+  return out;
+}
+
+/**
+ * Imports `bytes` and runs the description on the CPU and, as a graft Module, on the GPU, and onnxruntime on the same
+ * input; all three must agree. Returns the description.
+ */
+async function compare(bytes: Uint8Array, input: string, dims: number[], what: string, tol = { atol: 1e-4, rtol: 1e-3 }): Promise<GraftModelDesc> {
+  const model = parseOnnx(bytes, { file: `${what}.onnx` });
+  const desc = onnxToDesc(model, {});
+  const x = rng.uniformArray(dims.reduce((a, b) => a * b, 1), -1, 1);
+  const want = (await ortRun(bytes, { [input]: makeTensor(input, 'float32', dims, x) }))[model.graph.outputs[0].name];
+  const nhwc = toNhwc(x, dims);
+  const cpu = forwardDesc(desc, nhwc, dims[0]).get(desc.output)!;
+  assertClose(cpu.data, want.data as Float32Array, tol, `${what}: description vs onnxruntime`);
+  const gpu = await testGpu();
+  const net = new KerasGraphModel(gpu, desc);
+  const ctx = new Context(gpu, { grad: false });
+  const xt = Tensor.from(gpu, [dims[0], ...desc.input.shape], nhwc);
+  const y = net.forward(xt, ctx);
+  assertClose(await y.value.read(), want.data as Float32Array, tol, `${what}: graft's GPU model vs onnxruntime`);
+  ctx.dispose();
+  xt.release();
+  net.release();
+  return desc;
+}
+
+test('a torchvision-shaped ResNet imports with BatchNorm folded and ReLUs fused, and runs like onnxruntime', async () => {
+  const m = resnetModel({ width: 4, size: 64 });
+  const desc = await compare(m.builder.encode().model, 'input', [2, 3, 64, 64], 'resnet');
+  const ops = desc.nodes.map((n) => n.op);
+  assert.is(ops.filter((o) => o === 'conv2d').length, 1 + 2 * 4 + 3, 'stem, two per block, three downsamples');
+  assert.is(ops.filter((o) => o === 'add').length, 4);
+  assert.is(ops.filter((o) => o === 'relu').length, 4, "only the residual sums' ReLUs stay nodes");
+  const stem = desc.nodes[0];
+  assert.equal(stem.keras, ['conv1/Conv', 'bn1/BatchNormalization', '/relu/Relu'], 'conv, its BatchNorm and ReLU in one node');
+  assert.ok(desc.nodes.every((n) => /^[A-Za-z0-9_]+$/.test(n.name)), `parameter-safe names: ${desc.nodes.map((n) => n.name).join(' ')}`);
+  assert.equal(desc.nodes.at(-1)!.op, 'dense');
+  assert.equal(desc.nodes.at(-1)!.outShape, [10]);
+});
+
+test('the trunk stops before the classifier, at any input size', async () => {
+  const m = resnetModel({ width: 4, size: 64 });
+  const bytes = m.builder.encode().model;
+  for (const size of [64, 96]) {
+    const desc = onnxToDesc(parseOnnx(bytes, { file: 'resnet.onnx' }), { size, trunk: true });
+    const last = desc.nodes.find((n) => n.name === desc.output)!;
+    assert.is(last.op, 'relu');
+    assert.equal(last.outShape, [size / 32, size / 32, 32]);
+  }
+  // A zoo-shaped VGG whose classifier only fits 32x32 still gives its trunk at 64x64.
+  const vgg = vgg19Model({ width: 1 / 16, size: 32, classes: 5 }).builder.encode().model;
+  const trunk = onnxToDesc(parseOnnx(vgg, { file: 'vgg.onnx' }), { size: 64, trunk: true });
+  assert.equal(trunk.nodes.find((n) => n.name === trunk.output)!.outShape, [2, 2, 32]);
+});
+
+test('a zoo-shaped VGG19 (Flatten, Gemm transB=1, Dropout) runs like onnxruntime', async () => {
+  const m = vgg19Model({ width: 1 / 16, size: 32, classes: 5, batch: 'N' });
+  await compare(m.builder.encode().model, 'data', [2, 3, 32, 32], 'vgg19');
+});
+
+test('Pad into Conv, ceil_mode pools, padded AveragePool, Flatten of a map into Gemm, MatMul + bias, Softmax', async () => {
+  const b = new OnnxBuilder({ opset: 13 });
+  const init = (name: string, dims: number[]) => b.initializer(name, 'float32', dims, rng.uniformArray(dims.reduce((p, d) => p * d, 1), -0.5, 0.5));
+  b.input('x', 'float32', [2, 3, 13, 11]);
+  init('w1', [6, 3, 3, 3]);
+  init('b1', [6]);
+  b.initializer('pads', 'int64', [8], [0, 0, 1, 2, 0, 0, 2, 0]);
+  b.node('Pad', ['x', 'pads'], ['p'], { mode: 'constant' });
+  b.node('Conv', ['p', 'w1', 'b1'], ['c1'], { kernel_shape: [3, 3], strides: [2, 1] }); // (6, 7, 11)
+  b.node('Relu', ['c1'], ['r1']);
+  b.node('MaxPool', ['r1'], ['m1'], { kernel_shape: [2, 3], strides: [2, 2], ceil_mode: 1 }); // (6, 4, 5)
+  b.node('AveragePool', ['m1'], ['a1'], { kernel_shape: [3, 3], strides: [1, 2], pads: [1, 1, 1, 1] }); // (6, 4, 3)
+  b.node('Dropout', ['a1'], ['d1']);
+  b.node('Flatten', ['d1'], ['f'], { axis: 1 });
+  init('g', [72, 9]);
+  init('gb', [9]);
+  b.node('Gemm', ['f', 'g', 'gb'], ['h'], {});
+  b.node('Relu', ['h'], ['hr']);
+  init('mw', [9, 4]);
+  init('mb', [4]);
+  b.node('MatMul', ['hr', 'mw'], ['mm']);
+  b.node('Add', ['mm', 'mb'], ['logits']);
+  b.initializer('shape', 'int64', [2], [-1, 4]);
+  b.node('Reshape', ['logits', 'shape'], ['rs']);
+  b.node('Softmax', ['rs'], ['y'], { axis: -1 });
+  b.output('y', 'float32', null);
+  const desc = await compare(b.encode().model, 'x', [2, 3, 13, 11], 'mixed', { atol: 1e-5, rtol: 1e-4 });
+  const conv = desc.nodes.find((n) => n.op === 'conv2d')!;
+  assert.equal(conv.op === 'conv2d' && conv.attrs.pads, [1, 2, 2, 0], 'the Pad folded into the Conv');
+  assert.equal(desc.nodes.map((n) => n.op), ['conv2d', 'maxpool', 'avgpool', 'flatten', 'dense', 'dense', 'softmax']);
+});
+
+test('what cannot be trained is refused with the node named', () => {
+  const refuse = (build: (b: OnnxBuilder) => void, why: RegExp) => {
+    const b = new OnnxBuilder({ opset: 13 });
+    b.input('x', 'float32', [1, 4, 8, 8]);
+    b.initializer('w', 'float32', [4, 4, 3, 3], new Float32Array(144));
+    b.initializer('dw', 'float32', [4, 1, 3, 3], new Float32Array(36));
+    b.initializer('s', 'float32', [4], [1, 1, 1, 1]);
+    b.initializer('s3', 'float32', [4, 1, 1], [1, 1, 1, 1]);
+    build(b);
+    b.output('y', 'float32', null);
+    assert.throws(() => onnxToDesc(parseOnnx(b.encode().model, { file: 'bad.onnx' }), {}), (e: Error) => e instanceof UnsupportedOnnxError && why.test(e.message), String(why));
+  };
+  refuse((b) => b.node('Conv', ['x', 'dw'], ['y'], { group: 4, pads: [1, 1, 1, 1] }, 'depthwise'), /node 'depthwise' \(Conv\): grouped and depthwise convolutions have no trainable graph op/);
+  refuse((b) => b.node('BatchNormalization', ['x', 's', 's', 's', 's'], ['y'], {}, 'lonebn'), /node 'lonebn' \(BatchNormalization\): graft folds BatchNormalization into the Conv right before it/);
+  refuse((b) => b.node('AveragePool', ['x'], ['y'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], count_include_pad: 1 }, 'avg'), /node 'avg' \(AveragePool\): count_include_pad=1 with padding/);
+  refuse((b) => b.node('Sigmoid', ['x'], ['y'], {}, 'sig'), /node 'sig' \(Sigmoid\): operator not supported; a trainable graft model takes Conv/);
+  refuse((b) => {
+    b.node('Conv', ['x', 'w'], ['c'], { pads: [1, 1, 1, 1] });
+    b.node('Add', ['c', 's3'], ['y'], {}, 'addconst');
+  }, /node 'addconst' \(Add\): an Add of a constant is supported only as the bias after a MatMul/);
+  // Graph-level problems from the runner's support table come first, with every node listed.
+  refuse((b) => b.node('Conv', ['x', 'w'], ['y'], { dilations: [2, 2] }, 'dilated'), /node 'dilated' \(Conv\): dilations=\[2,2\]/);
+});
+
+test.run();
