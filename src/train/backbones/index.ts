@@ -1,5 +1,6 @@
-// Picks the pretrained base for stages 2-3 by name, or says why there is none and how to get one. Random
-// weights are never passed off as pretrained: without a weights file the stages are skipped with that message.
+// Picks the pretrained base for stages 2-3 by name (vgg19 and onnx read the --weights file), or says why there is
+// none and how to get one. Random weights are never passed off as pretrained: without a weights file the stages are
+// skipped with that message.
 
 import { existsSync } from 'node:fs';
 import type { Gpu } from '../../gpu/device.ts';
@@ -7,7 +8,7 @@ import { GraftError } from '../../gpu/errors.ts';
 import type { Backbone } from './backbone.ts';
 import { DEFAULT_VGG19_WEIGHTS, loadVggBackbone } from './vgg.ts';
 
-export const BACKBONES = ['vgg19', 'resnet50', 'none'] as const;
+export const BACKBONES = ['vgg19', 'resnet50', 'onnx', 'none'] as const;
 export type BackboneName = (typeof BACKBONES)[number];
 
 export async function loadBackbone(gpu: Gpu, name: string, weights: string | undefined, inputSize: number): Promise<Backbone | { missing: string }> {
@@ -23,6 +24,12 @@ export async function loadBackbone(gpu: Gpu, name: string, weights: string | und
       };
     }
     return loadVggBackbone(gpu, file);
+  }
+  if (name === 'onnx') {
+    if (!weights) throw new GraftError('--backbone onnx needs the model file: --weights model.onnx (an ONNX CNN of the ResNet or VGG family)');
+    if (!existsSync(weights)) throw new GraftError(`--weights ${weights}: no such file`);
+    const { loadOnnxBackbone } = await import('./onnx.ts');
+    return loadOnnxBackbone(gpu, weights, inputSize);
   }
   if (name === 'resnet50') {
     const { loadResnet50Backbone } = await import('./resnet50.ts');

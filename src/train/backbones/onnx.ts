@@ -1,0 +1,105 @@
+// Any ONNX CNN of the operators src/onnx/import-desc.ts lowers (the ResNet and VGG families as torchvision and the
+// ONNX model zoo export them) as the pretrained base of stages 2-3: `--backbone onnx --weights model.onnx`. Its
+// convolutional trunk (the graph up to its classifier) is lowered to a model description at the run's input size,
+// then cut the way the study cuts VGG19:
+//
+//   features = the trunk's last activation, a final pooling left out (the top model's GAP reads the last
+//              convolution directly, as for VGG: finer class activation maps)
+//   tail     = the last stage: the nodes after the earliest single-tensor cut from which every node keeps the
+//              features' resolution, less leading weightless nodes (VGG's block-5 convs after pool4; ResNet's
+//              layer4 / conv5_x, which starts by halving the resolution)
+//   frozen   = everything before the tail
+//
+// BatchNorm is folded into the convolutions (fine-tuning trains the folded weights, BN in inference mode, as for
+// ResNet50). The weights id is the file's SHA-256; the preprocessing is the file's graft metadata when it has it
+// (a model graft exported), else the ImageNet normalisation that the ONNX model zoo and torchvision use.
+
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Gpu } from '../../gpu/device.ts';
+import { GraftError } from '../../gpu/errors.ts';
+import type { GraftModelDesc } from '../../keras/desc.ts';
+import { KerasGraphModel } from '../../keras/graph-model.ts';
+import type { Preprocess } from '../../kernels/image.ts';
+import { parseOnnx } from '../../onnx/reader.ts';
+import { onnxToDesc } from '../../onnx/import-desc.ts';
+import { imageInputSpec } from '../../onnx/image-input.ts';
+import { PREPROCESS_ONNX_ZOO } from '../augment.ts';
+import type { Backbone } from './backbone.ts';
+
+/** The pieces of an ONNX backbone that need no GPU: also what export rebuilds a run's network from. */
+export interface OnnxBackboneParts {
+  desc: GraftModelDesc;
+  /** The tensor the tail starts from (a node's name, or the input's). */
+  cut: string;
+  /** The node whose output is the features the top model reads. */
+  end: string;
+  preprocess: Preprocess;
+  /** SHA-256 of the file. */
+  weightsId: string;
+  /** Where the preprocessing came from, for the report. */
+  preprocessSource: string;
+}
+
+export function onnxBackboneParts(file: string, inputSize: number): OnnxBackboneParts {
+  const bytes = readFileSync(file);
+  const weightsId = createHash('sha256').update(bytes).digest('hex');
+  const model = parseOnnx(bytes, { file });
+  const desc = onnxToDesc(model, { size: inputSize, trunk: true });
+  const { cut, end } = tailRange(file, desc);
+  let preprocess = PREPROCESS_ONNX_ZOO;
+  let preprocessSource = 'ImageNet normalisation (ONNX model zoo, torchvision): RGB / 255, mean 0.485 0.456 0.406, std 0.229 0.224 0.225';
+  if (model.metadata.has('preprocessing')) {
+    preprocess = imageInputSpec(model).preprocess;
+    preprocessSource = "the file's graft metadata";
+  }
+  return { desc, cut, end, preprocess, weightsId, preprocessSource };
+}
+
+/** Where the tail starts and ends in `desc` (see the header). */
+export function tailRange(file: string, desc: GraftModelDesc): { cut: string; end: string } {
+  const nodes = desc.nodes;
+  const isMap = (i: number) => nodes[i].outShape.length === 3;
+  let e = nodes.findIndex((n) => n.name === desc.output);
+  while (e > 0 && (nodes[e].op === 'maxpool' || nodes[e].op === 'avgpool')) e--;
+  if (e < 0 || !isMap(e)) throw new GraftError(`${file}: the network's trunk does not end in a convolutional map`);
+  // producedAt: where each tensor is made (the input: -1); node i's output is a cut when no later node reads a
+  // tensor made before it.
+  const producedAt = new Map<string, number>([[desc.input.name, -1]]);
+  nodes.forEach((n, i) => producedAt.set(n.name, i));
+  const lastRead = new Map<string, number>();
+  nodes.forEach((n, i) => n.inputs.forEach((t) => lastRead.set(t, i)));
+  const cuts: number[] = [];
+  let reach = lastRead.get(desc.input.name) ?? -1;
+  for (let i = 0; i < e; i++) {
+    if (reach <= i) cuts.push(i);
+    reach = Math.max(reach, lastRead.get(nodes[i].name) ?? i);
+  }
+  const res = nodes[e].outShape.slice(0, 2).join('x');
+  let c = cuts.find((i) => nodes.slice(i + 1, e + 1).every((n) => n.outShape.slice(0, 2).join('x') === res));
+  if (c === undefined) throw new GraftError(`${file}: no single tensor leads into the network's last stage, so it cannot be split into a frozen part and a tail`);
+  while (c + 1 < e && cuts.includes(c + 1) && !('weights' in nodes[c + 1])) c++;
+  return { cut: nodes[c].name, end: nodes[e].name };
+}
+
+export function loadOnnxBackbone(gpu: Gpu, file: string, inputSize: number): Backbone {
+  const parts = onnxBackboneParts(file, inputSize);
+  const frozen = new KerasGraphModel(gpu, parts.desc, { until: parts.cut }).freeze();
+  const tail = new KerasGraphModel(gpu, parts.desc, { from: parts.cut, until: parts.end });
+  const first = tail.nodes[0].name;
+  return {
+    name: 'onnx',
+    description: `${basename(file)} (ONNX, sha256 ${parts.weightsId.slice(0, 12)}), trunk to ${parts.end}; preprocessing: ${parts.preprocessSource}`,
+    preprocess: parts.preprocess,
+    weightsId: parts.weightsId,
+    frozen,
+    tail,
+    featureChannels: tail.outputShape[2],
+    tailDescription: `${first}..${parts.end} (${tail.nodes.filter((n) => n.op === 'conv2d').length} convolutions)`,
+    release() {
+      frozen.release();
+      tail.release();
+    },
+  };
+}
