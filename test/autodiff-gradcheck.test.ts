@@ -14,7 +14,7 @@ import { backward, lossValue } from '../src/graph/backward.ts';
 import { conv2d } from '../src/graph/ops/conv.ts';
 import { dense } from '../src/graph/ops/dense.ts';
 import { avgPool2d, globalAvgPool, globalMaxPool, maxPool2d } from '../src/graph/ops/pool.ts';
-import { relu, logSoftmax, softmax } from '../src/graph/ops/activation.ts';
+import { clip, relu, logSoftmax, softmax } from '../src/graph/ops/activation.ts';
 import { add } from '../src/graph/ops/add.ts';
 import { flatten } from '../src/graph/ops/shape.ts';
 import { softmaxCrossEntropy } from '../src/graph/ops/loss.ts';
@@ -55,6 +55,23 @@ function conv64(x: T64, w: T64, b: T64 | null, stride: number, pad: [number, num
 }
 
 const relu64 = (x: T64): T64 => t64(x.shape, x.data.map((v) => Math.max(v, 0)));
+const clip64 = (x: T64, lo: number, hi: number): T64 => t64(x.shape, x.data.map((v) => Math.min(hi, Math.max(lo, v))));
+
+/** A grouped convolution as G ordinary ones on the groups' channel slices, their outputs side by side. */
+function groupedConv64(x: T64, w: T64, b: T64, stride: number, pad: [number, number, number, number], groups: number): T64 {
+  const [N, H, W, C] = x.shape;
+  const [KH, KW, cg, O] = w.shape;
+  const og = O / groups;
+  const parts = [...Array(groups).keys()].map((g) => {
+    const xs = t64([N, H, W, cg], Array.from({ length: N * H * W * cg }, (_, i) => x.data[Math.floor(i / cg) * C + g * cg + (i % cg)]));
+    const ws = t64([KH, KW, cg, og], Array.from({ length: KH * KW * cg * og }, (_, i) => w.data[Math.floor(i / og) * O + g * og + (i % og)]));
+    return conv64(xs, ws, t64([og], b.data.slice(g * og, (g + 1) * og)), stride, pad);
+  });
+  const [, OH, OW] = parts[0].shape;
+  const y = t64([N, OH, OW, O]);
+  for (let p = 0; p < N * OH * OW; p++) for (let g = 0; g < groups; g++) for (let o = 0; o < og; o++) y.data[p * O + g * og + o] = parts[g].data[p * og + o];
+  return y;
+}
 
 function pool64(x: T64, k: number, kind: 'max' | 'avg'): T64 {
   const [N, H, W, C] = x.shape;
@@ -189,6 +206,53 @@ test('conv+relu, maxpool, strided conv, GAP, dense, softmax cross-entropy: gradi
   }
   // Gradients are not all zero (a check that cannot fail is no check).
   assert.ok(numeric.every((g) => g.some((v) => Math.abs(v) > 1e-4)));
+  ctx.dispose();
+  for (const t of tensors) t.release();
+  lab.release();
+});
+
+test('grouped and depthwise convolutions and a ReLU6-style clip (MobileNet blocks): gradients match finite differences', async () => {
+  const gpu = await testGpu();
+  const rng = new Rng(13);
+  const N = 2;
+  const x = randomT64(rng, [N, 5, 6, 4]);
+  const w1 = randomT64(rng, [3, 3, 2, 6], 0.6); // 2 groups of 2 -> 3
+  const b1 = randomT64(rng, [6], 0.1);
+  const w2 = randomT64(rng, [3, 3, 1, 6], 0.6); // depthwise
+  const b2 = randomT64(rng, [6], 0.1);
+  const w3 = randomT64(rng, [6, 3], 0.8);
+  const b3 = randomT64(rng, [3], 0.1);
+  const labels = [1, 2];
+
+  const loss64 = (): number => {
+    const h1 = clip64(groupedConv64(x, w1, b1, 1, [1, 1, 1, 1], 2), -0.4, 0.5); // (N, 5, 6, 6), many clipped
+    const h2 = relu64(groupedConv64(h1, w2, b2, 2, [1, 0, 1, 1], 6)); // (N, 3, 3, 6)
+    const logp = logSoftmax64(dense64(global64(h2, 'avg'), w3, b3));
+    return -labels.reduce((s, l, n) => s + logp.data[n * 3 + l], 0) / N;
+  };
+
+  const ctx = new Context(gpu);
+  const param = (name: string, t: T64) => new Parameter(name, GpuTensor.from(gpu, t.shape, Float32Array.from(t.data)));
+  const xt = new Tensor(GpuTensor.from(gpu, x.shape, Float32Array.from(x.data)), { requiresGrad: true });
+  const ps = [param('w1', w1), param('b1', b1), param('w2', w2), param('b2', b2), param('w3', w3), param('b3', b3)];
+  const lab = GpuTensor.from(gpu, [N], labels, 'i32');
+  let h = clip(ctx, conv2d(ctx, xt, ps[0], ps[1], { stride: [1, 1], pad: [1, 1, 1, 1], groups: 2 }), -0.4, 0.5);
+  h = conv2d(ctx, h, ps[2], ps[3], { stride: [2, 2], pad: [1, 0, 1, 1], groups: 6, relu: true });
+  const loss = softmaxCrossEntropy(ctx, dense(ctx, globalAvgPool(ctx, h), ps[4], ps[5]), lab);
+  backward(loss);
+
+  assertClose([await lossValue(loss)], [loss64()], { atol: 1e-5, rtol: 1e-5 }, 'loss');
+  const numeric = numericGrads([x, w1, b1, w2, b2, w3, b3], loss64);
+  const tensors = [xt, ...ps];
+  const names = ['x', 'w1', 'b1', 'w2', 'b2', 'w3', 'b3'];
+  for (let i = 0; i < tensors.length; i++) {
+    assert.ok(tensors[i].grad, `${names[i]} has a gradient`);
+    assertClose(await tensors[i].grad!.read(), numeric[i], { atol: 2e-5, rtol: 2e-3 }, `d loss / d ${names[i]}`);
+  }
+  assert.ok(numeric.every((g) => g.some((v) => Math.abs(v) > 1e-4)));
+  // The clip really clipped: some of its inputs lay outside the bounds (so its zero gradient was exercised).
+  const pre = groupedConv64(x, w1, b1, 1, [1, 1, 1, 1], 2).data;
+  assert.ok(pre.some((v) => v < -0.4) && pre.some((v) => v > 0.5));
   ctx.dispose();
   for (const t of tensors) t.release();
   lab.release();

@@ -1,7 +1,7 @@
 // ONNX CNNs as trainable model descriptions (src/onnx/import-desc.ts): the description's CPU forward
 // (test/reference/keras-forward.ts) and graft's GPU module built from it must equal onnxruntime's output on the same
-// input, for a torchvision-shaped
-// ResNet (BatchNorm folded, ReLUs fused, residual sums, names made parameter-safe), a zoo-shaped VGG, and a model
+// input, for a torchvision-shaped ResNet (BatchNorm folded, ReLUs fused, residual sums, names made parameter-safe),
+// a MobileNetV2 (depthwise convolutions, ReLU6), a zoo-shaped VGG, and a model
 // with every other lowering (a Pad folded into a Conv, ceil_mode pools, a padded AveragePool, Flatten of a map
 // before a Gemm whose rows must be reordered, MatMul plus bias, Reshape, Dropout, Softmax); the trunk stops at the
 // classifier; and what cannot be trained is refused with the node named.
@@ -11,11 +11,12 @@ import * as assert from 'uvu/assert';
 import { assertClose } from './helpers/close.ts';
 import { testGpu } from './helpers/gpu.ts';
 import { ortRun } from './helpers/onnx-compare.ts';
-import { resnetModel, vgg19Model } from './helpers/onnx-models.ts';
+import { mobilenetV2Model, resnetModel, vgg19Model } from './helpers/onnx-models.ts';
 import { forwardDesc } from './reference/keras-forward.ts';
 import { OnnxBuilder } from '../src/onnx/builder.ts';
 import { parseOnnx } from '../src/onnx/reader.ts';
 import { onnxToDesc } from '../src/onnx/import-desc.ts';
+import { encodeDesc } from '../src/onnx/export-graph.ts';
 import { makeTensor } from '../src/onnx/tensor.ts';
 import { UnsupportedOnnxError } from '../src/onnx/errors.ts';
 import type { GraftModelDesc } from '../src/keras/desc.ts';
@@ -71,6 +72,16 @@ test('a torchvision-shaped ResNet imports with BatchNorm folded and ReLUs fused,
   assert.equal(desc.nodes.at(-1)!.outShape, [10]);
 });
 
+test('a MobileNetV2-shaped model (depthwise convolutions, ReLU6 as Clip, inverted residuals) runs like onnxruntime', async () => {
+  const m = mobilenetV2Model({ width: 8, size: 64 });
+  const desc = await compare(m.builder.encode().model, 'input', [2, 3, 64, 64], 'mobilenetv2');
+  const convs = desc.nodes.filter((n): n is Extract<typeof n, { op: 'conv2d' }> => n.op === 'conv2d');
+  assert.is(convs.length, 1 + 3 * 5 + 1);
+  assert.is(convs.filter((c) => c.attrs.groups === c.attrs.inChannels).length, 5, 'one depthwise conv per block, BatchNorm folded into it');
+  assert.is(desc.nodes.filter((n) => n.op === 'clip').length, 1 + 2 * 5 + 1);
+  assert.is(desc.nodes.filter((n) => n.op === 'add').length, 3, 'the stride-1 blocks that keep their channels');
+});
+
 test('the trunk stops before the classifier, at any input size', async () => {
   const m = resnetModel({ width: 4, size: 64 });
   const bytes = m.builder.encode().model;
@@ -123,19 +134,31 @@ test('Pad into Conv, ceil_mode pools, padded AveragePool, Flatten of a map into 
   assert.equal(desc.nodes.map((n) => n.op), ['conv2d', 'maxpool', 'avgpool', 'flatten', 'dense', 'dense', 'softmax']);
 });
 
+test('import then export (src/onnx/export-graph.ts): the re-encoded ResNet and MobileNetV2 give onnxruntime the same outputs', async () => {
+  for (const [what, m] of [['resnet', resnetModel({ width: 4, size: 32 })], ['mobilenetv2', mobilenetV2Model({ width: 8, size: 32 })]] as const) {
+    const bytes = m.builder.encode().model;
+    const desc = onnxToDesc(parseOnnx(bytes, { file: `${what}.onnx` }), {});
+    const again = encodeDesc(desc, { opset: 13, inputName: 'input', outputName: 'output', docString: '', metadata: {} });
+    const x = makeTensor('input', 'float32', [2, 3, 32, 32], rng.uniformArray(2 * 3 * 32 * 32, -1, 1));
+    const [a, b] = [await ortRun(bytes, { input: x }), await ortRun(again, { input: x })];
+    assertClose(b.output.data as Float32Array, a.output.data as Float32Array, { atol: 1e-4, rtol: 1e-3 }, `${what} round trip`);
+    const ops = parseOnnx(again, { file: 'again.onnx' }).graph.nodes.map((n) => n.opType);
+    assert.ok(!ops.includes('BatchNormalization'), 'BatchNorm stays folded');
+    if (what === 'mobilenetv2') assert.ok(ops.includes('Clip'), 'ReLU6 as Clip');
+  }
+});
+
 test('what cannot be trained is refused with the node named', () => {
   const refuse = (build: (b: OnnxBuilder) => void, why: RegExp) => {
     const b = new OnnxBuilder({ opset: 13 });
     b.input('x', 'float32', [1, 4, 8, 8]);
     b.initializer('w', 'float32', [4, 4, 3, 3], new Float32Array(144));
-    b.initializer('dw', 'float32', [4, 1, 3, 3], new Float32Array(36));
     b.initializer('s', 'float32', [4], [1, 1, 1, 1]);
     b.initializer('s3', 'float32', [4, 1, 1], [1, 1, 1, 1]);
     build(b);
     b.output('y', 'float32', null);
     assert.throws(() => onnxToDesc(parseOnnx(b.encode().model, { file: 'bad.onnx' }), {}), (e: Error) => e instanceof UnsupportedOnnxError && why.test(e.message), String(why));
   };
-  refuse((b) => b.node('Conv', ['x', 'dw'], ['y'], { group: 4, pads: [1, 1, 1, 1] }, 'depthwise'), /node 'depthwise' \(Conv\): grouped and depthwise convolutions have no trainable graph op/);
   refuse((b) => b.node('BatchNormalization', ['x', 's', 's', 's', 's'], ['y'], {}, 'lonebn'), /node 'lonebn' \(BatchNormalization\): graft folds BatchNormalization into the Conv right before it/);
   refuse((b) => b.node('AveragePool', ['x'], ['y'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], count_include_pad: 1 }, 'avg'), /node 'avg' \(AveragePool\): count_include_pad=1 with padding/);
   refuse((b) => b.node('Sigmoid', ['x'], ['y'], {}, 'sig'), /node 'sig' \(Sigmoid\): operator not supported; a trainable graft model takes Conv/);

@@ -4,8 +4,8 @@
 // NHWC and NCHW order, the weighted NLL gather with ignore_index, and padding (constant, edge and reflect modes,
 // negative pads cropping, ranks 1-6, in slices of the first axis past one binding), concatenation (ranks 1-6, any
 // axis, in slices of the first axis past one binding), the activations and maths beyond ReLU (erf on both of its
-// branches), broadcasting products, quotients, max, min, PRelu and powers, grouped convolution (as the full one with
-// a block-diagonal weight), local response normalisation (even window sizes too, which onnxruntime refuses) and
+// branches), broadcasting products, quotients, max, min, PRelu and powers, grouped convolution and its gradients (as
+// the full one with a block-diagonal weight), local response normalisation (even window sizes too, which onnxruntime refuses) and
 // layer normalisation (in ranges of rows past one binding); plus the shape and limit errors they promise.
 
 import { test } from 'uvu';
@@ -22,10 +22,10 @@ import { pad, type PadMode } from '../src/kernels/pad.ts';
 import { concat } from '../src/kernels/concat.ts';
 import { unary } from '../src/kernels/unary.ts';
 import { broadcastBinary } from '../src/kernels/broadcast.ts';
-import { conv2dGrouped } from '../src/kernels/conv2d-grouped.ts';
+import { conv2dGrouped, conv2dGroupedGradInput, conv2dGroupedGradWeight } from '../src/kernels/conv2d-grouped.ts';
 import { lrn } from '../src/kernels/lrn.ts';
 import { layerNorm } from '../src/kernels/layer-norm.ts';
-import { conv2dRef } from './reference/conv2d.ts';
+import { conv2dGradInputRef, conv2dGradWeightRef, conv2dRef } from './reference/conv2d.ts';
 import { setBindingLimitForTests } from '../src/kernels/windows.ts';
 import { batchNormRef, broadcastAddRef, concatRef, erfRef, layerNormRef, nllRef, padRef, transposeRef } from './reference/onnx-kernels.ts';
 import { Rng } from '../src/util/rng.ts';
@@ -389,7 +389,7 @@ test('layer normalisation matches float64 per row, with and without bias, in ran
   }
 });
 
-test('grouped and depthwise convolution equal the full one with a block-diagonal weight, in chunks of images too', async () => {
+test('grouped and depthwise convolution and its gradients equal the full one\'s with a block-diagonal weight, in chunks of images too', async () => {
   const real = await testGpu();
   // The 8-channel cases run under bindings of 1100 bytes: x is 512 bytes per image and y 128 or 512, so 2 images
   // fit, at 256-byte aligned offsets, and the batch of 6 runs in 3 chunks.
@@ -415,7 +415,24 @@ test('grouped and depthwise convolution equal the full one with a block-diagonal
     const runs = kernelRuns(gpu, 'conv2d_direct') - before;
     assert.is(runs, cin === 8 ? 3 : 1, `chunks for groups ${G}`);
     assertClose(await yt.read(), want, { atol: 1e-5, rtol: 1e-5 }, `groups ${G}, ${cin} -> ${cout}, stride ${stride}`);
-    [xt, wt, bt, yt].forEach((t) => t.release());
+    // Backward (the training graph's grouped conv): dx is the full convolution's with the block-diagonal weight; dw
+    // is the full one's restricted to each output channel's group, here summed over chunks of images.
+    const dy = rng.uniformArray(size(yt.shape));
+    const dyt = GpuTensor.from(gpu, yt.shape, dy);
+    const dx = conv2dGroupedGradInput(gpu, dyt, wt, xShape, { ...o, groups: G });
+    assertClose(await dx.read(), conv2dGradInputRef(dy, full, xShape, [3, 3, cin, cout], o), { atol: 1e-5, rtol: 1e-5 }, `dx, groups ${G}`);
+    const before2 = kernelRuns(gpu, 'conv2d_grad_weight_direct');
+    const dw = conv2dGroupedGradWeight(gpu, xt, dyt, wShape, { ...o, groups: G });
+    assert.is(kernelRuns(gpu, 'conv2d_grad_weight_direct') - before2, cin === 8 ? 3 : 1, 'grad weight chunks');
+    const dwFull = conv2dGradWeightRef(x, dy, xShape, [3, 3, cin, cout], o);
+    const dwWant = Array.from({ length: size(wShape) }, (_, i) => {
+      const co = i % cout;
+      const j = Math.floor(i / cout) % cinG;
+      const k = Math.floor(i / (cout * cinG));
+      return dwFull[(k * cin + Math.floor(co / coutG) * cinG + j) * cout + co];
+    });
+    assertClose(await dw.read(), dwWant, { atol: 1e-5, rtol: 1e-5 }, `dw, groups ${G}`);
+    [xt, wt, bt, yt, dyt, dx, dw].forEach((t) => t.release());
   }
   const xt = GpuTensor.from(real, [1, 4, 4, 6], rng.uniformArray(96));
   const wt = GpuTensor.from(real, [3, 3, 2, 4], rng.uniformArray(72));

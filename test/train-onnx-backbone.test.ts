@@ -1,7 +1,7 @@
 // `--backbone onnx`: an ONNX CNN as the pretrained base of stages 2-3 (src/train/backbones/onnx.ts). A
 // torchvision-shaped ResNet must split before its last stage (layer4), its frozen part and tail giving
-// onnxruntime's layer3 and layer4 outputs, with gradients for the tail only; a zoo-shaped VGG19 must split as the
-// study splits VGG19 (block 5's convolutions, its pool left out); and the study's stages 2-3 must train on the
+// onnxruntime's layer3 and layer4 outputs, with gradients for the tail only; a MobileNetV2 likewise, its tail
+// starting at a depthwise convolution; a zoo-shaped VGG19 must split as the study splits VGG19 (block 5's convolutions, its pool left out); and the study's stages 2-3 must train on the
 // ResNet and leave a run that `npm run cam` reads.
 
 import { test } from 'uvu';
@@ -14,7 +14,7 @@ import { testGpu } from './helpers/gpu.ts';
 import { assertClose } from './helpers/close.ts';
 import { tempDir } from './helpers/data-images.ts';
 import { ortRun } from './helpers/onnx-compare.ts';
-import { resnetModel, vgg19Model } from './helpers/onnx-models.ts';
+import { mobilenetV2Model, resnetModel, vgg19Model } from './helpers/onnx-models.ts';
 import { syntheticPhotos, tinyPreset } from './helpers/synthetic-study.ts';
 import { Context, Tensor } from '../src/graph/index.ts';
 import { backward } from '../src/graph/backward.ts';
@@ -63,6 +63,33 @@ test('a ResNet splits before layer4: frozen and tail give onnxruntime\'s layer3 
   const grads = b.tail.parameters().map((p) => p.grad !== null && p.grad !== undefined);
   assert.ok(grads.every(Boolean), 'every tail parameter has a gradient');
   assert.ok(b.frozen.parameters().every((p) => !p.grad), 'no frozen parameter has one');
+  ctx.dispose();
+  b.release();
+});
+
+test('a MobileNetV2 splits inside its last stride-2 block: the tail starts at a depthwise conv and trains through it', async () => {
+  const gpu = await testGpu();
+  const file = join(dir, 'mobilenetv2.onnx');
+  const m = mobilenetV2Model({ width: 8, size: 64 });
+  m.builder.output('/features.10/Clip_output_0', 'float32', null).output('/features.16/Clip_output_0', 'float32', null).save(file);
+  const b = loadOnnxBackbone(gpu, file, 64);
+  const tail = b.tail as unknown as { nodes: Array<{ op: string; attrs?: { groups?: number } }> };
+  assert.equal(tail.nodes[0].op, 'conv2d');
+  assert.is(tail.nodes[0].attrs?.groups, 64, "the stride-2 block's depthwise conv, after its expansion (a single-tensor cut at 16x16)");
+  assert.equal((b.frozen as unknown as { outputShape: number[] }).outputShape, [16, 16, 64]);
+  assert.equal((b.tail as unknown as { outputShape: number[] }).outputShape, [8, 8, 48]);
+
+  const dims = [2, 3, 64, 64];
+  const x = new Rng(6).uniformArray(dims.reduce((p, d) => p * d, 1), -2, 2);
+  const want = await ortRun(readFileSync(file), { input: makeTensor('input', 'float32', dims, x) });
+  const ctx = new Context(gpu);
+  const mid = b.frozen.forward(Tensor.from(gpu, [2, 64, 64, 3], nhwc(x, dims)), ctx);
+  const feats = b.tail.forward(mid, ctx);
+  assertClose(await mid.value.read(), nhwc(want['/features.10/Clip_output_0'].data as Float32Array, [2, 64, 16, 16]), { atol: 1e-4, rtol: 1e-3 }, 'frozen part');
+  assertClose(await feats.value.read(), nhwc(want['/features.16/Clip_output_0'].data as Float32Array, [2, 48, 8, 8]), { atol: 1e-4, rtol: 1e-3 }, 'tail');
+  backward(feats, GpuTensor.from(gpu, feats.shape, new Float32Array(feats.shape.reduce((p, d) => p * d, 1)).fill(1)));
+  assert.ok(b.tail.parameters().every((p) => p.grad), 'every tail parameter, the depthwise ones included, has a gradient');
+  assert.ok(b.frozen.parameters().every((p) => !p.grad));
   ctx.dispose();
   b.release();
 });

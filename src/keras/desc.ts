@@ -18,9 +18,10 @@ interface NodeBase {
 
 export interface Conv2dNode extends NodeBase {
   op: 'conv2d';
-  attrs: { kernel: [number, number]; strides: [number, number]; pads: Pads; inChannels: number; outChannels: number; relu: boolean };
+  /** groups (default 1): each output channel reads Cin / groups input channels (depthwise: 1); ONNX imports only. */
+  attrs: { kernel: [number, number]; strides: [number, number]; pads: Pads; inChannels: number; outChannels: number; relu: boolean; groups?: number };
   weights: {
-    w: Float32Array; // (KH, KW, Cin, Cout)
+    w: Float32Array; // (KH, KW, Cin / groups, Cout)
     b: Float32Array; // (Cout)
   };
 }
@@ -55,6 +56,12 @@ export interface AffineNode extends NodeBase {
   };
 }
 
+/** x clamped to [min, max] elementwise: ReLU6 (0, 6) in ONNX imports of MobileNets. */
+export interface ClipNode extends NodeBase {
+  op: 'clip';
+  attrs: { min: number; max: number };
+}
+
 /** Zero padding of the spatial axes of an (H, W, C) tensor. */
 export interface PadNode extends NodeBase {
   op: 'pad';
@@ -67,7 +74,7 @@ export interface SimpleNode extends NodeBase {
   op: 'gap' | 'add' | 'relu' | 'softmax' | 'flatten';
 }
 
-export type GraftNode = Conv2dNode | MaxPoolNode | AvgPoolNode | DenseNode | AffineNode | PadNode | SimpleNode;
+export type GraftNode = Conv2dNode | MaxPoolNode | AvgPoolNode | DenseNode | AffineNode | PadNode | ClipNode | SimpleNode;
 export type GraftOp = GraftNode['op'];
 
 export interface GraftModelDesc {

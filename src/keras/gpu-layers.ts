@@ -1,5 +1,5 @@
 // The weighted nodes of an imported Keras model as graft modules: a convolution (with its BatchNorm already
-// folded in and its ReLU fused) and a dense layer, each holding the pretrained weights as Parameters named
+// folded in and its ReLU fused; grouped or depthwise for ONNX imports) and a dense layer, each holding the pretrained weights as Parameters named
 // `weight` and `bias`, so a model built from a description has names like `res5a_branch2a.weight`.
 //
 // Why not graph/layers.ts's Conv2d and Dense: those draw random initial weights from a shared generator, which
@@ -22,7 +22,7 @@ import type { Conv2dNode, DenseNode } from './desc.ts';
  * with its statistics frozen, as Keras does for a BN layer that is not trainable.
  */
 export class KerasConv2d extends Module {
-  readonly weight: Parameter; // (KH, KW, Cin, Cout)
+  readonly weight: Parameter; // (KH, KW, Cin / groups, Cout)
   readonly bias: Parameter; // (Cout)
 
   constructor(
@@ -30,8 +30,8 @@ export class KerasConv2d extends Module {
     readonly node: Conv2dNode,
   ) {
     super();
-    const { kernel, inChannels, outChannels } = node.attrs;
-    this.weight = this.addParameter(gpu, 'weight', [kernel[0], kernel[1], inChannels, outChannels], node.weights.w);
+    const { kernel, inChannels, outChannels, groups = 1 } = node.attrs;
+    this.weight = this.addParameter(gpu, 'weight', [kernel[0], kernel[1], inChannels / groups, outChannels], node.weights.w);
     this.bias = this.addParameter(gpu, 'bias', [outChannels], node.weights.b);
   }
 
@@ -40,7 +40,7 @@ export class KerasConv2d extends Module {
     if (x.shape.length !== 4 || x.shape[3] !== attrs.inChannels) {
       throw new ShapeError(`${this.label('Conv2D')}: expects x (N, H, W, ${attrs.inChannels}), got x${fmtShape(x.shape)}`);
     }
-    return conv2d(ctx, x, this.weight, this.bias, { stride: attrs.strides, pad: attrs.pads, relu: attrs.relu });
+    return conv2d(ctx, x, this.weight, this.bias, { stride: attrs.strides, pad: attrs.pads, relu: attrs.relu, groups: attrs.groups });
   }
 }
 

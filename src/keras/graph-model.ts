@@ -27,7 +27,7 @@ import { GraftError, ShapeError, fmtShape } from '../gpu/errors.ts';
 import type { Context } from '../graph/context.ts';
 import { Module } from '../graph/module.ts';
 import { add } from '../graph/ops/add.ts';
-import { relu, softmax } from '../graph/ops/activation.ts';
+import { clip, relu, softmax } from '../graph/ops/activation.ts';
 import { avgPool2d, globalAvgPool, maxPool2d } from '../graph/ops/pool.ts';
 import { flatten } from '../graph/ops/shape.ts';
 import type { Tensor } from '../graph/tensor.ts';
@@ -195,6 +195,8 @@ export class KerasGraphModel extends Module {
         return globalAvgPool(ctx, x);
       case 'relu':
         return relu(ctx, x);
+      case 'clip':
+        return clip(ctx, x, node.attrs.min, node.attrs.max);
       case 'softmax':
         return softmax(ctx, x);
       case 'flatten':

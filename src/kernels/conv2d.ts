@@ -512,7 +512,7 @@ export function conv2dGradInput(
       const total = M * d.Cin;
       gpu.batcher.dispatch({
         kernel, what: desc, buffers, workgroups: grid(gpu, total),
-        params: packParams([...common, ['u32', total]]),
+        params: packParams([...common, ['u32', total], ['u32', 1]]), // one group
       });
     }
   }
@@ -587,7 +587,7 @@ export function conv2dGradWeight(
       const total = K * d.Cout;
       gpu.batcher.dispatch({
         kernel, what: desc, workgroups: grid(gpu, total),
-        params: packParams([...common, ['u32', count], ['u32', total]]),
+        params: packParams([...common, ['u32', count], ['u32', total], ['u32', 1]]), // one group
         buffers: [imageRange(x, n0, count), imageRange(dy, n0, count), out],
       });
     }

@@ -1,11 +1,12 @@
 // Elementwise activations and maths beyond ReLU (shaders/unary.wgsl), for the ONNX runner: sigmoid, tanh, leaky
 // ReLU, clip, hard sigmoid and hard swish (MobileNetV3), exp, log, sqrt, neg, abs, reciprocal, erf, softplus, elu,
 // selu, gelu (exact and tanh), mish and softsign. Any shape, in windows that each fit one storage binding
-// (dispatchFlat); inference only (no backward).
+// (dispatchFlat). Only clip has a backward (shaders/clip_backward.wgsl), for the training graph's ReLU6.
 
 import type { Gpu } from '../gpu/device.ts';
 import { GpuTensor } from '../gpu/tensor.ts';
 import { ShapeError, fmtShape } from '../gpu/errors.ts';
+import { expectSameShape } from './shapes.ts';
 import { dispatchFlat } from './elementwise.ts';
 
 const OPS = {
@@ -48,4 +49,12 @@ export function unary(gpu: Gpu, x: GpuTensor, op: UnaryOp, o: UnaryOptions = {})
   const y = GpuTensor.empty(gpu, x.shape, 'f32', `${op}.y`);
   dispatchFlat(gpu, 'unary', { OP: OPS[op] }, what, x.size, [['f32', alpha], ['f32', beta], ['f32', o.gamma ?? SELU_GAMMA]], [x, y]);
   return y;
+}
+
+/** dx = dy where clip's output y lies strictly inside (min, max), else 0. */
+export function clipBackward(gpu: Gpu, y: GpuTensor, dy: GpuTensor, min: number, max: number): GpuTensor {
+  expectSameShape('clip backward', { y, dy });
+  const dx = GpuTensor.empty(gpu, y.shape, 'f32', 'clip.dx');
+  dispatchFlat(gpu, 'clip_backward', {}, `clip backward y${fmtShape(y.shape)}`, y.size, [['f32', min], ['f32', max]], [y, dy, dx]);
+  return dx;
 }

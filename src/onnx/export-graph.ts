@@ -4,11 +4,12 @@
 // and every other node maps one to one (a conv or dense with a fused ReLU becomes two nodes). The export command
 // writes trained models with it (src/onnx/export.ts); any description the Keras importer makes can be encoded.
 //
-// Mapping: conv2d -> Conv (+ Relu); maxpool -> MaxPool (ONNX never picks a padded cell, as graft's pools);
+// Mapping: conv2d -> Conv (group for grouped ones) (+ Relu); maxpool -> MaxPool (ONNX never picks a padded cell, as graft's pools);
 // avgpool -> AveragePool with count_include_pad 0 (the divisor counts cells inside the input, as TensorFlow's);
 // dense -> Gemm (weight (in, out), transB 0) (+ Relu); affine -> BatchNormalization with mean 0, variance 1 and
 // epsilon 0 (y = x * scale + shift); pad -> Pad (zeros; negative pads crop); gap -> GlobalAveragePool + Flatten;
-// add -> Add (Sum for more than two); relu -> Relu; softmax -> Softmax over axis 1, the channels or features.
+// add -> Add (Sum for more than two); relu -> Relu; clip -> Clip (min and max as initializers); softmax -> Softmax
+// over axis 1, the channels or features.
 // A standalone pad only occurs where the importer could not fold it (values that may be negative). onnxruntime
 // 1.30's graph optimizations fold a zero Pad into a following MaxPool as if it were the pool's own padding, which
 // is wrong for windows of negative values (test/onnx-export-graph.test.ts runs such a model with them off; graft's
@@ -62,11 +63,12 @@ function encodeNode(b: OnnxBuilder, node: GraftNode, ins: string[], out: string,
   switch (node.op) {
     case 'conv2d': {
       needRank(3, 'an image (H, W, C)');
-      const { kernel: [kh, kw], strides, pads, inChannels: cin, outChannels: cout, relu } = node.attrs;
+      const { kernel: [kh, kw], strides, pads, inChannels, outChannels: cout, relu, groups = 1 } = node.attrs;
+      const cin = inChannels / groups; // per group
       b.initializer(`${name}.weight`, 'float32', [cout, cin, kh, kw], hwioToOihw(node.weights.w, [kh, kw, cin, cout]));
       b.initializer(`${name}.bias`, 'float32', [cout], node.weights.b);
       const conv = relu ? `${name}/conv` : out;
-      b.node('Conv', [ins[0], `${name}.weight`, `${name}.bias`], [conv], { kernel_shape: [kh, kw], strides: [...strides], pads: [...pads] }, name);
+      b.node('Conv', [ins[0], `${name}.weight`, `${name}.bias`], [conv], { kernel_shape: [kh, kw], strides: [...strides], pads: [...pads], ...(groups > 1 ? { group: groups } : {}) }, name);
       if (relu) b.node('Relu', [conv], [out], {}, `${name}/relu`);
       return;
     }
@@ -124,6 +126,11 @@ function encodeNode(b: OnnxBuilder, node: GraftNode, ins: string[], out: string,
       return;
     case 'relu':
       b.node('Relu', [ins[0]], [out], {}, name);
+      return;
+    case 'clip':
+      b.initializer(`${name}.min`, 'float32', [], [node.attrs.min]);
+      b.initializer(`${name}.max`, 'float32', [], [node.attrs.max]);
+      b.node('Clip', [ins[0], `${name}.min`, `${name}.max`], [out], {}, name);
       return;
     case 'softmax':
       // Over the last axis of NHWC or (N, F): axis 1 in NCHW and in (N, F) alike.

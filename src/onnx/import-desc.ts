@@ -1,10 +1,11 @@
 // An ONNX CNN as a graft model description (src/keras/desc.ts), so that it trains on the GPU graph as the Keras
 // models do: NHWC activations, HWIO conv weights, BatchNormalization folded into the Conv before it (in float64),
 // ReLUs fused into the Conv or Gemm that is their only input, pads explicit (a zero Pad folded into the Conv after
-// it, ceil_mode turned into extra bottom/right padding). The operators are those the study's networks use: Conv
-// (group 1), BatchNormalization after a Conv, Relu, MaxPool, AveragePool, GlobalAveragePool, Add of two
+// it, ceil_mode turned into extra bottom/right padding). The operators are those of the ResNet, VGG and
+// MobileNetV2 families as torchvision and the ONNX model zoo export them: Conv (grouped and depthwise too),
+// BatchNormalization after a Conv, Relu, Clip (ReLU6), MaxPool, AveragePool, GlobalAveragePool, Add of two
 // activations, Flatten or Reshape to (N, features), Gemm, MatMul (+ Add of a bias), Softmax, Pad, Dropout and
-// Identity: the ResNet and VGG families as torchvision and the ONNX model zoo export them. Anything else is
+// Identity. Anything else is
 // refused with the node named. `trunk` stops before the classifier (at the input of the first GlobalAveragePool,
 // Flatten, Reshape, Gemm or MatMul), so a network whose classifier is sized for one input size still gives its
 // convolutional part at any size. The inverse, for the same node types, is export-graph.ts.
@@ -25,7 +26,7 @@ export interface ImportOptions {
 }
 
 const HEAD_OPS = new Set(['GlobalAveragePool', 'GlobalMaxPool', 'Flatten', 'Reshape', 'Gemm', 'MatMul']);
-const SUPPORTED = 'Conv (group 1), BatchNormalization after a Conv, Relu, MaxPool, AveragePool, GlobalAveragePool, Add, Flatten, Reshape to (N, features), Gemm, MatMul (+ Add), Softmax, zero Pad before a Conv, Dropout, Identity';
+const SUPPORTED = 'Conv (any group), BatchNormalization after a Conv, Relu, Clip, MaxPool, AveragePool, GlobalAveragePool, Add, Flatten, Reshape to (N, features), Gemm, MatMul (+ Add), Softmax, zero Pad before a Conv, Dropout, Identity';
 
 /** The description of `model` (or of its convolutional trunk) for images of the given size. */
 export function onnxToDesc(model: OnnxModel, options: ImportOptions): GraftModelDesc {
@@ -156,6 +157,7 @@ class Lowering {
         const { tensor, shape } = this.source(node, node.inputs[0]);
         return this.emit({ name: this.uniqueName(node), op: 'relu', inputs: [tensor], keras: [node.name], outShape: shape }, node.outputs[0]);
       }
+      case 'Clip': return this.clip(node);
       case 'MaxPool':
       case 'AveragePool': return this.pool(node);
       case 'GlobalAveragePool': {
@@ -185,10 +187,11 @@ class Lowering {
   private conv(node: OnnxNode): void {
     const { tensor, shape } = this.source(node, node.inputs[0]);
     if (shape.length !== 3) this.fail(node, 'its input must be a (C, H, W) map');
-    if (attrInt(node, 'group', 1) !== 1) this.fail(node, 'grouped and depthwise convolutions have no trainable graph op in graft (the runner runs them)');
+    const groups = attrInt(node, 'group', 1);
     const { values: wOihw, dims } = this.constant(node, 1, 'weight');
-    const [cout, cin, kh, kw] = dims;
-    if (cin !== shape[2]) this.fail(node, `its weight takes ${cin} channels, the input has ${shape[2]}`);
+    const [cout, cinG, kh, kw] = dims;
+    const cin = cinG * groups;
+    if (cin !== shape[2]) this.fail(node, `its weight takes ${cinG} channels in each of ${groups} groups, the input has ${shape[2]}`);
     const [H, W] = shape;
     const win = window2d(node, H, W, [kh, kw]);
     const pending = this.pendingPads.get(node.inputs[0]);
@@ -221,9 +224,20 @@ class Lowering {
     }
     this.emit({
       name: this.uniqueName(node), op: 'conv2d', inputs: [tensor], keras: onnxNodes, outShape: [oh, ow, cout],
-      attrs: { kernel: [kh, kw], strides: win.strides, pads, inChannels: cin, outChannels: cout, relu: relu !== undefined },
+      attrs: { kernel: [kh, kw], strides: win.strides, pads, inChannels: cin, outChannels: cout, relu: relu !== undefined, ...(groups > 1 ? { groups } : {}) },
       weights: { w, b },
     }, last);
+  }
+
+  /** Clip with constant bounds (ReLU6 in MobileNets): bounds from attributes before opset 11, inputs after. */
+  private clip(node: OnnxNode): void {
+    const { tensor, shape } = this.source(node, node.inputs[0]);
+    const bound = (i: number, name: string, fallback: number) => {
+      if (this.model.opset < 11) return attrFloat(node, name, fallback);
+      return node.inputs[i] ? this.constant(node, i, name).values[0] : fallback;
+    };
+    const attrs = { min: bound(1, 'min', -Infinity), max: bound(2, 'max', Infinity) };
+    this.emit({ name: this.uniqueName(node), op: 'clip', inputs: [tensor], keras: [node.name], outShape: shape, attrs }, node.outputs[0]);
   }
 
   private pool(node: OnnxNode): void {

@@ -197,3 +197,64 @@ export function resnetModel(opts: ResnetModelOptions = {}): GeneratedModel {
   if (opts.taps) taps.forEach((t) => b.output(t, 'float32', null));
   return { builder: b, input: 'input', output: 'output', weights, outputShape: [1, classes] };
 }
+
+/**
+ * A MobileNetV2-shaped ONNX model as torchvision exports it (opset 13): Conv + BatchNormalization + Clip(0, 6)
+ * (bounds as initializer inputs), inverted residual blocks (1x1 expansion, 3x3 depthwise, 1x1 linear projection,
+ * a residual Add where stride 1 keeps the channels), a last 1x1 conv, then GlobalAveragePool, Flatten, Dropout and
+ * Gemm. Narrow: `width` channels in the stem, blocks of expansion 4.
+ */
+export function mobilenetV2Model(opts: { width?: number; size?: number; classes?: number; seed?: number } = {}): GeneratedModel {
+  const width = opts.width ?? 8;
+  const size = opts.size ?? 64;
+  const classes = opts.classes ?? 10;
+  const rng = new Rng(opts.seed ?? 9);
+  const b = new OnnxBuilder({ opset: 13, producerName: 'pytorch' });
+  b.input('input', 'float32', ['batch_size', 3, size, size]);
+  const weights = new Map<string, Float32Array>();
+  const init = (name: string, dims: number[], values: Float32Array) => {
+    weights.set(name, values);
+    b.initializer(name, 'float32', dims, values);
+  };
+  init('relu6.min', [], Float32Array.of(0));
+  init('relu6.max', [], Float32Array.of(6));
+  const he = (n: number, fanIn: number) => Float32Array.from({ length: n }, () => rng.normal() * Math.sqrt(2 / fanIn));
+  let k = 0;
+  // Conv (groups g) + BatchNormalization [+ Clip(0, 6)]; returns the last output.
+  const convBn = (x: string, cin: number, cout: number, kernel: number, stride: number, groups: number, relu6: boolean): string => {
+    const s = `features.${k++}`;
+    init(`${s}.0.weight`, [cout, cin / groups, kernel, kernel], he(cout * (cin / groups) * kernel * kernel, (cin / groups) * kernel * kernel));
+    const p = (kernel - 1) / 2;
+    b.node('Conv', [x, `${s}.0.weight`], [`/${s}/Conv_output_0`], { kernel_shape: [kernel, kernel], pads: [p, p, p, p], strides: [stride, stride], group: groups }, `/${s}/Conv`);
+    init(`${s}.1.weight`, [cout], rng.uniformArray(cout, 0.5, 1.5));
+    init(`${s}.1.bias`, [cout], rng.uniformArray(cout, -0.2, 0.4));
+    init(`${s}.1.running_mean`, [cout], rng.uniformArray(cout, -0.3, 0.3));
+    init(`${s}.1.running_var`, [cout], rng.uniformArray(cout, 0.5, 2));
+    b.node('BatchNormalization', [`/${s}/Conv_output_0`, `${s}.1.weight`, `${s}.1.bias`, `${s}.1.running_mean`, `${s}.1.running_var`], [`/${s}/BN_output_0`], { epsilon: 1e-5 }, `/${s}/BatchNormalization`);
+    if (!relu6) return `/${s}/BN_output_0`;
+    b.node('Clip', [`/${s}/BN_output_0`, 'relu6.min', 'relu6.max'], [`/${s}/Clip_output_0`], {}, `/${s}/Clip`);
+    return `/${s}/Clip_output_0`;
+  };
+  let x = convBn('input', 3, width, 3, 2, 1, true);
+  let cin = width;
+  for (const [cout, stride] of [[width, 1], [2 * width, 2], [2 * width, 1], [3 * width, 2], [3 * width, 1]]) {
+    const hidden = cin * 4;
+    const e = convBn(x, cin, hidden, 1, 1, 1, true);
+    const d = convBn(e, hidden, hidden, 3, stride, hidden, true);
+    const p = convBn(d, hidden, cout, 1, 1, 1, false);
+    if (stride === 1 && cin === cout) {
+      b.node('Add', [x, p], [`/block${k}/Add_output_0`], {}, `/block${k}/Add`);
+      x = `/block${k}/Add_output_0`;
+    } else x = p;
+    cin = cout;
+  }
+  x = convBn(x, cin, 6 * width, 1, 1, 1, true);
+  b.node('GlobalAveragePool', [x], ['/pool'], {}, '/GlobalAveragePool');
+  b.node('Flatten', ['/pool'], ['/flat'], { axis: 1 }, '/Flatten');
+  b.node('Dropout', ['/flat'], ['/drop'], {}, '/classifier/classifier.0/Dropout');
+  init('classifier.1.weight', [classes, 6 * width], he(classes * 6 * width, 6 * width));
+  init('classifier.1.bias', [classes], rng.uniformArray(classes, -0.1, 0.1));
+  b.node('Gemm', ['/drop', 'classifier.1.weight', 'classifier.1.bias'], ['output'], { transB: 1 }, '/classifier/classifier.1/Gemm');
+  b.output('output', 'float32', ['batch_size', classes]);
+  return { builder: b, input: 'input', output: 'output', weights, outputShape: [1, classes] };
+}

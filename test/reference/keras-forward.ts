@@ -19,7 +19,11 @@ function conv2d(x: Batch, node: Extract<GraftNode, { op: 'conv2d' }>): Batch {
   const [kh, kw] = node.attrs.kernel;
   const [sh, sw] = node.attrs.strides;
   const [pt, pl] = node.attrs.pads;
-  const { w: wt, b } = node.weights; // (KH, KW, Cin, Cout), (Cout)
+  const { w: wt, b } = node.weights; // (KH, KW, Cin / G, Cout), (Cout)
+  // Grouped: output channel co reads the Cin / G input channels of its group, row ci % (Cin / G) of w.
+  const groups = node.attrs.groups ?? 1;
+  const cinG = cin / groups;
+  const coutG = cout / groups;
   const out = new Float64Array(x.n * oh * ow * cout);
   const acc = new Float64Array(cout);
   for (let n = 0; n < x.n; n++) {
@@ -33,11 +37,12 @@ function conv2d(x: Batch, node: Extract<GraftNode, { op: 'conv2d' }>): Batch {
             const ix = ox * sw - pl + kx;
             if (ix < 0 || ix >= w) continue;
             const xBase = ((n * h + iy) * w + ix) * cin;
-            const wBase = (ky * kw + kx) * cin * cout;
+            const wBase = (ky * kw + kx) * cinG * cout;
             for (let ci = 0; ci < cin; ci++) {
               const xv = x.data[xBase + ci];
-              const wRow = wBase + ci * cout;
-              for (let co = 0; co < cout; co++) acc[co] += xv * wt[wRow + co];
+              const g = Math.floor(ci / cinG);
+              const wRow = wBase + (ci % cinG) * cout;
+              for (let co = g * coutG; co < (g + 1) * coutG; co++) acc[co] += xv * wt[wRow + co];
             }
           }
         }
@@ -152,6 +157,8 @@ function run(node: GraftNode, ins: Batch[]): Batch {
       return softmax(x);
     case 'relu':
       return { ...x, data: x.data.map((v) => Math.max(v, 0)) };
+    case 'clip':
+      return { ...x, data: x.data.map((v) => Math.min(node.attrs.max, Math.max(node.attrs.min, v))) };
     case 'flatten':
       return { ...x, shape: node.outShape };
     case 'add': {

@@ -1,5 +1,5 @@
-// Elementwise and row-wise activations as differentiable ops: relu, softmax, logSoftmax, dropout.
-// Each backward reads what its forward saved: relu and the softmaxes their output y, dropout its mask.
+// Elementwise and row-wise activations as differentiable ops: relu, clip (ReLU6), softmax, logSoftmax, dropout.
+// Each backward reads what its forward saved: relu, clip and the softmaxes their output y, dropout its mask.
 
 import type { Gpu } from '../../gpu/device.ts';
 import type { GpuTensor } from '../../gpu/tensor.ts';
@@ -7,6 +7,7 @@ import { fmtShape } from '../../gpu/errors.ts';
 import { reluBackward, reluForward } from '../../kernels/relu.ts';
 import { logSoftmax as logSoftmaxKernel, logSoftmaxBackward, softmax as softmaxKernel, softmaxBackward } from '../../kernels/softmax.ts';
 import { dropoutBackward, dropoutForward } from '../../kernels/dropout.ts';
+import { clipBackward, unary } from '../../kernels/unary.ts';
 import type { Context } from '../context.ts';
 import { Op } from '../op.ts';
 import type { Tensor } from '../tensor.ts';
@@ -39,6 +40,11 @@ function fromOutput(ctx: Context, name: string, x: Tensor, forward: (gpu: Gpu, x
 
 export function relu(ctx: Context, x: Tensor): Tensor {
   return fromOutput(ctx, 'relu', x, reluForward, reluBackward);
+}
+
+/** x clamped to [min, max] (ReLU6: 0, 6); the gradient passes where the output lies strictly inside. */
+export function clip(ctx: Context, x: Tensor, min: number, max: number): Tensor {
+  return fromOutput(ctx, 'clip', x, (gpu, v) => unary(gpu, v, 'clip', { min, max }), (gpu, y, dy) => clipBackward(gpu, y, dy, min, max));
 }
 
 /** Softmax over the last axis of (N, C). */

@@ -1,13 +1,14 @@
-// Any ONNX CNN of the operators src/onnx/import-desc.ts lowers (the ResNet and VGG families as torchvision and the
-// ONNX model zoo export them) as the pretrained base of stages 2-3: `--backbone onnx --weights model.onnx`. Its
-// convolutional trunk (the graph up to its classifier) is lowered to a model description at the run's input size,
-// then cut the way the study cuts VGG19:
+// Any ONNX CNN of the operators src/onnx/import-desc.ts lowers (the ResNet, VGG and MobileNetV2 families as
+// torchvision and the ONNX model zoo export them) as the pretrained base of stages 2-3: `--backbone onnx --weights
+// model.onnx`. Its convolutional trunk (the graph up to its classifier) is lowered to a model description at the
+// run's input size, then cut the way the study cuts VGG19:
 //
 //   features = the trunk's last activation, a final pooling left out (the top model's GAP reads the last
 //              convolution directly, as for VGG: finer class activation maps)
 //   tail     = the last stage: the nodes after the earliest single-tensor cut from which every node keeps the
 //              features' resolution, less leading weightless nodes (VGG's block-5 convs after pool4; ResNet's
-//              layer4 / conv5_x, which starts by halving the resolution)
+//              layer4 / conv5_x, which starts by halving the resolution; MobileNetV2's blocks from the depthwise
+//              conv of its last stride-2 block)
 //   frozen   = everything before the tail
 //
 // BatchNorm is folded into the convolutions (fine-tuning trains the folded weights, BN in inference mode, as for
@@ -38,7 +39,7 @@ export interface OnnxBackboneParts {
   preprocess: Preprocess;
   /** SHA-256 of the file. */
   weightsId: string;
-  /** Where the preprocessing came from, for the report. */
+  /** Where the preprocessing came from, for the report ("from the file's graft metadata", or assumed). */
   preprocessSource: string;
 }
 
@@ -49,10 +50,10 @@ export function onnxBackboneParts(file: string, inputSize: number): OnnxBackbone
   const desc = onnxToDesc(model, { size: inputSize, trunk: true });
   const { cut, end } = tailRange(file, desc);
   let preprocess = PREPROCESS_ONNX_ZOO;
-  let preprocessSource = 'ImageNet normalisation (ONNX model zoo, torchvision): RGB / 255, mean 0.485 0.456 0.406, std 0.229 0.224 0.225';
+  let preprocessSource = "ImageNet's of torchvision and the ONNX model zoo, assumed (the file does not say)";
   if (model.metadata.has('preprocessing')) {
     preprocess = imageInputSpec(model).preprocess;
-    preprocessSource = "the file's graft metadata";
+    preprocessSource = "from the file's graft metadata";
   }
   return { desc, cut, end, preprocess, weightsId, preprocessSource };
 }
@@ -90,7 +91,7 @@ export function loadOnnxBackbone(gpu: Gpu, file: string, inputSize: number): Bac
   const first = tail.nodes[0].name;
   return {
     name: 'onnx',
-    description: `${basename(file)} (ONNX, sha256 ${parts.weightsId.slice(0, 12)}), trunk to ${parts.end}; preprocessing: ${parts.preprocessSource}`,
+    description: `${basename(file)} (ONNX, sha256 ${parts.weightsId.slice(0, 12)}), trunk to ${parts.end}, preprocessing ${parts.preprocessSource}`,
     preprocess: parts.preprocess,
     weightsId: parts.weightsId,
     frozen,
