@@ -34,6 +34,8 @@ test('onnx info prints opset, inputs, outputs with inferred shapes, operator cou
   assert.match(r.out, /operators \(45 nodes\): Relu 18, Conv 16, MaxPool 5, Gemm 3, Dropout 2, Flatten 1/);
   assert.match(r.out, /parameters: 180,030 in 38 initializers/);
   assert.match(r.out, /unsupported: none/);
+  // How train:kth --backbone onnx would cut it: the study's VGG cut, block 5's convolutions after pool4.
+  assert.match(r.out, /as a backbone \(train:kth --backbone onnx\): at 64x64: frozen 12 convolutions to \w+ \(4x4x32\), tail vgg0_conv12\.\.vgg0_conv15 \(4 convolutions\) giving 4x4x32 features/);
 });
 
 test('onnx info lists unsupported operators; unreadable files exit non-zero with one line', () => {
@@ -48,6 +50,7 @@ test('onnx info lists unsupported operators; unreadable files exit non-zero with
   assert.is(r.code, 0, r.err);
   assert.match(r.out, /unsupported \(2\):\n {4}node 'hardmax1' \(Hardmax\): operator not supported; supported: Conv/);
   assert.match(r.out, /node 'dilated' \(Conv\): dilations=\[2,2\]: value not supported; supported: dilations of 1/);
+  assert.match(r.out, /as a backbone \(train:kth --backbone onnx\): not one: graft cannot run this model/);
   const bad = cli('onnx', 'info', join(dir, 'missing.onnx'));
   assert.is(bad.code, 1);
   assert.match(bad.err, /^error: .*missing\.onnx: cannot read the file/);

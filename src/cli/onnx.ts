@@ -14,6 +14,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { readOnnxFile } from '../onnx/reader.ts';
 import type { OnnxModel } from '../onnx/model.ts';
 import { summarise } from '../onnx/info.ts';
+import { backboneSummary } from '../train/backbones/onnx.ts';
 import { formatProblem } from '../onnx/ops-supported.ts';
 import type { TensorInfo } from '../onnx/shapes.ts';
 import { GraftError } from '../gpu/errors.ts';
@@ -115,6 +116,10 @@ function info(path: string, opts: { shape?: Map<string, TensorInfo>; batch: numb
     out.push(`  unsupported (${s.problems.length}):`);
     for (const p of s.problems) out.push(`    ${formatProblem(p)}`);
   }
+  // How `--backbone onnx --weights FILE` would cut it, at its declared input size (224 when it declares none).
+  const dims = model.graph.inputs.find((v) => !model.graph.initializers.has(v.name))?.shape;
+  const side = typeof dims?.[2] === 'number' && dims[2] === dims[3] ? dims[2] : 224;
+  out.push(`  as a backbone (train:kth --backbone onnx): ${backboneSummary(model, side)}`);
   if (opts.nodes) {
     out.push('  nodes:');
     for (const node of s.nodes) out.push(`    ${node.name} (${node.opType}) -> ${node.outputs.join(', ')}`);

@@ -24,6 +24,7 @@ import type { GraftModelDesc } from '../../keras/desc.ts';
 import { KerasGraphModel } from '../../keras/graph-model.ts';
 import type { Preprocess } from '../../kernels/image.ts';
 import { parseOnnx } from '../../onnx/reader.ts';
+import type { OnnxModel } from '../../onnx/model.ts';
 import { onnxToDesc } from '../../onnx/import-desc.ts';
 import { imageInputSpec } from '../../onnx/image-input.ts';
 import { PREPROCESS_ONNX_ZOO } from '../augment.ts';
@@ -47,8 +48,7 @@ export function onnxBackboneParts(file: string, inputSize: number): OnnxBackbone
   const bytes = readFileSync(file);
   const weightsId = createHash('sha256').update(bytes).digest('hex');
   const model = parseOnnx(bytes, { file });
-  const desc = onnxToDesc(model, { size: inputSize, trunk: true });
-  const { cut, end } = tailRange(file, desc);
+  const { desc, cut, end } = backboneCut(model, inputSize);
   let preprocess = PREPROCESS_ONNX_ZOO;
   let preprocessSource = "ImageNet's of torchvision and the ONNX model zoo, assumed (the file does not say)";
   if (model.metadata.has('preprocessing')) {
@@ -56,6 +56,28 @@ export function onnxBackboneParts(file: string, inputSize: number): OnnxBackbone
     preprocessSource = "from the file's graft metadata";
   }
   return { desc, cut, end, preprocess, weightsId, preprocessSource };
+}
+
+/** The model's trunk as a description at `inputSize`, and where its tail starts and ends. */
+export function backboneCut(model: OnnxModel, inputSize: number): { desc: GraftModelDesc; cut: string; end: string } {
+  const desc = onnxToDesc(model, { size: inputSize, trunk: true });
+  return { desc, ...tailRange(model.file, desc) };
+}
+
+/** One line on how `model` would serve as a backbone at `inputSize` (for `onnx info`), or why it cannot. */
+export function backboneSummary(model: OnnxModel, inputSize: number): string {
+  try {
+    const { desc, cut, end } = backboneCut(model, inputSize);
+    const at = (name: string) => desc.nodes.findIndex((n) => n.name === name);
+    const convs = (nodes: GraftModelDesc['nodes']) => nodes.filter((n) => n.op === 'conv2d').length;
+    const tail = desc.nodes.slice(at(cut) + 1, at(end) + 1);
+    const shape = (name: string) => desc.nodes[at(name)].outShape.join('x');
+    return `at ${inputSize}x${inputSize}: frozen ${convs(desc.nodes.slice(0, at(cut) + 1))} convolutions to ${cut} (${shape(cut)}), ` +
+      `tail ${tail[0].name}..${end} (${convs(tail)} convolutions) giving ${shape(end)} features`;
+  } catch (e) {
+    if (!(e instanceof GraftError)) throw e;
+    return `not one: ${e.message.replace(`${model.file}: `, '')}`;
+  }
 }
 
 /** Where the tail starts and ends in `desc` (see the header). */
