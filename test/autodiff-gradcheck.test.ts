@@ -14,7 +14,8 @@ import { backward, lossValue } from '../src/graph/backward.ts';
 import { conv2d } from '../src/graph/ops/conv.ts';
 import { dense } from '../src/graph/ops/dense.ts';
 import { avgPool2d, globalAvgPool, globalMaxPool, maxPool2d } from '../src/graph/ops/pool.ts';
-import { clip, relu, logSoftmax, softmax } from '../src/graph/ops/activation.ts';
+import { clip, hardSigmoid, hardSwish, relu, logSoftmax, sigmoid, softmax } from '../src/graph/ops/activation.ts';
+import { mul } from '../src/graph/ops/mul.ts';
 import { add } from '../src/graph/ops/add.ts';
 import { flatten } from '../src/graph/ops/shape.ts';
 import { softmaxCrossEntropy } from '../src/graph/ops/loss.ts';
@@ -253,6 +254,71 @@ test('grouped and depthwise convolutions and a ReLU6-style clip (MobileNet block
   // The clip really clipped: some of its inputs lay outside the bounds (so its zero gradient was exercised).
   const pre = groupedConv64(x, w1, b1, 1, [1, 1, 1, 1], 2).data;
   assert.ok(pre.some((v) => v < -0.4) && pre.some((v) => v > 0.5));
+  ctx.dispose();
+  for (const t of tensors) t.release();
+  lab.release();
+});
+
+test('squeeze-and-excitation with SiLU, sigmoid, hard sigmoid and hard swish (EfficientNet, MobileNetV3): gradients match finite differences', async () => {
+  const gpu = await testGpu();
+  const rng = new Rng(17);
+  const N = 2;
+  const x = randomT64(rng, [N, 4, 5, 3], 2);
+  const w1 = randomT64(rng, [3, 3, 3, 6], 1.2);
+  const b1 = randomT64(rng, [6], 0.5);
+  const w2 = randomT64(rng, [1, 1, 6, 3], 1);
+  const b2 = randomT64(rng, [3], 0.2);
+  const w3 = randomT64(rng, [1, 1, 3, 6], 6); // the gate's inputs reach past hard sigmoid's +-3
+  const b3 = randomT64(rng, [6], 1);
+  const w4 = randomT64(rng, [6, 3], 0.8);
+  const b4 = randomT64(rng, [3], 0.1);
+  const labels = [0, 2];
+  const map = (t: T64, f: (v: number) => number) => t64(t.shape, t.data.map(f));
+  const sig = (v: number) => 1 / (1 + Math.exp(-v));
+  const hswish = (v: number) => v * Math.min(1, Math.max(0, v / 6 + 0.5));
+  const hsig = (v: number) => Math.min(1, Math.max(0, v / 6 + 0.5));
+  // (N, H, W, C) times its (N, 1, 1, C) gate; and the (N, 1, 1, C) mean.
+  const gate64 = (m: T64, g: T64) => t64(m.shape, m.data.map((v, i) => v * g.data[Math.floor(i / (m.data.length / N)) * g.shape[3] + (i % g.shape[3])]));
+  const pool64 = (m: T64) => t64([N, 1, 1, m.shape[3]], global64(m, 'avg').data);
+
+  const loss64 = (): number => {
+    const h = map(conv64(x, w1, b1, 1, [1, 1, 1, 1]), hswish); // (N, 4, 5, 6), hard swish's three pieces all hit
+    const g = map(conv64(map(conv64(pool64(h), w2, b2, 1, [0, 0, 0, 0]), sig), w3, b3, 1, [0, 0, 0, 0]), hsig);
+    const m = gate64(h, g);
+    const silu = t64(m.shape, m.data.map((v) => v * sig(v)));
+    const logp = logSoftmax64(dense64(global64(silu, 'avg'), w4, b4));
+    return -labels.reduce((acc, l, n) => acc + logp.data[n * 3 + l], 0) / N;
+  };
+
+  const ctx = new Context(gpu);
+  const param = (name: string, t: T64) => new Parameter(name, GpuTensor.from(gpu, t.shape, Float32Array.from(t.data)));
+  const xt = new Tensor(GpuTensor.from(gpu, x.shape, Float32Array.from(x.data)), { requiresGrad: true });
+  const ps = [param('w1', w1), param('b1', b1), param('w2', w2), param('b2', b2), param('w3', w3), param('b3', b3), param('w4', w4), param('b4', b4)];
+  const lab = GpuTensor.from(gpu, [N], labels, 'i32');
+  const one = { stride: [1, 1] as [number, number], pad: [0, 0, 0, 0] as [number, number, number, number] };
+  const h = hardSwish(ctx, conv2d(ctx, xt, ps[0], ps[1], { stride: [1, 1], pad: [1, 1, 1, 1] }));
+  const pooled = avgPool2d(ctx, h, { kernel: [4, 5], stride: [1, 1], pad: [0, 0, 0, 0], countIncludePad: false });
+  const g = hardSigmoid(ctx, conv2d(ctx, sigmoid(ctx, conv2d(ctx, pooled, ps[2], ps[3], one)), ps[4], ps[5], one), 1 / 6, 0.5);
+  const m = mul(ctx, h, g);
+  const silu = mul(ctx, m, sigmoid(ctx, m));
+  const loss = softmaxCrossEntropy(ctx, dense(ctx, globalAvgPool(ctx, silu), ps[6], ps[7]), lab);
+  backward(loss);
+
+  assertClose([await lossValue(loss)], [loss64()], { atol: 1e-5, rtol: 1e-5 }, 'loss');
+  const numeric = numericGrads([x, w1, b1, w2, b2, w3, b3, w4, b4], loss64);
+  const tensors = [xt, ...ps];
+  const names = ['x', 'w1', 'b1', 'w2', 'b2', 'w3', 'b3', 'w4', 'b4'];
+  for (let i = 0; i < tensors.length; i++) {
+    assert.ok(tensors[i].grad, `${names[i]} has a gradient`);
+    assertClose(await tensors[i].grad!.read(), numeric[i], { atol: 2e-5, rtol: 2e-3 }, `d loss / d ${names[i]}`);
+  }
+  assert.ok(numeric.every((gr) => gr.some((v) => Math.abs(v) > 1e-4)));
+  // Hard swish's input fell in all three of its pieces (below -3, between, above 3), so each slope was checked.
+  const pre = conv64(x, w1, b1, 1, [1, 1, 1, 1]).data;
+  assert.ok(pre.some((v) => v < -3) && pre.some((v) => v > 3) && pre.some((v) => Math.abs(v) < 3), 'hard swish pieces');
+  const hs = map(conv64(x, w1, b1, 1, [1, 1, 1, 1]), hswish);
+  const gatePre = conv64(map(conv64(pool64(hs), w2, b2, 1, [0, 0, 0, 0]), sig), w3, b3, 1, [0, 0, 0, 0]).data;
+  assert.ok(gatePre.some((v) => Math.abs(v) > 3) && gatePre.some((v) => Math.abs(v) < 3), 'hard sigmoid clipped some gates and not others');
   ctx.dispose();
   for (const t of tensors) t.release();
   lab.release();

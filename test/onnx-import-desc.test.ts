@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { assertClose } from './helpers/close.ts';
 import { testGpu } from './helpers/gpu.ts';
 import { ortRun } from './helpers/onnx-compare.ts';
-import { mobilenetV2Model, resnetModel, vgg19Model } from './helpers/onnx-models.ts';
+import { mobilenetV2Model, resnetModel, seNetModel, vgg19Model } from './helpers/onnx-models.ts';
 import { forwardDesc } from './reference/keras-forward.ts';
 import { OnnxBuilder } from '../src/onnx/builder.ts';
 import { parseOnnx } from '../src/onnx/reader.ts';
@@ -82,6 +82,18 @@ test('a MobileNetV2-shaped model (depthwise convolutions, ReLU6 as Clip, inverte
   assert.is(desc.nodes.filter((n) => n.op === 'add').length, 3, 'the stride-1 blocks that keep their channels');
 });
 
+test('EfficientNet- and MobileNetV3-shaped models (SiLU, HardSwish, squeeze-and-excitation gates) run like onnxruntime', async () => {
+  for (const kind of ['efficientnet', 'mobilenetv3'] as const) {
+    const desc = await compare(seNetModel({ kind, width: 8, size: 64 }).builder.encode().model, 'input', [2, 3, 64, 64], kind);
+    const ops = desc.nodes.map((n) => n.op);
+    assert.is(ops.filter((o) => o === 'mul').length, kind === 'efficientnet' ? (1 + 2 * 5 + 1) + 5 + 5 : 5, `${kind}: the gates' products (and SiLU's: stem, two per block, head, one per gate)`);
+    // The gates' pools are (1, 1, C) maps for their 1x1 convolutions; only the classifier's pool is a feature vector.
+    assert.is(desc.nodes.filter((n) => n.op === 'avgpool' && n.outShape[0] === 1).length, 5);
+    assert.is(ops.filter((o) => o === 'gap').length, 1);
+    assert.ok(ops.includes(kind === 'efficientnet' ? 'sigmoid' : 'hardswish'));
+  }
+});
+
 test('the trunk stops before the classifier, at any input size', async () => {
   const m = resnetModel({ width: 4, size: 64 });
   const bytes = m.builder.encode().model;
@@ -134,8 +146,10 @@ test('Pad into Conv, ceil_mode pools, padded AveragePool, Flatten of a map into 
   assert.equal(desc.nodes.map((n) => n.op), ['conv2d', 'maxpool', 'avgpool', 'flatten', 'dense', 'dense', 'softmax']);
 });
 
-test('import then export (src/onnx/export-graph.ts): the re-encoded ResNet and MobileNetV2 give onnxruntime the same outputs', async () => {
-  for (const [what, m] of [['resnet', resnetModel({ width: 4, size: 32 })], ['mobilenetv2', mobilenetV2Model({ width: 8, size: 32 })]] as const) {
+test('import then export (src/onnx/export-graph.ts): the re-encoded models give onnxruntime the same outputs', async () => {
+  const models = [['resnet', resnetModel({ width: 4, size: 32 })], ['mobilenetv2', mobilenetV2Model({ width: 8, size: 32 })],
+    ['efficientnet', seNetModel({ kind: 'efficientnet', size: 32 })], ['mobilenetv3', seNetModel({ kind: 'mobilenetv3', size: 32 })]] as const;
+  for (const [what, m] of models) {
     const bytes = m.builder.encode().model;
     const desc = onnxToDesc(parseOnnx(bytes, { file: `${what}.onnx` }), {});
     const again = encodeDesc(desc, { opset: 13, inputName: 'input', outputName: 'output', docString: '', metadata: {} });
@@ -161,7 +175,7 @@ test('what cannot be trained is refused with the node named', () => {
   };
   refuse((b) => b.node('BatchNormalization', ['x', 's', 's', 's', 's'], ['y'], {}, 'lonebn'), /node 'lonebn' \(BatchNormalization\): graft folds BatchNormalization into the Conv right before it/);
   refuse((b) => b.node('AveragePool', ['x'], ['y'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], count_include_pad: 1 }, 'avg'), /node 'avg' \(AveragePool\): count_include_pad=1 with padding/);
-  refuse((b) => b.node('Sigmoid', ['x'], ['y'], {}, 'sig'), /node 'sig' \(Sigmoid\): operator not supported; a trainable graft model takes Conv/);
+  refuse((b) => b.node('Tanh', ['x'], ['y'], {}, 'tanh'), /node 'tanh' \(Tanh\): operator not supported; a trainable graft model takes Conv/);
   refuse((b) => {
     b.node('Conv', ['x', 'w'], ['c'], { pads: [1, 1, 1, 1] });
     b.node('Add', ['c', 's3'], ['y'], {}, 'addconst');

@@ -1,7 +1,7 @@
 // `--backbone onnx`: an ONNX CNN as the pretrained base of stages 2-3 (src/train/backbones/onnx.ts). A
 // torchvision-shaped ResNet must split before its last stage (layer4), its frozen part and tail giving
 // onnxruntime's layer3 and layer4 outputs, with gradients for the tail only; a MobileNetV2 likewise, its tail
-// starting at a depthwise convolution; a zoo-shaped VGG19 must split as the study splits VGG19 (block 5's convolutions, its pool left out); and the study's stages 2-3 must train on the
+// starting at a depthwise convolution, and an EfficientNet, its tail holding a squeeze-and-excitation gate; a zoo-shaped VGG19 must split as the study splits VGG19 (block 5's convolutions, its pool left out); and the study's stages 2-3 must train on the
 // ResNet and leave a run that `npm run cam` reads.
 
 import { test } from 'uvu';
@@ -14,7 +14,7 @@ import { testGpu } from './helpers/gpu.ts';
 import { assertClose } from './helpers/close.ts';
 import { tempDir } from './helpers/data-images.ts';
 import { ortRun } from './helpers/onnx-compare.ts';
-import { mobilenetV2Model, resnetModel, vgg19Model } from './helpers/onnx-models.ts';
+import { mobilenetV2Model, resnetModel, seNetModel, vgg19Model } from './helpers/onnx-models.ts';
 import { syntheticPhotos, tinyPreset } from './helpers/synthetic-study.ts';
 import { Context, Tensor } from '../src/graph/index.ts';
 import { backward } from '../src/graph/backward.ts';
@@ -24,6 +24,7 @@ import { loadBackbone } from '../src/train/backbones/index.ts';
 import { PREPROCESS_ONNX_ZOO } from '../src/train/augment.ts';
 import { runStudy } from '../src/train/study.ts';
 import { makeTensor } from '../src/onnx/tensor.ts';
+import { parseOnnx } from '../src/onnx/reader.ts';
 import { GraftError } from '../src/gpu/errors.ts';
 import { Rng } from '../src/util/rng.ts';
 
@@ -90,6 +91,30 @@ test('a MobileNetV2 splits inside its last stride-2 block: the tail starts at a 
   backward(feats, GpuTensor.from(gpu, feats.shape, new Float32Array(feats.shape.reduce((p, d) => p * d, 1)).fill(1)));
   assert.ok(b.tail.parameters().every((p) => p.grad), 'every tail parameter, the depthwise ones included, has a gradient');
   assert.ok(b.frozen.parameters().every((p) => !p.grad));
+  ctx.dispose();
+  b.release();
+});
+
+test('an EfficientNet-shaped model splits likewise; its tail holds a squeeze-and-excitation gate and trains through it', async () => {
+  const gpu = await testGpu();
+  const file = join(dir, 'efficientnet.onnx');
+  const m = seNetModel({ kind: 'efficientnet', width: 8, size: 64 });
+  const bytes = m.builder.encode().model;
+  const model = parseOnnx(bytes, { file });
+  const features = model.graph.nodes.find((n) => n.name === '/avgpool/GlobalAveragePool')!.inputs[0];
+  m.builder.output(features, 'float32', null).save(file);
+  const b = loadOnnxBackbone(gpu, file, 64);
+  const tail = b.tail as unknown as { nodes: Array<{ op: string; outShape: number[] }>; outputShape: number[] };
+  assert.ok(tail.nodes.some((n) => n.op === 'avgpool' && n.outShape[0] === 1) && tail.nodes.some((n) => n.op === 'mul'), 'a gate in the tail');
+  assert.equal(tail.outputShape, [8, 8, 48]);
+  const dims = [2, 3, 64, 64];
+  const x = new Rng(8).uniformArray(dims.reduce((p, d) => p * d, 1), -2, 2);
+  const want = await ortRun(readFileSync(file), { input: makeTensor('input', 'float32', dims, x) });
+  const ctx = new Context(gpu);
+  const feats = b.tail.forward(b.frozen.forward(Tensor.from(gpu, [2, 64, 64, 3], nhwc(x, dims)), ctx), ctx);
+  assertClose(await feats.value.read(), nhwc(want[features].data as Float32Array, [2, 48, 8, 8]), { atol: 1e-4, rtol: 1e-3 }, 'frozen part, then tail');
+  backward(feats, GpuTensor.from(gpu, feats.shape, new Float32Array(feats.shape.reduce((p, d) => p * d, 1)).fill(1)));
+  assert.ok(b.tail.parameters().every((p) => p.grad), 'every tail parameter, the gate\'s included, has a gradient');
   ctx.dispose();
   b.release();
 });

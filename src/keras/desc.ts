@@ -62,6 +62,12 @@ export interface ClipNode extends NodeBase {
   attrs: { min: number; max: number };
 }
 
+/** clamp(alpha * x + beta, 0, 1) elementwise: MobileNetV3's gate (ONNX imports). */
+export interface HardSigmoidNode extends NodeBase {
+  op: 'hardsigmoid';
+  attrs: { alpha: number; beta: number };
+}
+
 /** Zero padding of the spatial axes of an (H, W, C) tensor. */
 export interface PadNode extends NodeBase {
   op: 'pad';
@@ -69,12 +75,13 @@ export interface PadNode extends NodeBase {
 }
 
 /** Global average pooling (H, W, C) -> (C); element-wise sum of equal shapes; ReLU; softmax over the last axis;
- *  flatten (H, W, C) -> (H*W*C) in H, W, C order. */
+ *  flatten (H, W, C) -> (H*W*C) in H, W, C order; and, from ONNX imports, sigmoid, hard swish, and the elementwise
+ *  product of two inputs whose second may be broadcast ((1, 1, C) against (H, W, C): squeeze-and-excitation). */
 export interface SimpleNode extends NodeBase {
-  op: 'gap' | 'add' | 'relu' | 'softmax' | 'flatten';
+  op: 'gap' | 'add' | 'relu' | 'softmax' | 'flatten' | 'sigmoid' | 'hardswish' | 'mul';
 }
 
-export type GraftNode = Conv2dNode | MaxPoolNode | AvgPoolNode | DenseNode | AffineNode | PadNode | ClipNode | SimpleNode;
+export type GraftNode = Conv2dNode | MaxPoolNode | AvgPoolNode | DenseNode | AffineNode | PadNode | ClipNode | HardSigmoidNode | SimpleNode;
 export type GraftOp = GraftNode['op'];
 
 export interface GraftModelDesc {

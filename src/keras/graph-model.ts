@@ -27,7 +27,8 @@ import { GraftError, ShapeError, fmtShape } from '../gpu/errors.ts';
 import type { Context } from '../graph/context.ts';
 import { Module } from '../graph/module.ts';
 import { add } from '../graph/ops/add.ts';
-import { clip, relu, softmax } from '../graph/ops/activation.ts';
+import { clip, hardSigmoid, hardSwish, relu, sigmoid, softmax } from '../graph/ops/activation.ts';
+import { mul } from '../graph/ops/mul.ts';
 import { avgPool2d, globalAvgPool, maxPool2d } from '../graph/ops/pool.ts';
 import { flatten } from '../graph/ops/shape.ts';
 import type { Tensor } from '../graph/tensor.ts';
@@ -197,6 +198,14 @@ export class KerasGraphModel extends Module {
         return relu(ctx, x);
       case 'clip':
         return clip(ctx, x, node.attrs.min, node.attrs.max);
+      case 'sigmoid':
+        return sigmoid(ctx, x);
+      case 'hardsigmoid':
+        return hardSigmoid(ctx, x, node.attrs.alpha, node.attrs.beta);
+      case 'hardswish':
+        return hardSwish(ctx, x);
+      case 'mul':
+        return mul(ctx, inputs[0], inputs[1]);
       case 'softmax':
         return softmax(ctx, x);
       case 'flatten':

@@ -8,8 +8,9 @@
 // avgpool -> AveragePool with count_include_pad 0 (the divisor counts cells inside the input, as TensorFlow's);
 // dense -> Gemm (weight (in, out), transB 0) (+ Relu); affine -> BatchNormalization with mean 0, variance 1 and
 // epsilon 0 (y = x * scale + shift); pad -> Pad (zeros; negative pads crop); gap -> GlobalAveragePool + Flatten;
-// add -> Add (Sum for more than two); relu -> Relu; clip -> Clip (min and max as initializers); softmax -> Softmax
-// over axis 1, the channels or features.
+// add -> Add (Sum for more than two); relu -> Relu; clip -> Clip (min and max as initializers); sigmoid ->
+// Sigmoid; hardsigmoid -> HardSigmoid; hardswish -> x * HardSigmoid(x) (HardSwish is opset 14); mul -> Mul (NCHW
+// broadcasting as NHWC's); softmax -> Softmax over axis 1, the channels or features.
 // A standalone pad only occurs where the importer could not fold it (values that may be negative). onnxruntime
 // 1.30's graph optimizations fold a zero Pad into a following MaxPool as if it were the pool's own padding, which
 // is wrong for windows of negative values (test/onnx-export-graph.test.ts runs such a model with them off; graft's
@@ -126,6 +127,20 @@ function encodeNode(b: OnnxBuilder, node: GraftNode, ins: string[], out: string,
       return;
     case 'relu':
       b.node('Relu', [ins[0]], [out], {}, name);
+      return;
+    case 'sigmoid':
+      b.node('Sigmoid', [ins[0]], [out], {}, name);
+      return;
+    case 'hardsigmoid':
+      b.node('HardSigmoid', [ins[0]], [out], { alpha: node.attrs.alpha, beta: node.attrs.beta }, name);
+      return;
+    case 'hardswish':
+      // HardSwish itself is opset 14: x * HardSigmoid(x) with alpha 1/6, beta 1/2 says the same at any opset.
+      b.node('HardSigmoid', [ins[0]], [`${name}/gate`], { alpha: 1 / 6, beta: 0.5 }, `${name}/gate`);
+      b.node('Mul', [ins[0], `${name}/gate`], [out], {}, name);
+      return;
+    case 'mul':
+      b.node('Mul', ins, [out], {}, name);
       return;
     case 'clip':
       b.initializer(`${name}.min`, 'float32', [], [node.attrs.min]);

@@ -1,13 +1,14 @@
 // An ONNX CNN as a graft model description (src/keras/desc.ts), so that it trains on the GPU graph as the Keras
 // models do: NHWC activations, HWIO conv weights, BatchNormalization folded into the Conv before it (in float64),
 // ReLUs fused into the Conv or Gemm that is their only input, pads explicit (a zero Pad folded into the Conv after
-// it, ceil_mode turned into extra bottom/right padding). The operators are those of the ResNet, VGG and
-// MobileNetV2 families as torchvision and the ONNX model zoo export them: Conv (grouped and depthwise too),
-// BatchNormalization after a Conv, Relu, Clip (ReLU6), MaxPool, AveragePool, GlobalAveragePool, Add of two
-// activations, Flatten or Reshape to (N, features), Gemm, MatMul (+ Add of a bias), Softmax, Pad, Dropout and
-// Identity. Anything else is
-// refused with the node named. `trunk` stops before the classifier (at the input of the first GlobalAveragePool,
-// Flatten, Reshape, Gemm or MatMul), so a network whose classifier is sized for one input size still gives its
+// it, ceil_mode turned into extra bottom/right padding). The operators are those of the ResNet, VGG, MobileNet
+// (V2 and V3) and EfficientNet families as torchvision and the ONNX model zoo export them: Conv (grouped and
+// depthwise too), BatchNormalization after a Conv, Relu, Clip (ReLU6), Sigmoid, HardSigmoid, HardSwish, MaxPool,
+// AveragePool, GlobalAveragePool (the classifier's, or a squeeze-and-excitation block's), Add of two activations,
+// Mul of two (SiLU, or a map and its gate), Flatten or Reshape to (N, features), Gemm, MatMul (+ Add of a bias),
+// Softmax, Pad, Dropout and Identity. Anything else is
+// refused with the node named. `trunk` stops before the classifier (at the input of the pooling that leads into the
+// first Flatten, Reshape, Gemm or MatMul), so a network whose classifier is sized for one input size still gives its
 // convolutional part at any size. The inverse, for the same node types, is export-graph.ts.
 
 import type { GraftModelDesc, GraftNode, Pads } from '../keras/desc.ts';
@@ -25,8 +26,10 @@ export interface ImportOptions {
   trunk?: boolean;
 }
 
-const HEAD_OPS = new Set(['GlobalAveragePool', 'GlobalMaxPool', 'Flatten', 'Reshape', 'Gemm', 'MatMul']);
-const SUPPORTED = 'Conv (any group), BatchNormalization after a Conv, Relu, Clip, MaxPool, AveragePool, GlobalAveragePool, Add, Flatten, Reshape to (N, features), Gemm, MatMul (+ Add), Softmax, zero Pad before a Conv, Dropout, Identity';
+const HEAD_OPS = new Set(['Flatten', 'Reshape', 'Gemm', 'MatMul']);
+/** Nodes that lead into a classifier's head: its pooling, and what is the identity at inference. */
+const LEAD_INS = new Set(['GlobalAveragePool', 'GlobalMaxPool', 'Dropout', 'Identity']);
+const SUPPORTED = 'Conv (any group), BatchNormalization after a Conv, Relu, Clip, Sigmoid, HardSigmoid, HardSwish, Mul of activations, MaxPool, AveragePool, GlobalAveragePool, Add, Flatten, Reshape to (N, features), Gemm, MatMul (+ Add), Softmax, zero Pad before a Conv, Dropout, Identity';
 
 /** The description of `model` (or of its convolutional trunk) for images of the given size. */
 export function onnxToDesc(model: OnnxModel, options: ImportOptions): GraftModelDesc {
@@ -46,11 +49,22 @@ export function onnxToDesc(model: OnnxModel, options: ImportOptions): GraftModel
   return new Lowering(m, inferred.values, input.name, [h, w, channels]).run();
 }
 
-/** The model cut before its classifier: its nodes up to the first head operator, whose input becomes the output. */
+/**
+ * The model cut before its classifier: the first Flatten, Reshape, Gemm or MatMul, with the pooling, Dropout or
+ * Identity nodes that lead into it, starts the head; the tensor entering that chain becomes the output. (A
+ * GlobalAveragePool elsewhere, in a squeeze-and-excitation block, stays in the trunk.)
+ */
 function trunkOf(model: OnnxModel): OnnxModel {
   const nodes = model.graph.nodes;
-  const first = nodes.findIndex((n) => HEAD_OPS.has(n.opType));
+  let first = nodes.findIndex((n) => HEAD_OPS.has(n.opType));
   if (first < 0) return model;
+  const producer = new Map<string, number>();
+  nodes.forEach((n, i) => n.outputs.forEach((t) => producer.set(t, i)));
+  for (;;) {
+    const p = producer.get(nodes[first].inputs[0]);
+    if (p === undefined || !LEAD_INS.has(nodes[p].opType)) break;
+    first = p;
+  }
   const end = nodes[first].inputs[0];
   return { ...model, graph: { ...model.graph, nodes: nodes.slice(0, first), outputs: [{ name: end }] } } as OnnxModel;
 }
@@ -163,8 +177,24 @@ class Lowering {
       case 'GlobalAveragePool': {
         const { tensor, shape } = this.source(node, node.inputs[0]);
         if (shape.length !== 3) this.fail(node, 'its input must be a (C, H, W) map');
-        return this.emit({ name: this.uniqueName(node), op: 'gap', inputs: [tensor], keras: [node.name], outShape: [shape[2]] }, node.outputs[0]);
+        // Before a classifier (read by Flatten or Reshape): the features (C). Inside the network (a
+        // squeeze-and-excitation block, whose 1x1 convolutions read it): a (1, 1, C) map, an average pool over it all.
+        const head = (this.consumers.get(node.outputs[0]) ?? []).every((c) => c.opType === 'Flatten' || c.opType === 'Reshape');
+        if (head) return this.emit({ name: this.uniqueName(node), op: 'gap', inputs: [tensor], keras: [node.name], outShape: [shape[2]] }, node.outputs[0]);
+        const [H, W, C] = shape;
+        return this.emit({ name: this.uniqueName(node), op: 'avgpool', inputs: [tensor], keras: [node.name], outShape: [1, 1, C], attrs: { size: [H, W], strides: [1, 1], pads: [0, 0, 0, 0] } }, node.outputs[0]);
       }
+      case 'Sigmoid':
+      case 'HardSwish': {
+        const { tensor, shape } = this.source(node, node.inputs[0]);
+        return this.emit({ name: this.uniqueName(node), op: node.opType === 'Sigmoid' ? 'sigmoid' : 'hardswish', inputs: [tensor], keras: [node.name], outShape: shape }, node.outputs[0]);
+      }
+      case 'HardSigmoid': {
+        const { tensor, shape } = this.source(node, node.inputs[0]);
+        const attrs = { alpha: attrFloat(node, 'alpha', 0.2), beta: attrFloat(node, 'beta', 0.5) };
+        return this.emit({ name: this.uniqueName(node), op: 'hardsigmoid', inputs: [tensor], keras: [node.name], outShape: shape, attrs }, node.outputs[0]);
+      }
+      case 'Mul': return this.mul(node);
       case 'Add': return this.add(node);
       case 'Flatten':
       case 'Reshape': return this.flatten(node);
@@ -265,6 +295,18 @@ class Lowering {
     if (a.shape.join() !== b.shape.join()) this.fail(node, `its operands differ in shape ((${a.shape}) and (${b.shape})); graft adds equal shapes`);
     // A residual sum's ReLU stays a node of its own: the description's add has no fused activation.
     this.emit({ name: this.uniqueName(node), op: 'add', inputs: [a.tensor, b.tensor], keras: [node.name], outShape: a.shape }, node.outputs[0]);
+  }
+
+  /** The product of two activations: of equal shapes (SiLU's x * sigmoid(x)), or a map and its (1, 1, C) gate. */
+  private mul(node: OnnxNode): void {
+    if (node.inputs.some((t) => this.constants.has(t))) this.fail(node, 'a Mul by a constant (a layer scale) is not supported');
+    let [a, b] = node.inputs.map((t) => this.source(node, t));
+    const gate = (g: number[], m: number[]) => g.length === 3 && m.length === 3 && g[0] === 1 && g[1] === 1 && g[2] === m[2];
+    if (a.shape.join() !== b.shape.join()) {
+      if (gate(a.shape, b.shape)) [a, b] = [b, a];
+      else if (!gate(b.shape, a.shape)) this.fail(node, `its operands ((${a.shape}) and (${b.shape})) are neither equal nor a map and its per-channel gate`);
+    }
+    this.emit({ name: this.uniqueName(node), op: 'mul', inputs: [a.tensor, b.tensor], keras: [node.name], outShape: a.shape }, node.outputs[0]);
   }
 
   /** Flatten (axis 1) or Reshape to (N, features). */

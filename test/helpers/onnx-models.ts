@@ -258,3 +258,84 @@ export function mobilenetV2Model(opts: { width?: number; size?: number; classes?
   b.output('output', 'float32', ['batch_size', classes]);
   return { builder: b, input: 'input', output: 'output', weights, outputShape: [1, classes] };
 }
+
+/**
+ * An EfficientNet- or MobileNetV3-shaped ONNX model with squeeze-and-excitation, as torchvision exports them
+ * (opset 14): Conv + BatchNormalization + activation (EfficientNet: SiLU as Sigmoid and Mul; MobileNetV3: HardSwish),
+ * blocks of a 1x1 expansion, a 3x3 depthwise conv, a squeeze-and-excitation gate (GlobalAveragePool, 1x1 conv,
+ * activation (SiLU / Relu), 1x1 conv, Sigmoid / HardSigmoid, Mul with the block) and a linear 1x1 projection, a
+ * residual Add where stride 1 keeps the channels; then a 1x1 conv, GlobalAveragePool, Flatten, Dropout, Gemm.
+ */
+export function seNetModel(opts: { kind: 'efficientnet' | 'mobilenetv3'; width?: number; size?: number; classes?: number; seed?: number }): GeneratedModel {
+  const width = opts.width ?? 8;
+  const size = opts.size ?? 64;
+  const classes = opts.classes ?? 10;
+  const rng = new Rng(opts.seed ?? 21);
+  const eff = opts.kind === 'efficientnet';
+  const b = new OnnxBuilder({ opset: 14, producerName: 'pytorch' });
+  b.input('input', 'float32', ['batch_size', 3, size, size]);
+  const weights = new Map<string, Float32Array>();
+  const init = (name: string, dims: number[], values: Float32Array) => {
+    weights.set(name, values);
+    b.initializer(name, 'float32', dims, values);
+  };
+  const he = (n: number, fanIn: number) => Float32Array.from({ length: n }, () => rng.normal() * Math.sqrt(2 / fanIn));
+  let k = 0;
+  const act = (x: string, kind: 'main' | 'se'): string => {
+    const s = `/act${k++}`;
+    if (eff) {
+      b.node('Sigmoid', [x], [`${s}/Sigmoid_output_0`], {}, `${s}/Sigmoid`);
+      b.node('Mul', [x, `${s}/Sigmoid_output_0`], [`${s}/Mul_output_0`], {}, `${s}/Mul`);
+      return `${s}/Mul_output_0`;
+    }
+    b.node(kind === 'main' ? 'HardSwish' : 'Relu', [x], [`${s}/out`], {}, `${s}/${kind === 'main' ? 'HardSwish' : 'Relu'}`);
+    return `${s}/out`;
+  };
+  const conv = (x: string, cin: number, cout: number, kernel: number, stride: number, groups: number, bn: boolean): string => {
+    const s = `features.${k++}`;
+    init(`${s}.weight`, [cout, cin / groups, kernel, kernel], he(cout * (cin / groups) * kernel * kernel, (cin / groups) * kernel * kernel));
+    const p = (kernel - 1) / 2;
+    const ins = [x, `${s}.weight`];
+    if (!bn) {
+      init(`${s}.bias`, [cout], rng.uniformArray(cout, -0.2, 0.2));
+      ins.push(`${s}.bias`);
+    }
+    b.node('Conv', ins, [`/${s}/Conv_output_0`], { kernel_shape: [kernel, kernel], pads: [p, p, p, p], strides: [stride, stride], group: groups }, `/${s}/Conv`);
+    if (!bn) return `/${s}/Conv_output_0`;
+    init(`${s}.bn.weight`, [cout], rng.uniformArray(cout, 0.5, 1.5));
+    init(`${s}.bn.bias`, [cout], rng.uniformArray(cout, -0.2, 0.4));
+    init(`${s}.bn.running_mean`, [cout], rng.uniformArray(cout, -0.3, 0.3));
+    init(`${s}.bn.running_var`, [cout], rng.uniformArray(cout, 0.5, 2));
+    b.node('BatchNormalization', [`/${s}/Conv_output_0`, `${s}.bn.weight`, `${s}.bn.bias`, `${s}.bn.running_mean`, `${s}.bn.running_var`], [`/${s}/BN_output_0`], { epsilon: 1e-5 }, `/${s}/BatchNormalization`);
+    return `/${s}/BN_output_0`;
+  };
+  let x = act(conv('input', 3, width, 3, 2, 1, true), 'main');
+  let cin = width;
+  for (const [cout, stride] of [[width, 1], [2 * width, 2], [2 * width, 1], [3 * width, 2], [3 * width, 1]]) {
+    const hidden = cin * 4;
+    const e = act(conv(x, cin, hidden, 1, 1, 1, true), 'main');
+    const d = act(conv(e, hidden, hidden, 3, stride, hidden, true), 'main');
+    const s = `/se${k++}`;
+    b.node('GlobalAveragePool', [d], [`${s}/pool`], {}, `${s}/GlobalAveragePool`);
+    const g1 = act(conv(`${s}/pool`, hidden, hidden / 4, 1, 1, 1, false), 'se');
+    const g2 = conv(g1, hidden / 4, hidden, 1, 1, 1, false);
+    if (eff) b.node('Sigmoid', [g2], [`${s}/gate`], {}, `${s}/Sigmoid`);
+    else b.node('HardSigmoid', [g2], [`${s}/gate`], { alpha: 1 / 6, beta: 0.5 }, `${s}/HardSigmoid`);
+    b.node('Mul', [`${s}/gate`, d], [`${s}/scaled`], {}, `${s}/Mul`); // gate first: the importer must turn it round
+    const p = conv(`${s}/scaled`, hidden, cout, 1, 1, 1, true);
+    if (stride === 1 && cin === cout) {
+      b.node('Add', [p, x], [`/block${k}/Add_output_0`], {}, `/block${k}/Add`);
+      x = `/block${k}/Add_output_0`;
+    } else x = p;
+    cin = cout;
+  }
+  x = act(conv(x, cin, 6 * width, 1, 1, 1, true), 'main');
+  b.node('GlobalAveragePool', [x], ['/pool'], {}, '/avgpool/GlobalAveragePool');
+  b.node('Flatten', ['/pool'], ['/flat'], { axis: 1 }, '/Flatten');
+  b.node('Dropout', ['/flat'], ['/drop'], {}, '/classifier/Dropout');
+  init('classifier.weight', [classes, 6 * width], he(classes * 6 * width, 6 * width));
+  init('classifier.bias', [classes], rng.uniformArray(classes, -0.1, 0.1));
+  b.node('Gemm', ['/drop', 'classifier.weight', 'classifier.bias'], ['output'], { transB: 1 }, '/classifier/Gemm');
+  b.output('output', 'float32', ['batch_size', classes]);
+  return { builder: b, input: 'input', output: 'output', weights, outputShape: [1, classes] };
+}

@@ -159,6 +159,21 @@ function run(node: GraftNode, ins: Batch[]): Batch {
       return { ...x, data: x.data.map((v) => Math.max(v, 0)) };
     case 'clip':
       return { ...x, data: x.data.map((v) => Math.min(node.attrs.max, Math.max(node.attrs.min, v))) };
+    case 'sigmoid':
+      return { ...x, data: x.data.map((v) => 1 / (1 + Math.exp(-v))) };
+    case 'hardsigmoid':
+      return { ...x, data: x.data.map((v) => Math.min(1, Math.max(0, node.attrs.alpha * v + node.attrs.beta))) };
+    case 'hardswish':
+      return { ...x, data: x.data.map((v) => v * Math.min(1, Math.max(0, v / 6 + 0.5))) };
+    case 'mul': {
+      // The second operand may be (1, 1, C) against the first's (H, W, C): its index is the channel alone.
+      const [a, b] = ins;
+      const c = a.shape[a.shape.length - 1];
+      const perImage = size(a.shape);
+      const bPer = size(b.shape);
+      const data = a.data.map((v, i) => v * (bPer === perImage ? b.data[i] : b.data[Math.floor(i / perImage) * bPer + (i % c)]));
+      return { n: x.n, shape: a.shape, data };
+    }
     case 'flatten':
       return { ...x, shape: node.outShape };
     case 'add': {

@@ -1,5 +1,6 @@
-// Elementwise and row-wise activations as differentiable ops: relu, clip (ReLU6), softmax, logSoftmax, dropout.
-// Each backward reads what its forward saved: relu, clip and the softmaxes their output y, dropout its mask.
+// Elementwise and row-wise activations as differentiable ops: relu, clip (ReLU6), sigmoid, hard sigmoid, hard swish,
+// softmax, logSoftmax, dropout. Each backward reads what its forward saved: hard swish its input x, dropout its mask,
+// every other its output y.
 
 import type { Gpu } from '../../gpu/device.ts';
 import type { GpuTensor } from '../../gpu/tensor.ts';
@@ -7,7 +8,7 @@ import { fmtShape } from '../../gpu/errors.ts';
 import { reluBackward, reluForward } from '../../kernels/relu.ts';
 import { logSoftmax as logSoftmaxKernel, logSoftmaxBackward, softmax as softmaxKernel, softmaxBackward } from '../../kernels/softmax.ts';
 import { dropoutBackward, dropoutForward } from '../../kernels/dropout.ts';
-import { clipBackward, unary } from '../../kernels/unary.ts';
+import { activationBackward, clipBackward, unary } from '../../kernels/unary.ts';
 import type { Context } from '../context.ts';
 import { Op } from '../op.ts';
 import type { Tensor } from '../tensor.ts';
@@ -45,6 +46,40 @@ export function relu(ctx: Context, x: Tensor): Tensor {
 /** x clamped to [min, max] (ReLU6: 0, 6); the gradient passes where the output lies strictly inside. */
 export function clip(ctx: Context, x: Tensor, min: number, max: number): Tensor {
   return fromOutput(ctx, 'clip', x, (gpu, v) => unary(gpu, v, 'clip', { min, max }), (gpu, y, dy) => clipBackward(gpu, y, dy, min, max));
+}
+
+/** 1 / (1 + exp(-x)): EfficientNet's SiLU (x * sigmoid(x)) and squeeze-and-excitation gates. */
+export function sigmoid(ctx: Context, x: Tensor): Tensor {
+  return fromOutput(ctx, 'sigmoid', x, (gpu, v) => unary(gpu, v, 'sigmoid'), (gpu, y, dy) => activationBackward(gpu, 'sigmoid', y, dy));
+}
+
+/** clamp(alpha * x + beta, 0, 1): MobileNetV3's squeeze-and-excitation gate. */
+export function hardSigmoid(ctx: Context, x: Tensor, alpha: number, beta: number): Tensor {
+  return fromOutput(ctx, 'hardSigmoid', x, (gpu, v) => unary(gpu, v, 'hardSigmoid', { alpha, beta }), (gpu, y, dy) => activationBackward(gpu, 'hardSigmoid', y, dy, alpha));
+}
+
+/** x * clamp(x / 6 + 1/2, 0, 1): MobileNetV3's activation. Its backward reads the input, which the op keeps. */
+export function hardSwish(ctx: Context, x: Tensor): Tensor {
+  const y = unary(ctx.gpu, x.value, 'hardSwish');
+  return ctx.output(y, `hardSwish x${fmtShape(x.shape)}`, ctx.recording([x]) ? new FromInputOp('hardSwish', x, (gpu, v, dy) => activationBackward(gpu, 'hardSwish', v, dy)) : null);
+}
+
+/** An op whose backward needs only its input x. */
+class FromInputOp extends Op {
+  private readonly x: GpuTensor;
+
+  constructor(
+    readonly name: string,
+    x: Tensor,
+    private readonly rule: OutputRule,
+  ) {
+    super([x]);
+    this.x = this.save(x.value);
+  }
+
+  backward(gpu: Gpu, dy: GpuTensor): (GpuTensor | null)[] {
+    return [this.rule(gpu, this.x, dy)];
+  }
 }
 
 /** Softmax over the last axis of (N, C). */

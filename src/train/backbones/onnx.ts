@@ -1,14 +1,14 @@
-// Any ONNX CNN of the operators src/onnx/import-desc.ts lowers (the ResNet, VGG and MobileNetV2 families as
-// torchvision and the ONNX model zoo export them) as the pretrained base of stages 2-3: `--backbone onnx --weights
+// Any ONNX CNN of the operators src/onnx/import-desc.ts lowers (the ResNet, VGG, MobileNet and EfficientNet families
+// as torchvision and the ONNX model zoo export them) as the pretrained base of stages 2-3: `--backbone onnx --weights
 // model.onnx`. Its convolutional trunk (the graph up to its classifier) is lowered to a model description at the
 // run's input size, then cut the way the study cuts VGG19:
 //
 //   features = the trunk's last activation, a final pooling left out (the top model's GAP reads the last
 //              convolution directly, as for VGG: finer class activation maps)
-//   tail     = the last stage: the nodes after the earliest single-tensor cut from which every node keeps the
-//              features' resolution, less leading weightless nodes (VGG's block-5 convs after pool4; ResNet's
-//              layer4 / conv5_x, which starts by halving the resolution; MobileNetV2's blocks from the depthwise
-//              conv of its last stride-2 block)
+//   tail     = the last stage: the nodes after the earliest single-tensor cut from which no node is larger than the
+//              features (squeeze-and-excitation gates are smaller), less leading weightless nodes (VGG's block-5 convs after pool4; ResNet's
+//              layer4 / conv5_x, which starts by halving the resolution; the MobileNets' and EfficientNet's blocks
+//              from the depthwise conv of their last stride-2 block)
 //   frozen   = everything before the tail
 //
 // BatchNorm is folded into the convolutions (fine-tuning trains the folded weights, BN in inference mode, as for
@@ -99,8 +99,9 @@ export function tailRange(file: string, desc: GraftModelDesc): { cut: string; en
     if (reach <= i) cuts.push(i);
     reach = Math.max(reach, lastRead.get(nodes[i].name) ?? i);
   }
-  const res = nodes[e].outShape.slice(0, 2).join('x');
-  let c = cuts.find((i) => nodes.slice(i + 1, e + 1).every((n) => n.outShape.slice(0, 2).join('x') === res));
+  // Nothing after the cut may be larger than the features (a squeeze-and-excitation gate's 1x1 maps are smaller).
+  const [fh, fw] = nodes[e].outShape;
+  let c = cuts.find((i) => nodes.slice(i + 1, e + 1).every((n) => n.outShape.length !== 3 || (n.outShape[0] <= fh && n.outShape[1] <= fw)));
   if (c === undefined) throw new GraftError(`${file}: no single tensor leads into the network's last stage, so it cannot be split into a frozen part and a tail`);
   while (c + 1 < e && cuts.includes(c + 1) && !('weights' in nodes[c + 1])) c++;
   return { cut: nodes[c].name, end: nodes[e].name };
