@@ -16,6 +16,8 @@ import { dense } from '../src/graph/ops/dense.ts';
 import { avgPool2d, globalAvgPool, globalMaxPool, maxPool2d } from '../src/graph/ops/pool.ts';
 import { clip, hardSigmoid, hardSwish, relu, logSoftmax, sigmoid, softmax } from '../src/graph/ops/activation.ts';
 import { mul } from '../src/graph/ops/mul.ts';
+import { affine } from '../src/graph/ops/affine.ts';
+import { concatChannels } from '../src/graph/ops/concat.ts';
 import { add } from '../src/graph/ops/add.ts';
 import { flatten } from '../src/graph/ops/shape.ts';
 import { softmaxCrossEntropy } from '../src/graph/ops/loss.ts';
@@ -319,6 +321,63 @@ test('squeeze-and-excitation with SiLU, sigmoid, hard sigmoid and hard swish (Ef
   const hs = map(conv64(x, w1, b1, 1, [1, 1, 1, 1]), hswish);
   const gatePre = conv64(map(conv64(pool64(hs), w2, b2, 1, [0, 0, 0, 0]), sig), w3, b3, 1, [0, 0, 0, 0]).data;
   assert.ok(gatePre.some((v) => Math.abs(v) > 3) && gatePre.some((v) => Math.abs(v) < 3), 'hard sigmoid clipped some gates and not others');
+  ctx.dispose();
+  for (const t of tensors) t.release();
+  lab.release();
+});
+
+test('a DenseNet layer: a per-channel affine map (BatchNorm with no conv before it) and a channel concatenation: gradients match finite differences', async () => {
+  const gpu = await testGpu();
+  const rng = new Rng(19);
+  const N = 2;
+  const x = randomT64(rng, [N, 4, 5, 3], 1.5);
+  const scale = randomT64(rng, [3], 1.5);
+  const shift = randomT64(rng, [3], 0.5);
+  const w1 = randomT64(rng, [3, 3, 3, 4], 0.6);
+  const b1 = randomT64(rng, [4], 0.1);
+  const w2 = randomT64(rng, [1, 1, 7, 5], 0.6);
+  const b2 = randomT64(rng, [5], 0.1);
+  const w3 = randomT64(rng, [5, 3], 0.8);
+  const b3 = randomT64(rng, [3], 0.1);
+  const labels = [2, 1];
+  // (N, H, W, a) and (N, H, W, b) -> (N, H, W, a + b).
+  const cat64 = (a: T64, b: T64): T64 => {
+    const [ca, cb] = [a.shape[3], b.shape[3]];
+    const y = t64([...a.shape.slice(0, 3), ca + cb]);
+    for (let p = 0; p < a.data.length / ca; p++) {
+      for (let j = 0; j < ca; j++) y.data[p * (ca + cb) + j] = a.data[p * ca + j];
+      for (let j = 0; j < cb; j++) y.data[p * (ca + cb) + ca + j] = b.data[p * cb + j];
+    }
+    return y;
+  };
+
+  const loss64 = (): number => {
+    const h = relu64(t64(x.shape, x.data.map((v, i) => v * scale.data[i % 3] + shift.data[i % 3])));
+    const joined = cat64(h, relu64(conv64(h, w1, b1, 1, [1, 1, 1, 1]))); // (N, 4, 5, 7)
+    const logp = logSoftmax64(dense64(global64(relu64(conv64(joined, w2, b2, 1, [0, 0, 0, 0])), 'avg'), w3, b3));
+    return -labels.reduce((acc, l, n) => acc + logp.data[n * 3 + l], 0) / N;
+  };
+
+  const ctx = new Context(gpu);
+  const param = (name: string, t: T64) => new Parameter(name, GpuTensor.from(gpu, t.shape, Float32Array.from(t.data)));
+  const xt = new Tensor(GpuTensor.from(gpu, x.shape, Float32Array.from(x.data)), { requiresGrad: true });
+  const ps = [param('scale', scale), param('shift', shift), param('w1', w1), param('b1', b1), param('w2', w2), param('b2', b2), param('w3', w3), param('b3', b3)];
+  const lab = GpuTensor.from(gpu, [N], labels, 'i32');
+  const h = relu(ctx, affine(ctx, xt, ps[0], ps[1]));
+  const joined = concatChannels(ctx, [h, conv2d(ctx, h, ps[2], ps[3], { stride: [1, 1], pad: [1, 1, 1, 1], relu: true })]);
+  const c = conv2d(ctx, joined, ps[4], ps[5], { stride: [1, 1], pad: [0, 0, 0, 0], relu: true });
+  const loss = softmaxCrossEntropy(ctx, dense(ctx, globalAvgPool(ctx, c), ps[6], ps[7]), lab);
+  backward(loss);
+
+  assertClose([await lossValue(loss)], [loss64()], { atol: 1e-5, rtol: 1e-5 }, 'loss');
+  const numeric = numericGrads([x, scale, shift, w1, b1, w2, b2, w3, b3], loss64);
+  const tensors = [xt, ...ps];
+  const names = ['x', 'scale', 'shift', 'w1', 'b1', 'w2', 'b2', 'w3', 'b3'];
+  for (let i = 0; i < tensors.length; i++) {
+    assert.ok(tensors[i].grad, `${names[i]} has a gradient`);
+    assertClose(await tensors[i].grad!.read(), numeric[i], { atol: 2e-5, rtol: 2e-3 }, `d loss / d ${names[i]}`);
+  }
+  assert.ok(numeric.every((g) => g.some((v) => Math.abs(v) > 1e-4)));
   ctx.dispose();
   for (const t of tensors) t.release();
   lab.release();

@@ -1,7 +1,8 @@
 // `--backbone onnx`: an ONNX CNN as the pretrained base of stages 2-3 (src/train/backbones/onnx.ts). A
 // torchvision-shaped ResNet must split before its last stage (layer4), its frozen part and tail giving
 // onnxruntime's layer3 and layer4 outputs, with gradients for the tail only; a MobileNetV2 likewise, its tail
-// starting at a depthwise convolution, and an EfficientNet, its tail holding a squeeze-and-excitation gate; a zoo-shaped VGG19 must split as the study splits VGG19 (block 5's convolutions, its pool left out); and the study's stages 2-3 must train on the
+// starting at a depthwise convolution, an EfficientNet, its tail holding a squeeze-and-excitation gate, and a
+// DenseNet, its tail a dense block; a zoo-shaped VGG19 must split as the study splits VGG19 (block 5's convolutions, its pool left out); and the study's stages 2-3 must train on the
 // ResNet and leave a run that `npm run cam` reads.
 
 import { test } from 'uvu';
@@ -14,7 +15,7 @@ import { testGpu } from './helpers/gpu.ts';
 import { assertClose } from './helpers/close.ts';
 import { tempDir } from './helpers/data-images.ts';
 import { ortRun } from './helpers/onnx-compare.ts';
-import { mobilenetV2Model, resnetModel, seNetModel, vgg19Model } from './helpers/onnx-models.ts';
+import { densenetModel, mobilenetV2Model, resnetModel, seNetModel, vgg19Model } from './helpers/onnx-models.ts';
 import { syntheticPhotos, tinyPreset } from './helpers/synthetic-study.ts';
 import { Context, Tensor } from '../src/graph/index.ts';
 import { backward } from '../src/graph/backward.ts';
@@ -95,28 +96,42 @@ test('a MobileNetV2 splits inside its last stride-2 block: the tail starts at a 
   b.release();
 });
 
-test('an EfficientNet-shaped model splits likewise; its tail holds a squeeze-and-excitation gate and trains through it', async () => {
+/** Splits a generated model as a backbone; its features (frozen part, then tail) must equal onnxruntime's tensor that
+ *  enters the classifier's pool, and every tail parameter must get a gradient. Returns the tail's node ops. */
+async function splitAndTrain(m: ReturnType<typeof seNetModel>, name: string, pool: string, features: number[]): Promise<string[]> {
   const gpu = await testGpu();
-  const file = join(dir, 'efficientnet.onnx');
-  const m = seNetModel({ kind: 'efficientnet', width: 8, size: 64 });
-  const bytes = m.builder.encode().model;
-  const model = parseOnnx(bytes, { file });
-  const features = model.graph.nodes.find((n) => n.name === '/avgpool/GlobalAveragePool')!.inputs[0];
-  m.builder.output(features, 'float32', null).save(file);
+  const file = join(dir, `${name}.onnx`);
+  const model = parseOnnx(m.builder.encode().model, { file });
+  const end = model.graph.nodes.find((n) => n.name === pool)!.inputs[0];
+  m.builder.output(end, 'float32', null).save(file);
   const b = loadOnnxBackbone(gpu, file, 64);
   const tail = b.tail as unknown as { nodes: Array<{ op: string; outShape: number[] }>; outputShape: number[] };
-  assert.ok(tail.nodes.some((n) => n.op === 'avgpool' && n.outShape[0] === 1) && tail.nodes.some((n) => n.op === 'mul'), 'a gate in the tail');
-  assert.equal(tail.outputShape, [8, 8, 48]);
+  assert.equal(tail.outputShape, features);
   const dims = [2, 3, 64, 64];
   const x = new Rng(8).uniformArray(dims.reduce((p, d) => p * d, 1), -2, 2);
   const want = await ortRun(readFileSync(file), { input: makeTensor('input', 'float32', dims, x) });
   const ctx = new Context(gpu);
   const feats = b.tail.forward(b.frozen.forward(Tensor.from(gpu, [2, 64, 64, 3], nhwc(x, dims)), ctx), ctx);
-  assertClose(await feats.value.read(), nhwc(want[features].data as Float32Array, [2, 48, 8, 8]), { atol: 1e-4, rtol: 1e-3 }, 'frozen part, then tail');
+  const [h, w, c] = features;
+  assertClose(await feats.value.read(), nhwc(want[end].data as Float32Array, [2, c, h, w]), { atol: 1e-4, rtol: 1e-3 }, `${name}: frozen part, then tail`);
   backward(feats, GpuTensor.from(gpu, feats.shape, new Float32Array(feats.shape.reduce((p, d) => p * d, 1)).fill(1)));
-  assert.ok(b.tail.parameters().every((p) => p.grad), 'every tail parameter, the gate\'s included, has a gradient');
+  assert.ok(b.tail.parameters().every((p) => p.grad), `${name}: every tail parameter has a gradient`);
+  assert.ok(b.frozen.parameters().every((p) => !p.grad));
   ctx.dispose();
+  const ops = tail.nodes.map((n) => (n.op === 'avgpool' && n.outShape[0] === 1 ? 'gate-pool' : n.op));
   b.release();
+  return ops;
+}
+
+test('an EfficientNet-shaped model splits likewise; its tail holds a squeeze-and-excitation gate and trains through it', async () => {
+  const ops = await splitAndTrain(seNetModel({ kind: 'efficientnet', width: 8, size: 64 }), 'efficientnet', '/avgpool/GlobalAveragePool', [8, 8, 48]);
+  assert.ok(ops.includes('gate-pool') && ops.includes('mul') && ops.includes('sigmoid'), 'a gate in the tail');
+});
+
+test('a DenseNet-shaped model splits after its last transition; its tail (normalisations, concatenations) trains', async () => {
+  const ops = await splitAndTrain(densenetModel({ growth: 4, size: 64 }), 'densenet', '/GlobalAveragePool', [4, 4, 16]);
+  assert.equal(ops.filter((o) => o === 'affine').length, 2 + 1, "the last block's two layers' and the final normalisation");
+  assert.equal(ops.filter((o) => o === 'concat').length, 2);
 });
 
 test('a zoo-shaped VGG19 splits as the study splits VGG19: block 5\'s four convolutions, its pool left out', async () => {

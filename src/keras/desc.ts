@@ -75,10 +75,11 @@ export interface PadNode extends NodeBase {
 }
 
 /** Global average pooling (H, W, C) -> (C); element-wise sum of equal shapes; ReLU; softmax over the last axis;
- *  flatten (H, W, C) -> (H*W*C) in H, W, C order; and, from ONNX imports, sigmoid, hard swish, and the elementwise
- *  product of two inputs whose second may be broadcast ((1, 1, C) against (H, W, C): squeeze-and-excitation). */
+ *  flatten (H, W, C) -> (H*W*C) in H, W, C order; and, from ONNX imports, sigmoid, hard swish, the elementwise
+ *  product of two inputs whose second may be broadcast ((1, 1, C) against (H, W, C): squeeze-and-excitation), and
+ *  the concatenation of its inputs along the channels (DenseNet). */
 export interface SimpleNode extends NodeBase {
-  op: 'gap' | 'add' | 'relu' | 'softmax' | 'flatten' | 'sigmoid' | 'hardswish' | 'mul';
+  op: 'gap' | 'add' | 'relu' | 'softmax' | 'flatten' | 'sigmoid' | 'hardswish' | 'mul' | 'concat';
 }
 
 export type GraftNode = Conv2dNode | MaxPoolNode | AvgPoolNode | DenseNode | AffineNode | PadNode | ClipNode | HardSigmoidNode | SimpleNode;

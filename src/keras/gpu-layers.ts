@@ -1,5 +1,6 @@
 // The weighted nodes of an imported Keras model as graft modules: a convolution (with its BatchNorm already
-// folded in and its ReLU fused; grouped or depthwise for ONNX imports) and a dense layer, each holding the pretrained weights as Parameters named
+// folded in and its ReLU fused; grouped or depthwise for ONNX imports), a dense layer, and a BatchNorm with no
+// convolution before it (a per-channel affine map), each holding the pretrained weights as Parameters named
 // `weight` and `bias`, so a model built from a description has names like `res5a_branch2a.weight`.
 //
 // Why not graph/layers.ts's Conv2d and Dense: those draw random initial weights from a shared generator, which
@@ -13,7 +14,8 @@ import { conv2d } from '../graph/ops/conv.ts';
 import { dense } from '../graph/ops/dense.ts';
 import { relu } from '../graph/ops/activation.ts';
 import type { Parameter, Tensor } from '../graph/tensor.ts';
-import type { Conv2dNode, DenseNode } from './desc.ts';
+import type { AffineNode, Conv2dNode, DenseNode } from './desc.ts';
+import { affine } from '../graph/ops/affine.ts';
 
 /**
  * A Conv2D from the description: y = [relu](conv(x, weight) + bias) with the description's explicit pads.
@@ -69,5 +71,25 @@ export class KerasDense extends Module {
     const out = relu(ctx, y);
     if (!ctx.gradEnabled && ctx.owns(y)) ctx.release(y);
     return out;
+  }
+}
+
+/** A BatchNormalization with no convolution before it: y = x * scale + shift per channel, its statistics folded. */
+export class KerasAffine extends Module {
+  readonly scale: Parameter; // (C)
+  readonly shift: Parameter; // (C)
+
+  constructor(
+    gpu: Gpu,
+    readonly node: AffineNode,
+  ) {
+    super();
+    const c = node.weights.scale.length;
+    this.scale = this.addParameter(gpu, 'scale', [c], node.weights.scale);
+    this.shift = this.addParameter(gpu, 'shift', [c], node.weights.shift);
+  }
+
+  forward(x: Tensor, ctx: Context): Tensor {
+    return affine(ctx, x, this.scale, this.shift);
   }
 }

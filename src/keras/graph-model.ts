@@ -34,7 +34,8 @@ import { flatten } from '../graph/ops/shape.ts';
 import type { Tensor } from '../graph/tensor.ts';
 import { UnsupportedKerasError } from './errors.ts';
 import type { GraftModelDesc, GraftNode } from './desc.ts';
-import { KerasConv2d, KerasDense } from './gpu-layers.ts';
+import { KerasAffine, KerasConv2d, KerasDense } from './gpu-layers.ts';
+import { concatChannels } from '../graph/ops/concat.ts';
 import { loadKerasModel } from './load.ts';
 import type { LowerOptions } from './lower.ts';
 
@@ -62,7 +63,7 @@ export class KerasGraphModel extends Module {
   /** The node whose output the model returns. */
   readonly until: string;
   private readonly byName = new Map<string, GraftNode>();
-  private readonly layers = new Map<string, KerasConv2d | KerasDense>();
+  private readonly layers = new Map<string, KerasConv2d | KerasDense | KerasAffine>();
   private readonly full: Plan;
   private readonly plans = new Map<string, Plan>();
 
@@ -80,14 +81,10 @@ export class KerasGraphModel extends Module {
     this.until = options.until ?? (options.headless ? this.headlessEnd(options.headless === 'features' ? 'features' : 'gap') : desc.output);
     this.full = this.makePlan(this.from, this.until);
     for (const node of this.full.nodes) {
-      if (node.op === 'pad' || node.op === 'affine') {
-        const what =
-          node.op === 'pad'
-            ? 'a ZeroPadding2D not folded into a following Conv2D or MaxPooling2D (over non-negative values)'
-            : 'a BatchNormalization with no Conv2D before it to fold into';
+      if (node.op === 'pad') {
         throw new UnsupportedKerasError(
-          `Keras model '${desc.name}': node '${node.name}' (Keras layers ${node.keras.join(', ')}) is ${what}; ` +
-            `graft has no GPU kernel for a stand-alone '${node.op}' node`,
+          `Keras model '${desc.name}': node '${node.name}' (Keras layers ${node.keras.join(', ')}) is a ZeroPadding2D not folded into a ` +
+            "following Conv2D or MaxPooling2D (over non-negative values); graft has no GPU kernel for a stand-alone 'pad' node",
         );
       }
     }
@@ -95,6 +92,7 @@ export class KerasGraphModel extends Module {
     for (const node of this.full.nodes) {
       if (node.op === 'conv2d') this.layers.set(node.name, this.addChild(node.name, new KerasConv2d(gpu, node)));
       if (node.op === 'dense') this.layers.set(node.name, this.addChild(node.name, new KerasDense(gpu, node)));
+      if (node.op === 'affine') this.layers.set(node.name, this.addChild(node.name, new KerasAffine(gpu, node)));
     }
   }
 
@@ -219,8 +217,11 @@ export class KerasGraphModel extends Module {
         }
         return sum;
       }
-      case 'pad':
       case 'affine':
+        return this.layers.get(node.name)!.forward(x, ctx);
+      case 'concat':
+        return concatChannels(ctx, inputs);
+      case 'pad':
         throw new UnsupportedKerasError(`node '${node.name}': no GPU kernel for '${node.op}'`);
     }
   }

@@ -10,7 +10,8 @@
 // epsilon 0 (y = x * scale + shift); pad -> Pad (zeros; negative pads crop); gap -> GlobalAveragePool + Flatten;
 // add -> Add (Sum for more than two); relu -> Relu; clip -> Clip (min and max as initializers); sigmoid ->
 // Sigmoid; hardsigmoid -> HardSigmoid; hardswish -> x * HardSigmoid(x) (HardSwish is opset 14); mul -> Mul (NCHW
-// broadcasting as NHWC's); softmax -> Softmax over axis 1, the channels or features.
+// broadcasting as NHWC's); concat -> Concat over axis 1, the channels; softmax -> Softmax over axis 1, the channels
+// or features.
 // A standalone pad only occurs where the importer could not fold it (values that may be negative). onnxruntime
 // 1.30's graph optimizations fold a zero Pad into a following MaxPool as if it were the pool's own padding, which
 // is wrong for windows of negative values (test/onnx-export-graph.test.ts runs such a model with them off; graft's
@@ -141,6 +142,9 @@ function encodeNode(b: OnnxBuilder, node: GraftNode, ins: string[], out: string,
       return;
     case 'mul':
       b.node('Mul', ins, [out], {}, name);
+      return;
+    case 'concat':
+      b.node('Concat', ins, [out], { axis: 1 }, name);
       return;
     case 'clip':
       b.initializer(`${name}.min`, 'float32', [], [node.attrs.min]);

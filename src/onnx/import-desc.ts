@@ -2,11 +2,12 @@
 // models do: NHWC activations, HWIO conv weights, BatchNormalization folded into the Conv before it (in float64),
 // ReLUs fused into the Conv or Gemm that is their only input, pads explicit (a zero Pad folded into the Conv after
 // it, ceil_mode turned into extra bottom/right padding). The operators are those of the ResNet, VGG, MobileNet
-// (V2 and V3) and EfficientNet families as torchvision and the ONNX model zoo export them: Conv (grouped and
-// depthwise too), BatchNormalization after a Conv, Relu, Clip (ReLU6), Sigmoid, HardSigmoid, HardSwish, MaxPool,
-// AveragePool, GlobalAveragePool (the classifier's, or a squeeze-and-excitation block's), Add of two activations,
-// Mul of two (SiLU, or a map and its gate), Flatten or Reshape to (N, features), Gemm, MatMul (+ Add of a bias),
-// Softmax, Pad, Dropout and Identity. Anything else is
+// (V2 and V3), EfficientNet and DenseNet families as torchvision and the ONNX model zoo export them: Conv (grouped
+// and depthwise too), BatchNormalization (folded into the Conv before it, or a per-channel affine map where none
+// is, as in DenseNet), Relu, Clip (ReLU6), Sigmoid, HardSigmoid, HardSwish, MaxPool, AveragePool,
+// GlobalAveragePool (the classifier's, or a squeeze-and-excitation block's), Add of two activations, Mul of two
+// (SiLU, or a map and its gate), Concat along the channels, Flatten or Reshape to (N, features), Gemm, MatMul (+ Add
+// of a bias), Softmax, Pad, Dropout and Identity. Anything else is
 // refused with the node named. `trunk` stops before the classifier (at the input of the pooling that leads into the
 // first Flatten, Reshape, Gemm or MatMul), so a network whose classifier is sized for one input size still gives its
 // convolutional part at any size. The inverse, for the same node types, is export-graph.ts.
@@ -29,7 +30,7 @@ export interface ImportOptions {
 const HEAD_OPS = new Set(['Flatten', 'Reshape', 'Gemm', 'MatMul']);
 /** Nodes that lead into a classifier's head: its pooling, and what is the identity at inference. */
 const LEAD_INS = new Set(['GlobalAveragePool', 'GlobalMaxPool', 'Dropout', 'Identity']);
-const SUPPORTED = 'Conv (any group), BatchNormalization after a Conv, Relu, Clip, Sigmoid, HardSigmoid, HardSwish, Mul of activations, MaxPool, AveragePool, GlobalAveragePool, Add, Flatten, Reshape to (N, features), Gemm, MatMul (+ Add), Softmax, zero Pad before a Conv, Dropout, Identity';
+const SUPPORTED = 'Conv (any group), BatchNormalization, Concat of channels, Relu, Clip, Sigmoid, HardSigmoid, HardSwish, Mul of activations, MaxPool, AveragePool, GlobalAveragePool, Add, Flatten, Reshape to (N, features), Gemm, MatMul (+ Add), Softmax, zero Pad before a Conv, Dropout, Identity';
 
 /** The description of `model` (or of its convolutional trunk) for images of the given size. */
 export function onnxToDesc(model: OnnxModel, options: ImportOptions): GraftModelDesc {
@@ -166,7 +167,8 @@ class Lowering {
   private lower(node: OnnxNode): void {
     switch (node.opType) {
       case 'Conv': return this.conv(node);
-      case 'BatchNormalization': return this.fail(node, 'graft folds BatchNormalization into the Conv right before it, and this one follows none');
+      case 'BatchNormalization': return this.batchNorm(node);
+      case 'Concat': return this.concat(node);
       case 'Relu': {
         const { tensor, shape } = this.source(node, node.inputs[0]);
         return this.emit({ name: this.uniqueName(node), op: 'relu', inputs: [tensor], keras: [node.name], outShape: shape }, node.outputs[0]);
@@ -295,6 +297,33 @@ class Lowering {
     if (a.shape.join() !== b.shape.join()) this.fail(node, `its operands differ in shape ((${a.shape}) and (${b.shape})); graft adds equal shapes`);
     // A residual sum's ReLU stays a node of its own: the description's add has no fused activation.
     this.emit({ name: this.uniqueName(node), op: 'add', inputs: [a.tensor, b.tensor], keras: [node.name], outShape: a.shape }, node.outputs[0]);
+  }
+
+  /** A BatchNormalization with no Conv before it (DenseNet's, on a block's input): x * scale + shift per channel. */
+  private batchNorm(node: OnnxNode): void {
+    const { tensor, shape } = this.source(node, node.inputs[0]);
+    if (shape.length !== 3) this.fail(node, 'its input must be a (C, H, W) map');
+    const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => this.constant(node, i, ['', 'scale', 'bias', 'mean', 'var'][i]).values);
+    const eps = attrFloat(node, 'epsilon', 1e-5);
+    const c = shape[2];
+    const scale = new Float32Array(c);
+    const shift = new Float32Array(c);
+    for (let i = 0; i < c; i++) {
+      const s = gamma[i] / Math.sqrt(variance[i] + eps);
+      scale[i] = s;
+      shift[i] = beta[i] - mean[i] * s;
+    }
+    this.emit({ name: this.uniqueName(node), op: 'affine', inputs: [tensor], keras: [node.name], outShape: shape, weights: { scale, shift } }, node.outputs[0]);
+  }
+
+  /** Concat of maps along the channels (ONNX axis 1 of NCHW). */
+  private concat(node: OnnxNode): void {
+    const parts = node.inputs.map((t) => this.source(node, t));
+    const axis = attrInt(node, 'axis', 1);
+    if (parts.some((p) => p.shape.length !== 3) || (axis !== 1 && axis !== -3)) this.fail(node, 'only a concatenation of (C, H, W) maps along the channels is supported');
+    if (parts.some((p) => p.shape[0] !== parts[0].shape[0] || p.shape[1] !== parts[0].shape[1])) this.fail(node, 'its maps differ in height or width');
+    const c = parts.reduce((sum, p) => sum + p.shape[2], 0);
+    this.emit({ name: this.uniqueName(node), op: 'concat', inputs: parts.map((p) => p.tensor), keras: [node.name], outShape: [parts[0].shape[0], parts[0].shape[1], c] }, node.outputs[0]);
   }
 
   /** The product of two activations: of equal shapes (SiLU's x * sigmoid(x)), or a map and its (1, 1, C) gate. */

@@ -339,3 +339,83 @@ export function seNetModel(opts: { kind: 'efficientnet' | 'mobilenetv3'; width?:
   b.output('output', 'float32', ['batch_size', classes]);
   return { builder: b, input: 'input', output: 'output', weights, outputShape: [1, classes] };
 }
+
+/**
+ * A DenseNet-shaped ONNX model as torchvision exports it (opset 13): a 7x7/2 conv with BatchNormalization, ReLU and a
+ * 3x3/2 max pool; dense blocks whose layers normalise the concatenation of every earlier feature map (a
+ * BatchNormalization with no Conv before it), then ReLU, 1x1 conv, BatchNormalization, ReLU, 3x3 conv, and add
+ * `growth` channels; transitions (BatchNormalization, ReLU, 1x1 conv halving the channels, 2x2/2 average pool); a
+ * last BatchNormalization and ReLU, GlobalAveragePool, Flatten and Gemm.
+ */
+export function densenetModel(opts: { growth?: number; size?: number; classes?: number; seed?: number } = {}): GeneratedModel {
+  const growth = opts.growth ?? 4;
+  const size = opts.size ?? 64;
+  const classes = opts.classes ?? 10;
+  const rng = new Rng(opts.seed ?? 31);
+  const b = new OnnxBuilder({ opset: 13, producerName: 'pytorch' });
+  b.input('input', 'float32', ['batch_size', 3, size, size]);
+  const weights = new Map<string, Float32Array>();
+  const init = (name: string, dims: number[], values: Float32Array) => {
+    weights.set(name, values);
+    b.initializer(name, 'float32', dims, values);
+  };
+  const he = (n: number, fanIn: number) => Float32Array.from({ length: n }, () => rng.normal() * Math.sqrt(2 / fanIn));
+  let k = 0;
+  const bn = (x: string, c: number): string => {
+    const s = `norm${k++}`;
+    init(`${s}.weight`, [c], rng.uniformArray(c, 0.5, 1.5));
+    init(`${s}.bias`, [c], rng.uniformArray(c, -0.2, 0.4));
+    init(`${s}.running_mean`, [c], rng.uniformArray(c, -0.3, 0.3));
+    init(`${s}.running_var`, [c], rng.uniformArray(c, 0.5, 2));
+    b.node('BatchNormalization', [x, `${s}.weight`, `${s}.bias`, `${s}.running_mean`, `${s}.running_var`], [`/${s}/out`], { epsilon: 1e-5 }, `/${s}/BatchNormalization`);
+    return `/${s}/out`;
+  };
+  const relu = (x: string): string => {
+    b.node('Relu', [x], [`${x}/relu`], {}, `${x}/Relu`);
+    return `${x}/relu`;
+  };
+  const conv = (x: string, cin: number, cout: number, kernel: number, stride: number): string => {
+    const s = `conv${k++}`;
+    init(`${s}.weight`, [cout, cin, kernel, kernel], he(cout * cin * kernel * kernel, cin * kernel * kernel));
+    const p = (kernel - 1) / 2;
+    b.node('Conv', [x, `${s}.weight`], [`/${s}/out`], { kernel_shape: [kernel, kernel], pads: [p, p, p, p], strides: [stride, stride] }, `/${s}/Conv`);
+    return `/${s}/out`;
+  };
+  const cat = (xs: string[]): string => {
+    if (xs.length === 1) return xs[0];
+    const out = `/cat${k++}`;
+    b.node('Concat', xs, [out], { axis: 1 }, `${out}/Concat`);
+    return out;
+  };
+  let x = conv('input', 3, 2 * growth, 7, 2);
+  x = relu(bn(x, 2 * growth));
+  b.node('MaxPool', [x], ['/pool0'], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }, '/pool0/MaxPool');
+  x = '/pool0';
+  let c = 2 * growth;
+  for (let block = 1; block <= 3; block++) {
+    const features = [x];
+    let width = c;
+    for (let layer = 0; layer < 2; layer++) {
+      const h = relu(bn(cat([...features]), width)); // a copy: the builder keeps the list it is given
+      const n = conv(relu(bn(conv(h, width, 4 * growth, 1, 1), 4 * growth)), 4 * growth, growth, 3, 1);
+      features.push(n);
+      width += growth;
+    }
+    x = cat(features);
+    c = width;
+    if (block < 3) {
+      const t = conv(relu(bn(x, c)), c, c / 2, 1, 1);
+      c /= 2;
+      b.node('AveragePool', [t], [`/trans${block}`], { kernel_shape: [2, 2], strides: [2, 2] }, `/trans${block}/AveragePool`);
+      x = `/trans${block}`;
+    }
+  }
+  x = relu(bn(x, c));
+  b.node('GlobalAveragePool', [x], ['/pool'], {}, '/GlobalAveragePool');
+  b.node('Flatten', ['/pool'], ['/flat'], { axis: 1 }, '/Flatten');
+  init('classifier.weight', [classes, c], he(classes * c, c));
+  init('classifier.bias', [classes], rng.uniformArray(classes, -0.1, 0.1));
+  b.node('Gemm', ['/flat', 'classifier.weight', 'classifier.bias'], ['output'], { transB: 1 }, '/classifier/Gemm');
+  b.output('output', 'float32', ['batch_size', classes]);
+  return { builder: b, input: 'input', output: 'output', weights, outputShape: [1, classes] };
+}

@@ -161,6 +161,20 @@ function run(node: GraftNode, ins: Batch[]): Batch {
       return { ...x, data: x.data.map((v) => Math.min(node.attrs.max, Math.max(node.attrs.min, v))) };
     case 'sigmoid':
       return { ...x, data: x.data.map((v) => 1 / (1 + Math.exp(-v))) };
+    case 'concat': {
+      // Along the channels: each pixel's channels are the inputs' in order.
+      const cs = ins.map((b) => b.shape[b.shape.length - 1]);
+      const c = cs.reduce((a, b) => a + b, 0);
+      const pixels = x.data.length / cs[0];
+      const data = new Float64Array(pixels * c);
+      for (let p = 0; p < pixels; p++) {
+        let at = p * c;
+        ins.forEach((b, k) => {
+          for (let j = 0; j < cs[k]; j++) data[at++] = b.data[p * cs[k] + j];
+        });
+      }
+      return { n: x.n, shape: node.outShape, data };
+    }
     case 'hardsigmoid':
       return { ...x, data: x.data.map((v) => Math.min(1, Math.max(0, node.attrs.alpha * v + node.attrs.beta))) };
     case 'hardswish':

@@ -26,7 +26,7 @@ export async function loadBackbone(gpu: Gpu, name: string, weights: string | und
     return loadVggBackbone(gpu, file);
   }
   if (name === 'onnx') {
-    if (!weights) throw new GraftError('--backbone onnx needs the model file: --weights model.onnx (an ONNX CNN of the ResNet, VGG, MobileNet or EfficientNet family)');
+    if (!weights) throw new GraftError('--backbone onnx needs the model file: --weights model.onnx (an ONNX CNN of the ResNet, VGG, MobileNet, EfficientNet or DenseNet family)');
     if (!existsSync(weights)) throw new GraftError(`--weights ${weights}: no such file`);
     const { loadOnnxBackbone } = await import('./onnx.ts');
     return loadOnnxBackbone(gpu, weights, inputSize);

@@ -1,14 +1,14 @@
-// Any ONNX CNN of the operators src/onnx/import-desc.ts lowers (the ResNet, VGG, MobileNet and EfficientNet families
-// as torchvision and the ONNX model zoo export them) as the pretrained base of stages 2-3: `--backbone onnx --weights
-// model.onnx`. Its convolutional trunk (the graph up to its classifier) is lowered to a model description at the
-// run's input size, then cut the way the study cuts VGG19:
+// Any ONNX CNN of the operators src/onnx/import-desc.ts lowers (the ResNet, VGG, MobileNet, EfficientNet and
+// DenseNet families as torchvision and the ONNX model zoo export them) as the pretrained base of stages 2-3:
+// `--backbone onnx --weights model.onnx`. Its convolutional trunk (the graph up to its classifier) is lowered to a
+// model description at the run's input size, then cut the way the study cuts VGG19:
 //
 //   features = the trunk's last activation, a final pooling left out (the top model's GAP reads the last
 //              convolution directly, as for VGG: finer class activation maps)
 //   tail     = the last stage: the nodes after the earliest single-tensor cut from which no node is larger than the
 //              features (squeeze-and-excitation gates are smaller), less leading weightless nodes (VGG's block-5 convs after pool4; ResNet's
 //              layer4 / conv5_x, which starts by halving the resolution; the MobileNets' and EfficientNet's blocks
-//              from the depthwise conv of their last stride-2 block)
+//              from the depthwise conv of their last stride-2 block; DenseNet's last dense block)
 //   frozen   = everything before the tail
 //
 // BatchNorm is folded into the convolutions (fine-tuning trains the folded weights, BN in inference mode, as for
