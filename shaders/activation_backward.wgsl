@@ -1,13 +1,17 @@
-// Backward of the smooth and piecewise activations of MobileNetV3 and EfficientNet, one pipeline per OP:
+// Backward of the activations beyond ReLU in MobileNets and EfficientNets, one pipeline per OP:
 //  0 sigmoid:       dx = dy * y * (1 - y), from the saved output y
 //  1 hard sigmoid:  dx = dy * alpha where the output y lies strictly inside (0, 1), else 0, from y
 //  2 hard swish:    y = x * clamp(x / 6 + 1/2, 0, 1), dx = dy * (0 below -3, 1 above 3, x / 3 + 1/2 between), from
 //                   the saved input x (y does not determine x: hard swish is not monotonic below -1.5)
+//  3 clip (ReLU6):  dx = dy where the output y lies strictly inside (lo, hi), else 0 (the input was clipped there, or
+//                   sat on a bound, where PyTorch's hardtanh also passes nothing), from y
 // One invocation per element.
 
 struct Params {
   count: u32,
   alpha: f32,
+  lo: f32,
+  hi: f32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -27,6 +31,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   switch OP {
     case 0u: { slope = s * (1.0 - s); }
     case 1u: { slope = select(0.0, params.alpha, s > 0.0 && s < 1.0); }
+    case 3u: { slope = select(0.0, 1.0, s > params.lo && s < params.hi); }
     default: { slope = select(select(s / 3.0 + 0.5, 1.0, s > 3.0), 0.0, s < -3.0); }
   }
   dx[i] = dy[i] * slope;

@@ -164,6 +164,21 @@ function randomT64(rng: Rng, shape: number[], scale = 1): T64 {
   return t64(shape, Array.from({ length: n }, () => rng.uniform(-scale, scale)));
 }
 
+/**
+ * backward()'s gradient of every tensor against central differences of `loss64` over the float64 values `wrt` (the
+ * same tensors, in order), and the loss itself; the gradients must not all be zero (a check that cannot fail is no
+ * check).
+ */
+async function expectGradients(loss: Tensor, loss64: () => number, tensors: Tensor[], wrt: T64[], names: string[]): Promise<void> {
+  assertClose([await lossValue(loss)], [loss64()], { atol: 1e-5, rtol: 1e-5 }, 'loss');
+  const numeric = numericGrads(wrt, loss64);
+  for (let i = 0; i < tensors.length; i++) {
+    assert.ok(tensors[i].grad, `${names[i]} has a gradient`);
+    assertClose(await tensors[i].grad!.read(), numeric[i], { atol: 2e-5, rtol: 2e-3 }, `d loss / d ${names[i]}`);
+  }
+  assert.ok(numeric.every((g) => g.some((v) => Math.abs(v) > 1e-4)));
+}
+
 // --- the checks -----------------------------------------------------------------------------------------------
 
 test('conv+relu, maxpool, strided conv, GAP, dense, softmax cross-entropy: gradients match finite differences', async () => {
@@ -199,16 +214,8 @@ test('conv+relu, maxpool, strided conv, GAP, dense, softmax cross-entropy: gradi
   const loss = softmaxCrossEntropy(ctx, h, lab);
   backward(loss);
 
-  assertClose([await lossValue(loss)], [loss64()], { atol: 1e-5, rtol: 1e-5 }, 'loss');
-  const numeric = numericGrads([x, w1, b1, w2, b2, w3, b3], loss64);
   const tensors = [xt, pw1, pb1, pw2, pb2, pw3, pb3];
-  const names = ['x', 'w1', 'b1', 'w2', 'b2', 'w3', 'b3'];
-  for (let i = 0; i < tensors.length; i++) {
-    assert.ok(tensors[i].grad, `${names[i]} has a gradient`);
-    assertClose(await tensors[i].grad!.read(), numeric[i], { atol: 2e-5, rtol: 2e-3 }, `d loss / d ${names[i]}`);
-  }
-  // Gradients are not all zero (a check that cannot fail is no check).
-  assert.ok(numeric.every((g) => g.some((v) => Math.abs(v) > 1e-4)));
+  await expectGradients(loss, loss64, tensors, [x, w1, b1, w2, b2, w3, b3], ['x', 'w1', 'b1', 'w2', 'b2', 'w3', 'b3']);
   ctx.dispose();
   for (const t of tensors) t.release();
   lab.release();
@@ -244,15 +251,8 @@ test('grouped and depthwise convolutions and a ReLU6-style clip (MobileNet block
   const loss = softmaxCrossEntropy(ctx, dense(ctx, globalAvgPool(ctx, h), ps[4], ps[5]), lab);
   backward(loss);
 
-  assertClose([await lossValue(loss)], [loss64()], { atol: 1e-5, rtol: 1e-5 }, 'loss');
-  const numeric = numericGrads([x, w1, b1, w2, b2, w3, b3], loss64);
   const tensors = [xt, ...ps];
-  const names = ['x', 'w1', 'b1', 'w2', 'b2', 'w3', 'b3'];
-  for (let i = 0; i < tensors.length; i++) {
-    assert.ok(tensors[i].grad, `${names[i]} has a gradient`);
-    assertClose(await tensors[i].grad!.read(), numeric[i], { atol: 2e-5, rtol: 2e-3 }, `d loss / d ${names[i]}`);
-  }
-  assert.ok(numeric.every((g) => g.some((v) => Math.abs(v) > 1e-4)));
+  await expectGradients(loss, loss64, tensors, [x, w1, b1, w2, b2, w3, b3], ['x', 'w1', 'b1', 'w2', 'b2', 'w3', 'b3']);
   // The clip really clipped: some of its inputs lay outside the bounds (so its zero gradient was exercised).
   const pre = groupedConv64(x, w1, b1, 1, [1, 1, 1, 1], 2).data;
   assert.ok(pre.some((v) => v < -0.4) && pre.some((v) => v > 0.5));
@@ -306,15 +306,8 @@ test('squeeze-and-excitation with SiLU, sigmoid, hard sigmoid and hard swish (Ef
   const loss = softmaxCrossEntropy(ctx, dense(ctx, globalAvgPool(ctx, silu), ps[6], ps[7]), lab);
   backward(loss);
 
-  assertClose([await lossValue(loss)], [loss64()], { atol: 1e-5, rtol: 1e-5 }, 'loss');
-  const numeric = numericGrads([x, w1, b1, w2, b2, w3, b3, w4, b4], loss64);
   const tensors = [xt, ...ps];
-  const names = ['x', 'w1', 'b1', 'w2', 'b2', 'w3', 'b3', 'w4', 'b4'];
-  for (let i = 0; i < tensors.length; i++) {
-    assert.ok(tensors[i].grad, `${names[i]} has a gradient`);
-    assertClose(await tensors[i].grad!.read(), numeric[i], { atol: 2e-5, rtol: 2e-3 }, `d loss / d ${names[i]}`);
-  }
-  assert.ok(numeric.every((gr) => gr.some((v) => Math.abs(v) > 1e-4)));
+  await expectGradients(loss, loss64, tensors, [x, w1, b1, w2, b2, w3, b3, w4, b4], ['x', 'w1', 'b1', 'w2', 'b2', 'w3', 'b3', 'w4', 'b4']);
   // Hard swish's input fell in all three of its pieces (below -3, between, above 3), so each slope was checked.
   const pre = conv64(x, w1, b1, 1, [1, 1, 1, 1]).data;
   assert.ok(pre.some((v) => v < -3) && pre.some((v) => v > 3) && pre.some((v) => Math.abs(v) < 3), 'hard swish pieces');
@@ -369,15 +362,8 @@ test('a DenseNet layer: a per-channel affine map (BatchNorm with no conv before 
   const loss = softmaxCrossEntropy(ctx, dense(ctx, globalAvgPool(ctx, c), ps[6], ps[7]), lab);
   backward(loss);
 
-  assertClose([await lossValue(loss)], [loss64()], { atol: 1e-5, rtol: 1e-5 }, 'loss');
-  const numeric = numericGrads([x, scale, shift, w1, b1, w2, b2, w3, b3], loss64);
   const tensors = [xt, ...ps];
-  const names = ['x', 'scale', 'shift', 'w1', 'b1', 'w2', 'b2', 'w3', 'b3'];
-  for (let i = 0; i < tensors.length; i++) {
-    assert.ok(tensors[i].grad, `${names[i]} has a gradient`);
-    assertClose(await tensors[i].grad!.read(), numeric[i], { atol: 2e-5, rtol: 2e-3 }, `d loss / d ${names[i]}`);
-  }
-  assert.ok(numeric.every((g) => g.some((v) => Math.abs(v) > 1e-4)));
+  await expectGradients(loss, loss64, tensors, [x, scale, shift, w1, b1, w2, b2, w3, b3], ['x', 'scale', 'shift', 'w1', 'b1', 'w2', 'b2', 'w3', 'b3']);
   ctx.dispose();
   for (const t of tensors) t.release();
   lab.release();

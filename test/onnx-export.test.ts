@@ -193,7 +193,7 @@ test('a stage-3 model on an ONNX backbone: the file\'s frozen part, the fine-tun
   const top = topModel(gpu, { channels: backbone.featureChannels, numClasses: 3, dropout: 0.5, seed: 8 });
   const fine = new FineTuned(backbone.tail, top);
   // One tail convolution moved away from the file's weights: the export must take it from the checkpoint.
-  const moved = 'tail.layer4_0_conv2_Conv.weight';
+  const moved = 'tail._layer4_layer4_0_conv2_Conv.weight';
   const before = (await fine.stateDict())[moved];
   const after = Float32Array.from(before.data, (v, i) => v * 1.5 + (i % 5 === 0 ? 0.02 : 0));
   fine.loadStateDict({ [moved]: { shape: before.shape, data: after } }, { strict: false });
@@ -207,7 +207,7 @@ test('a stage-3 model on an ONNX backbone: the file\'s frozen part, the fine-tun
   const m = readOnnxFile(out);
   assert.is(m.graph.nodes.filter((n) => n.opType === 'Conv').length, 12, 'every convolution of the trunk');
   const [kh, kw, cin, cout] = before.shape;
-  assertClose(toFloat32(m.graph.initializers.get('layer4_0_conv2_Conv.weight')!), hwioToOihw(after, [kh, kw, cin, cout]), { atol: 0, rtol: 0 }, 'the fine-tuned tail weights');
+  assertClose(toFloat32(m.graph.initializers.get('_layer4_layer4_0_conv2_Conv.weight')!), hwioToOihw(after, [kh, kw, cin, cout]), { atol: 0, rtol: 0 }, 'the fine-tuned tail weights');
   const { nchw, nhwc } = images(5, R, 2);
   await checkExport(gpu, out, nchw, await graftProbabilities(gpu, [backbone.frozen, fine], nhwc, R), R);
 

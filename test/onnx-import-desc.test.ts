@@ -67,7 +67,7 @@ test('a torchvision-shaped ResNet imports with BatchNorm folded and ReLUs fused,
   assert.is(ops.filter((o) => o === 'add').length, 4);
   assert.is(ops.filter((o) => o === 'relu').length, 4, "only the residual sums' ReLUs stay nodes");
   const stem = desc.nodes[0];
-  assert.equal(stem.keras, ['conv1/Conv', 'bn1/BatchNormalization', '/relu/Relu'], 'conv, its BatchNorm and ReLU in one node');
+  assert.equal(stem.keras, ['/conv1/Conv', '/bn1/BatchNormalization', '/relu/Relu'], 'conv, its BatchNorm and ReLU in one node');
   assert.ok(desc.nodes.every((n) => /^[A-Za-z0-9_]+$/.test(n.name)), `parameter-safe names: ${desc.nodes.map((n) => n.name).join(' ')}`);
   assert.equal(desc.nodes.at(-1)!.op, 'dense');
   assert.equal(desc.nodes.at(-1)!.outShape, [10]);

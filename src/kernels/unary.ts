@@ -1,8 +1,8 @@
 // Elementwise activations and maths beyond ReLU (shaders/unary.wgsl), for the ONNX runner: sigmoid, tanh, leaky
 // ReLU, clip, hard sigmoid and hard swish (MobileNetV3), exp, log, sqrt, neg, abs, reciprocal, erf, softplus, elu,
 // selu, gelu (exact and tanh), mish and softsign. Any shape, in windows that each fit one storage binding
-// (dispatchFlat). Clip, sigmoid, hard sigmoid and hard swish have backwards (shaders/clip_backward.wgsl,
-// activation_backward.wgsl), for the training graph's MobileNet and EfficientNet layers.
+// (dispatchFlat). Clip, sigmoid, hard sigmoid and hard swish have backwards (shaders/activation_backward.wgsl), for
+// the training graph's MobileNet and EfficientNet layers.
 
 import type { Gpu } from '../gpu/device.ts';
 import { GpuTensor } from '../gpu/tensor.ts';
@@ -52,24 +52,17 @@ export function unary(gpu: Gpu, x: GpuTensor, op: UnaryOp, o: UnaryOptions = {})
   return y;
 }
 
-/** dx = dy where clip's output y lies strictly inside (min, max), else 0. */
-export function clipBackward(gpu: Gpu, y: GpuTensor, dy: GpuTensor, min: number, max: number): GpuTensor {
-  expectSameShape('clip backward', { y, dy });
-  const dx = GpuTensor.empty(gpu, y.shape, 'f32', 'clip.dx');
-  dispatchFlat(gpu, 'clip_backward', {}, `clip backward y${fmtShape(y.shape)}`, y.size, [['f32', min], ['f32', max]], [y, dy, dx]);
-  return dx;
-}
-
-const BACKWARD_OPS = { sigmoid: 0, hardSigmoid: 1, hardSwish: 2 } as const;
+const BACKWARD_OPS = { sigmoid: 0, hardSigmoid: 1, hardSwish: 2, clip: 3 } as const;
 export type BackwardOp = keyof typeof BACKWARD_OPS;
 
 /**
- * dx of sigmoid or hard sigmoid from their output y, of hard swish from its input x (`saved`); alpha is hard
- * sigmoid's slope.
+ * dx of sigmoid, hard sigmoid and clip from their output y, of hard swish from its input x (`saved`); alpha is hard
+ * sigmoid's slope, min and max clip's bounds.
  */
-export function activationBackward(gpu: Gpu, op: BackwardOp, saved: GpuTensor, dy: GpuTensor, alpha = 0.2): GpuTensor {
+export function activationBackward(gpu: Gpu, op: BackwardOp, saved: GpuTensor, dy: GpuTensor, o: { alpha?: number; min?: number; max?: number } = {}): GpuTensor {
   expectSameShape(`${op} backward`, { saved, dy });
   const dx = GpuTensor.empty(gpu, saved.shape, 'f32', `${op}.dx`);
-  dispatchFlat(gpu, 'activation_backward', { OP: BACKWARD_OPS[op] }, `${op} backward ${fmtShape(saved.shape)}`, saved.size, [['f32', alpha]], [saved, dy, dx]);
+  const extra = [['f32', o.alpha ?? 0.2], ['f32', o.min ?? -F32_MAX], ['f32', o.max ?? F32_MAX]] as const;
+  dispatchFlat(gpu, 'activation_backward', { OP: BACKWARD_OPS[op] }, `${op} backward ${fmtShape(saved.shape)}`, saved.size, extra, [saved, dy, dx]);
   return dx;
 }

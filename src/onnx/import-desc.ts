@@ -169,33 +169,14 @@ class Lowering {
       case 'Conv': return this.conv(node);
       case 'BatchNormalization': return this.batchNorm(node);
       case 'Concat': return this.concat(node);
-      case 'Relu': {
-        const { tensor, shape } = this.source(node, node.inputs[0]);
-        return this.emit({ name: this.uniqueName(node), op: 'relu', inputs: [tensor], keras: [node.name], outShape: shape }, node.outputs[0]);
-      }
+      case 'Relu': return this.elementwise(node, { op: 'relu' });
+      case 'Sigmoid': return this.elementwise(node, { op: 'sigmoid' });
+      case 'HardSwish': return this.elementwise(node, { op: 'hardswish' });
+      case 'HardSigmoid': return this.elementwise(node, { op: 'hardsigmoid', attrs: { alpha: attrFloat(node, 'alpha', 0.2), beta: attrFloat(node, 'beta', 0.5) } });
       case 'Clip': return this.clip(node);
       case 'MaxPool':
       case 'AveragePool': return this.pool(node);
-      case 'GlobalAveragePool': {
-        const { tensor, shape } = this.source(node, node.inputs[0]);
-        if (shape.length !== 3) this.fail(node, 'its input must be a (C, H, W) map');
-        // Before a classifier (read by Flatten or Reshape): the features (C). Inside the network (a
-        // squeeze-and-excitation block, whose 1x1 convolutions read it): a (1, 1, C) map, an average pool over it all.
-        const head = (this.consumers.get(node.outputs[0]) ?? []).every((c) => c.opType === 'Flatten' || c.opType === 'Reshape');
-        if (head) return this.emit({ name: this.uniqueName(node), op: 'gap', inputs: [tensor], keras: [node.name], outShape: [shape[2]] }, node.outputs[0]);
-        const [H, W, C] = shape;
-        return this.emit({ name: this.uniqueName(node), op: 'avgpool', inputs: [tensor], keras: [node.name], outShape: [1, 1, C], attrs: { size: [H, W], strides: [1, 1], pads: [0, 0, 0, 0] } }, node.outputs[0]);
-      }
-      case 'Sigmoid':
-      case 'HardSwish': {
-        const { tensor, shape } = this.source(node, node.inputs[0]);
-        return this.emit({ name: this.uniqueName(node), op: node.opType === 'Sigmoid' ? 'sigmoid' : 'hardswish', inputs: [tensor], keras: [node.name], outShape: shape }, node.outputs[0]);
-      }
-      case 'HardSigmoid': {
-        const { tensor, shape } = this.source(node, node.inputs[0]);
-        const attrs = { alpha: attrFloat(node, 'alpha', 0.2), beta: attrFloat(node, 'beta', 0.5) };
-        return this.emit({ name: this.uniqueName(node), op: 'hardsigmoid', inputs: [tensor], keras: [node.name], outShape: shape, attrs }, node.outputs[0]);
-      }
+      case 'GlobalAveragePool': return this.globalAveragePool(node);
       case 'Mul': return this.mul(node);
       case 'Add': return this.add(node);
       case 'Flatten':
@@ -214,6 +195,26 @@ class Lowering {
       case 'Identity': return this.alias(node);
       default: return this.fail(node, 'operator not supported');
     }
+  }
+
+  /** A node of one input that keeps its shape: an activation. */
+  private elementwise(node: OnnxNode, kind: { op: 'relu' | 'sigmoid' | 'hardswish' } | { op: 'hardsigmoid'; attrs: { alpha: number; beta: number } }): void {
+    const { tensor, shape } = this.source(node, node.inputs[0]);
+    this.emit({ ...kind, name: this.uniqueName(node), inputs: [tensor], keras: [node.name], outShape: shape }, node.outputs[0]);
+  }
+
+  /**
+   * Before a classifier (read by Flatten or Reshape): the features (C). Inside the network (a squeeze-and-excitation
+   * block, whose 1x1 convolutions read it): a (1, 1, C) map, an average pool over the whole map.
+   */
+  private globalAveragePool(node: OnnxNode): void {
+    const { tensor, shape } = this.source(node, node.inputs[0]);
+    if (shape.length !== 3) this.fail(node, 'its input must be a (C, H, W) map');
+    const [H, W, C] = shape;
+    const base = { name: this.uniqueName(node), inputs: [tensor], keras: [node.name] };
+    const head = (this.consumers.get(node.outputs[0]) ?? []).every((c) => c.opType === 'Flatten' || c.opType === 'Reshape');
+    if (head) this.emit({ ...base, op: 'gap', outShape: [C] }, node.outputs[0]);
+    else this.emit({ ...base, op: 'avgpool', outShape: [1, 1, C], attrs: { size: [H, W], strides: [1, 1], pads: [0, 0, 0, 0] } }, node.outputs[0]);
   }
 
   private conv(node: OnnxNode): void {

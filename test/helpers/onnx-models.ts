@@ -4,7 +4,7 @@
 // can use narrow, fast versions; `size` sets the input side (a multiple of 32). Weights are seeded random values
 // scaled like He initialisation, so activations stay in a sensible range through 19 layers.
 
-import { OnnxBuilder } from '../../src/onnx/builder.ts';
+import { OnnxBuilder, type AttrValue } from '../../src/onnx/builder.ts';
 import { VGG19_BLOCKS, VGG19_CHANNELS } from '../../src/onnx/vgg19-convert.ts';
 import { Rng } from '../../src/util/rng.ts';
 
@@ -122,141 +122,147 @@ export function vgg19Model(opts: Vgg19ModelOptions = {}): GeneratedModel {
   return { builder: b, input, output: x, weights, outputShape: [1, classes] };
 }
 
-export interface ResnetModelOptions {
-  /** Channels of the stem and layer1 (doubled by each later layer). */
+/** Options of the torchvision-shaped generators below. */
+export interface TorchModelOptions {
+  /** Channels of the stem (the others follow from it). */
   width?: number;
   size?: number;
   classes?: number;
   seed?: number;
-  /** Extra graph outputs: the ends of the stem and of each layer ('stem', 'layer1' .. 'layer4'). */
-  taps?: boolean;
+}
+
+/**
+ * What the torchvision-shaped generators share: a builder whose input is `input` (batch_size, 3, size, size),
+ * seeded He-initialised weights, Conv and BatchNormalization nodes (random statistics away from 0 and 1, so that
+ * folding them is really tested), and the classifier torchvision ends with.
+ */
+class TorchGraph {
+  readonly b: OnnxBuilder;
+  readonly weights = new Map<string, Float32Array>();
+  readonly rng: Rng;
+
+  constructor(opset: number, size: number, seed: number) {
+    this.b = new OnnxBuilder({ opset, producerName: 'pytorch' });
+    this.b.input('input', 'float32', ['batch_size', 3, size, size]);
+    this.rng = new Rng(seed);
+  }
+
+  init(name: string, dims: number[], values: Float32Array): string {
+    this.weights.set(name, values);
+    this.b.initializer(name, 'float32', dims, values);
+    return name;
+  }
+
+  he(dims: number[]): Float32Array {
+    const fanIn = dims.slice(1).reduce((p, d) => p * d, 1);
+    return Float32Array.from({ length: dims.reduce((p, d) => p * d, 1) }, () => this.rng.normal() * Math.sqrt(2 / fanIn));
+  }
+
+  /** A 'same' Conv of weight `${param}.weight` (and `.bias` when `bias`), as node `name`; returns its output. */
+  conv(x: string, param: string, name: string, [cin, cout, kernel, stride, groups]: number[], bias = false): string {
+    const w = this.init(`${param}.weight`, [cout, cin / groups, kernel, kernel], this.he([cout, cin / groups, kernel, kernel]));
+    const ins = bias ? [x, w, this.init(`${param}.bias`, [cout], this.rng.uniformArray(cout, -0.2, 0.2))] : [x, w];
+    const p = (kernel - 1) / 2;
+    this.b.node('Conv', ins, [`${name}_output_0`], { kernel_shape: [kernel, kernel], pads: [p, p, p, p], strides: [stride, stride], group: groups }, name);
+    return `${name}_output_0`;
+  }
+
+  /** BatchNormalization of parameters `${param}.weight`, `.bias`, `.running_mean`, `.running_var`, as node `name`. */
+  batchNorm(x: string, param: string, name: string, c: number): string {
+    const r = this.rng;
+    const ins = [['weight', 0.5, 1.5], ['bias', -0.2, 0.4], ['running_mean', -0.3, 0.3], ['running_var', 0.5, 2]] as const;
+    this.b.node('BatchNormalization', [x, ...ins.map(([k, lo, hi]) => this.init(`${param}.${k}`, [c], r.uniformArray(c, lo, hi)))], [`${name}_output_0`], { epsilon: 1e-5, momentum: 0.9 }, name);
+    return `${name}_output_0`;
+  }
+
+  /** A one-input node named `name` whose output is `${name}_output_0`. */
+  unary(op: string, x: string, name: string, attrs: Record<string, AttrValue> = {}): string {
+    this.b.node(op, [x], [`${name}_output_0`], attrs, name);
+    return `${name}_output_0`;
+  }
+
+  /** GlobalAveragePool, Flatten, Dropout and a Gemm (transB=1) to `output` (batch_size, classes). */
+  classifier(x: string, c: number, classes: number): GeneratedModel {
+    const p = this.unary('GlobalAveragePool', x, '/avgpool/GlobalAveragePool');
+    const d = this.unary('Dropout', this.unary('Flatten', p, '/Flatten', { axis: 1 }), '/classifier/classifier.0/Dropout');
+    const w = this.init('classifier.1.weight', [classes, c], this.he([classes, c]));
+    const bias = this.init('classifier.1.bias', [classes], this.rng.uniformArray(classes, -0.1, 0.1));
+    this.b.node('Gemm', [d, w, bias], ['output'], { transB: 1 }, '/classifier/classifier.1/Gemm');
+    this.b.output('output', 'float32', ['batch_size', classes]);
+    return { builder: this.b, input: 'input', output: 'output', weights: this.weights, outputShape: [1, classes] };
+  }
 }
 
 /**
  * A ResNet-18-shaped ONNX model with one BasicBlock per layer, laid out as torchvision exports it (opset 13; node
  * names like '/layer2/layer2.0/conv1/Conv', which graft must turn into parameter names): a 7x7/2 stem with
  * BatchNormalization, ReLU and a 3x3/2 max pool, layer1 at the stem's width, layers 2-4 halving the resolution with a
- * strided first conv and a 1x1/2 downsample shortcut, then GlobalAveragePool, Flatten and Gemm (transB=1). BatchNorm
- * statistics are random, away from 0 and 1, so that folding them is really tested.
+ * strided first conv and a 1x1/2 downsample shortcut, then the classifier.
  */
-export function resnetModel(opts: ResnetModelOptions = {}): GeneratedModel {
+export function resnetModel(opts: TorchModelOptions = {}): GeneratedModel {
   const width = opts.width ?? 4;
-  const size = opts.size ?? 64;
-  const classes = opts.classes ?? 10;
-  const rng = new Rng(opts.seed ?? 7);
-  const b = new OnnxBuilder({ opset: 13, producerName: 'pytorch' });
-  b.input('input', 'float32', ['batch_size', 3, size, size]);
-  const weights = new Map<string, Float32Array>();
-  const init = (name: string, dims: number[], values: Float32Array) => {
-    weights.set(name, values);
-    b.initializer(name, 'float32', dims, values);
+  const g = new TorchGraph(13, opts.size ?? 64, opts.seed ?? 7);
+  // Node paths as torch.onnx.export writes them: 'layer4.0.conv1' is '/layer4/layer4.0/conv1'.
+  const path = (scope: string) => {
+    const [layer, block, ...rest] = scope.split('.');
+    return rest.length ? `/${layer}/${layer}.${block}/${rest.join('.')}` : `/${scope}`;
   };
-  const he = (n: number, fanIn: number) => Float32Array.from({ length: n }, () => rng.normal() * Math.sqrt(2 / fanIn));
-  // Conv (no bias, as torchvision's) then BatchNormalization; returns the BN's output.
-  const convBn = (scope: string, x: string, cin: number, cout: number, k: number, stride: number): string => {
-    const w = `${scope}.weight`;
-    init(w, [cout, cin, k, k], he(cout * cin * k * k, cin * k * k));
-    const p = (k - 1) / 2;
-    b.node('Conv', [x, w], [`${scope}/Conv_output_0`], { kernel_shape: [k, k], pads: [p, p, p, p], strides: [stride, stride], dilations: [1, 1], group: 1 }, `${scope}/Conv`);
+  // Conv (no bias, as torchvision's) then BatchNormalization: layer1.0.conv1 with layer1.0.bn1, downsample.0 with .1.
+  const convBn = (scope: string, x: string, shape: number[]) => {
     const bn = scope.replace(/conv(\d)$/, 'bn$1').replace(/downsample\.0$/, 'downsample.1');
-    init(`${bn}.weight`, [cout], rng.uniformArray(cout, 0.5, 1.5));
-    init(`${bn}.bias`, [cout], rng.uniformArray(cout, -0.2, 0.2));
-    init(`${bn}.running_mean`, [cout], rng.uniformArray(cout, -0.3, 0.3));
-    init(`${bn}.running_var`, [cout], rng.uniformArray(cout, 0.5, 2));
-    b.node('BatchNormalization', [`${scope}/Conv_output_0`, `${bn}.weight`, `${bn}.bias`, `${bn}.running_mean`, `${bn}.running_var`], [`${bn}/BN_output_0`], { epsilon: 1e-5, momentum: 0.9 }, `${bn}/BatchNormalization`);
-    return `${bn}/BN_output_0`;
+    return g.batchNorm(g.conv(x, scope, `${path(scope)}/Conv`, [...shape, 1]), bn, `${path(bn)}/BatchNormalization`, shape[1]);
   };
-  const relu = (scope: string, x: string) => {
-    b.node('Relu', [x], [`${scope}/Relu_output_0`], {}, `${scope}/Relu`);
-    return `${scope}/Relu_output_0`;
-  };
-  const taps: string[] = [];
-  let x = relu('/relu', convBn('conv1', 'input', 3, width, 7, 2));
-  b.node('MaxPool', [x], ['/maxpool/MaxPool_output_0'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2], ceil_mode: 0 }, '/maxpool/MaxPool');
-  x = '/maxpool/MaxPool_output_0';
-  taps.push(x);
+  let x = g.unary('Relu', convBn('conv1', 'input', [3, width, 7, 2]), '/relu/Relu');
+  x = g.unary('MaxPool', x, '/maxpool/MaxPool', { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2] });
   let cin = width;
   for (let l = 1; l <= 4; l++) {
     const cout = width * 2 ** (l - 1);
     const stride = l === 1 ? 1 : 2;
     const s = `layer${l}.0`;
-    const a = relu(`/layer${l}/${s}/relu`, convBn(`${s}.conv1`, x, cin, cout, 3, stride));
-    const c = convBn(`${s}.conv2`, a, cout, cout, 3, 1);
-    const shortcut = stride === 1 && cin === cout ? x : convBn(`${s}.downsample.0`, x, cin, cout, 1, stride);
-    b.node('Add', [c, shortcut], [`/layer${l}/${s}/Add_output_0`], {}, `/layer${l}/${s}/Add`);
-    x = relu(`/layer${l}/${s}/relu_1`, `/layer${l}/${s}/Add_output_0`);
-    taps.push(x);
+    const a = g.unary('Relu', convBn(`${s}.conv1`, x, [cin, cout, 3, stride]), `/layer${l}/${s}/relu/Relu`);
+    const c = convBn(`${s}.conv2`, a, [cout, cout, 3, 1]);
+    const shortcut = stride === 1 && cin === cout ? x : convBn(`${s}.downsample.0`, x, [cin, cout, 1, stride]);
+    g.b.node('Add', [c, shortcut], [`/layer${l}/${s}/Add_output_0`], {}, `/layer${l}/${s}/Add`);
+    x = g.unary('Relu', `/layer${l}/${s}/Add_output_0`, `/layer${l}/${s}/relu_1/Relu`);
     cin = cout;
   }
-  b.node('GlobalAveragePool', [x], ['/avgpool/GlobalAveragePool_output_0'], {}, '/avgpool/GlobalAveragePool');
-  b.node('Flatten', ['/avgpool/GlobalAveragePool_output_0'], ['/Flatten_output_0'], { axis: 1 }, '/Flatten');
-  init('fc.weight', [classes, cin], he(classes * cin, cin));
-  init('fc.bias', [classes], rng.uniformArray(classes, -0.1, 0.1));
-  b.node('Gemm', ['/Flatten_output_0', 'fc.weight', 'fc.bias'], ['output'], { alpha: 1, beta: 1, transB: 1 }, '/fc/Gemm');
-  b.output('output', 'float32', ['batch_size', classes]);
-  if (opts.taps) taps.forEach((t) => b.output(t, 'float32', null));
-  return { builder: b, input: 'input', output: 'output', weights, outputShape: [1, classes] };
+  return g.classifier(x, cin, opts.classes ?? 10);
 }
 
 /**
  * A MobileNetV2-shaped ONNX model as torchvision exports it (opset 13): Conv + BatchNormalization + Clip(0, 6)
  * (bounds as initializer inputs), inverted residual blocks (1x1 expansion, 3x3 depthwise, 1x1 linear projection,
- * a residual Add where stride 1 keeps the channels), a last 1x1 conv, then GlobalAveragePool, Flatten, Dropout and
- * Gemm. Narrow: `width` channels in the stem, blocks of expansion 4.
+ * a residual Add where stride 1 keeps the channels), a last 1x1 conv, then the classifier. Narrow: `width` channels
+ * in the stem, blocks of expansion 4. Conv k's output is '/features.k/Clip_output_0' (or BatchNormalization_output_0).
  */
-export function mobilenetV2Model(opts: { width?: number; size?: number; classes?: number; seed?: number } = {}): GeneratedModel {
+export function mobilenetV2Model(opts: TorchModelOptions = {}): GeneratedModel {
   const width = opts.width ?? 8;
-  const size = opts.size ?? 64;
-  const classes = opts.classes ?? 10;
-  const rng = new Rng(opts.seed ?? 9);
-  const b = new OnnxBuilder({ opset: 13, producerName: 'pytorch' });
-  b.input('input', 'float32', ['batch_size', 3, size, size]);
-  const weights = new Map<string, Float32Array>();
-  const init = (name: string, dims: number[], values: Float32Array) => {
-    weights.set(name, values);
-    b.initializer(name, 'float32', dims, values);
-  };
-  init('relu6.min', [], Float32Array.of(0));
-  init('relu6.max', [], Float32Array.of(6));
-  const he = (n: number, fanIn: number) => Float32Array.from({ length: n }, () => rng.normal() * Math.sqrt(2 / fanIn));
+  const g = new TorchGraph(13, opts.size ?? 64, opts.seed ?? 9);
+  g.init('relu6.min', [], Float32Array.of(0));
+  g.init('relu6.max', [], Float32Array.of(6));
   let k = 0;
-  // Conv (groups g) + BatchNormalization [+ Clip(0, 6)]; returns the last output.
-  const convBn = (x: string, cin: number, cout: number, kernel: number, stride: number, groups: number, relu6: boolean): string => {
+  // Conv (groups) + BatchNormalization [+ Clip(0, 6)]; returns the last output.
+  const convBn = (x: string, [cin, cout, kernel, stride, groups]: number[], relu6: boolean): string => {
     const s = `features.${k++}`;
-    init(`${s}.0.weight`, [cout, cin / groups, kernel, kernel], he(cout * (cin / groups) * kernel * kernel, (cin / groups) * kernel * kernel));
-    const p = (kernel - 1) / 2;
-    b.node('Conv', [x, `${s}.0.weight`], [`/${s}/Conv_output_0`], { kernel_shape: [kernel, kernel], pads: [p, p, p, p], strides: [stride, stride], group: groups }, `/${s}/Conv`);
-    init(`${s}.1.weight`, [cout], rng.uniformArray(cout, 0.5, 1.5));
-    init(`${s}.1.bias`, [cout], rng.uniformArray(cout, -0.2, 0.4));
-    init(`${s}.1.running_mean`, [cout], rng.uniformArray(cout, -0.3, 0.3));
-    init(`${s}.1.running_var`, [cout], rng.uniformArray(cout, 0.5, 2));
-    b.node('BatchNormalization', [`/${s}/Conv_output_0`, `${s}.1.weight`, `${s}.1.bias`, `${s}.1.running_mean`, `${s}.1.running_var`], [`/${s}/BN_output_0`], { epsilon: 1e-5 }, `/${s}/BatchNormalization`);
-    if (!relu6) return `/${s}/BN_output_0`;
-    b.node('Clip', [`/${s}/BN_output_0`, 'relu6.min', 'relu6.max'], [`/${s}/Clip_output_0`], {}, `/${s}/Clip`);
+    const y = g.batchNorm(g.conv(x, `${s}.0`, `/${s}/Conv`, [cin, cout, kernel, stride, groups]), `${s}.1`, `/${s}/BatchNormalization`, cout);
+    if (!relu6) return y;
+    g.b.node('Clip', [y, 'relu6.min', 'relu6.max'], [`/${s}/Clip_output_0`], {}, `/${s}/Clip`);
     return `/${s}/Clip_output_0`;
   };
-  let x = convBn('input', 3, width, 3, 2, 1, true);
+  let x = convBn('input', [3, width, 3, 2, 1], true);
   let cin = width;
   for (const [cout, stride] of [[width, 1], [2 * width, 2], [2 * width, 1], [3 * width, 2], [3 * width, 1]]) {
     const hidden = cin * 4;
-    const e = convBn(x, cin, hidden, 1, 1, 1, true);
-    const d = convBn(e, hidden, hidden, 3, stride, hidden, true);
-    const p = convBn(d, hidden, cout, 1, 1, 1, false);
+    const e = convBn(x, [cin, hidden, 1, 1, 1], true);
+    const d = convBn(e, [hidden, hidden, 3, stride, hidden], true);
+    const p = convBn(d, [hidden, cout, 1, 1, 1], false);
     if (stride === 1 && cin === cout) {
-      b.node('Add', [x, p], [`/block${k}/Add_output_0`], {}, `/block${k}/Add`);
+      g.b.node('Add', [x, p], [`/block${k}/Add_output_0`], {}, `/block${k}/Add`);
       x = `/block${k}/Add_output_0`;
     } else x = p;
     cin = cout;
   }
-  x = convBn(x, cin, 6 * width, 1, 1, 1, true);
-  b.node('GlobalAveragePool', [x], ['/pool'], {}, '/GlobalAveragePool');
-  b.node('Flatten', ['/pool'], ['/flat'], { axis: 1 }, '/Flatten');
-  b.node('Dropout', ['/flat'], ['/drop'], {}, '/classifier/classifier.0/Dropout');
-  init('classifier.1.weight', [classes, 6 * width], he(classes * 6 * width, 6 * width));
-  init('classifier.1.bias', [classes], rng.uniformArray(classes, -0.1, 0.1));
-  b.node('Gemm', ['/drop', 'classifier.1.weight', 'classifier.1.bias'], ['output'], { transB: 1 }, '/classifier/classifier.1/Gemm');
-  b.output('output', 'float32', ['batch_size', classes]);
-  return { builder: b, input: 'input', output: 'output', weights, outputShape: [1, classes] };
+  return g.classifier(convBn(x, [cin, 6 * width, 1, 1, 1], true), 6 * width, opts.classes ?? 10);
 }
 
 /**
@@ -264,80 +270,45 @@ export function mobilenetV2Model(opts: { width?: number; size?: number; classes?
  * (opset 14): Conv + BatchNormalization + activation (EfficientNet: SiLU as Sigmoid and Mul; MobileNetV3: HardSwish),
  * blocks of a 1x1 expansion, a 3x3 depthwise conv, a squeeze-and-excitation gate (GlobalAveragePool, 1x1 conv,
  * activation (SiLU / Relu), 1x1 conv, Sigmoid / HardSigmoid, Mul with the block) and a linear 1x1 projection, a
- * residual Add where stride 1 keeps the channels; then a 1x1 conv, GlobalAveragePool, Flatten, Dropout, Gemm.
+ * residual Add where stride 1 keeps the channels; then a 1x1 conv and the classifier.
  */
-export function seNetModel(opts: { kind: 'efficientnet' | 'mobilenetv3'; width?: number; size?: number; classes?: number; seed?: number }): GeneratedModel {
+export function seNetModel(opts: TorchModelOptions & { kind: 'efficientnet' | 'mobilenetv3' }): GeneratedModel {
   const width = opts.width ?? 8;
-  const size = opts.size ?? 64;
-  const classes = opts.classes ?? 10;
-  const rng = new Rng(opts.seed ?? 21);
   const eff = opts.kind === 'efficientnet';
-  const b = new OnnxBuilder({ opset: 14, producerName: 'pytorch' });
-  b.input('input', 'float32', ['batch_size', 3, size, size]);
-  const weights = new Map<string, Float32Array>();
-  const init = (name: string, dims: number[], values: Float32Array) => {
-    weights.set(name, values);
-    b.initializer(name, 'float32', dims, values);
-  };
-  const he = (n: number, fanIn: number) => Float32Array.from({ length: n }, () => rng.normal() * Math.sqrt(2 / fanIn));
+  const g = new TorchGraph(14, opts.size ?? 64, opts.seed ?? 21);
   let k = 0;
   const act = (x: string, kind: 'main' | 'se'): string => {
     const s = `/act${k++}`;
-    if (eff) {
-      b.node('Sigmoid', [x], [`${s}/Sigmoid_output_0`], {}, `${s}/Sigmoid`);
-      b.node('Mul', [x, `${s}/Sigmoid_output_0`], [`${s}/Mul_output_0`], {}, `${s}/Mul`);
-      return `${s}/Mul_output_0`;
-    }
-    b.node(kind === 'main' ? 'HardSwish' : 'Relu', [x], [`${s}/out`], {}, `${s}/${kind === 'main' ? 'HardSwish' : 'Relu'}`);
-    return `${s}/out`;
+    if (!eff) return g.unary(kind === 'main' ? 'HardSwish' : 'Relu', x, `${s}/${kind === 'main' ? 'HardSwish' : 'Relu'}`);
+    const sig = g.unary('Sigmoid', x, `${s}/Sigmoid`);
+    g.b.node('Mul', [x, sig], [`${s}/Mul_output_0`], {}, `${s}/Mul`);
+    return `${s}/Mul_output_0`;
   };
-  const conv = (x: string, cin: number, cout: number, kernel: number, stride: number, groups: number, bn: boolean): string => {
+  // Conv + BatchNormalization, or (bn false) a Conv with a bias, as the gates' are.
+  const conv = (x: string, shape: number[], bn: boolean): string => {
     const s = `features.${k++}`;
-    init(`${s}.weight`, [cout, cin / groups, kernel, kernel], he(cout * (cin / groups) * kernel * kernel, (cin / groups) * kernel * kernel));
-    const p = (kernel - 1) / 2;
-    const ins = [x, `${s}.weight`];
-    if (!bn) {
-      init(`${s}.bias`, [cout], rng.uniformArray(cout, -0.2, 0.2));
-      ins.push(`${s}.bias`);
-    }
-    b.node('Conv', ins, [`/${s}/Conv_output_0`], { kernel_shape: [kernel, kernel], pads: [p, p, p, p], strides: [stride, stride], group: groups }, `/${s}/Conv`);
-    if (!bn) return `/${s}/Conv_output_0`;
-    init(`${s}.bn.weight`, [cout], rng.uniformArray(cout, 0.5, 1.5));
-    init(`${s}.bn.bias`, [cout], rng.uniformArray(cout, -0.2, 0.4));
-    init(`${s}.bn.running_mean`, [cout], rng.uniformArray(cout, -0.3, 0.3));
-    init(`${s}.bn.running_var`, [cout], rng.uniformArray(cout, 0.5, 2));
-    b.node('BatchNormalization', [`/${s}/Conv_output_0`, `${s}.bn.weight`, `${s}.bn.bias`, `${s}.bn.running_mean`, `${s}.bn.running_var`], [`/${s}/BN_output_0`], { epsilon: 1e-5 }, `/${s}/BatchNormalization`);
-    return `/${s}/BN_output_0`;
+    const y = g.conv(x, s, `/${s}/Conv`, shape, !bn);
+    return bn ? g.batchNorm(y, `${s}.bn`, `/${s}/BatchNormalization`, shape[1]) : y;
   };
-  let x = act(conv('input', 3, width, 3, 2, 1, true), 'main');
+  let x = act(conv('input', [3, width, 3, 2, 1], true), 'main');
   let cin = width;
   for (const [cout, stride] of [[width, 1], [2 * width, 2], [2 * width, 1], [3 * width, 2], [3 * width, 1]]) {
     const hidden = cin * 4;
-    const e = act(conv(x, cin, hidden, 1, 1, 1, true), 'main');
-    const d = act(conv(e, hidden, hidden, 3, stride, hidden, true), 'main');
+    const e = act(conv(x, [cin, hidden, 1, 1, 1], true), 'main');
+    const d = act(conv(e, [hidden, hidden, 3, stride, hidden], true), 'main');
     const s = `/se${k++}`;
-    b.node('GlobalAveragePool', [d], [`${s}/pool`], {}, `${s}/GlobalAveragePool`);
-    const g1 = act(conv(`${s}/pool`, hidden, hidden / 4, 1, 1, 1, false), 'se');
-    const g2 = conv(g1, hidden / 4, hidden, 1, 1, 1, false);
-    if (eff) b.node('Sigmoid', [g2], [`${s}/gate`], {}, `${s}/Sigmoid`);
-    else b.node('HardSigmoid', [g2], [`${s}/gate`], { alpha: 1 / 6, beta: 0.5 }, `${s}/HardSigmoid`);
-    b.node('Mul', [`${s}/gate`, d], [`${s}/scaled`], {}, `${s}/Mul`); // gate first: the importer must turn it round
-    const p = conv(`${s}/scaled`, hidden, cout, 1, 1, 1, true);
+    const pooled = g.unary('GlobalAveragePool', d, `${s}/GlobalAveragePool`);
+    const g2 = conv(act(conv(pooled, [hidden, hidden / 4, 1, 1, 1], false), 'se'), [hidden / 4, hidden, 1, 1, 1], false);
+    const gate = eff ? g.unary('Sigmoid', g2, `${s}/Sigmoid`) : g.unary('HardSigmoid', g2, `${s}/HardSigmoid`, { alpha: 1 / 6, beta: 0.5 });
+    g.b.node('Mul', [gate, d], [`${s}/scaled`], {}, `${s}/Mul`); // gate first: the importer must turn it round
+    const p = conv(`${s}/scaled`, [hidden, cout, 1, 1, 1], true);
     if (stride === 1 && cin === cout) {
-      b.node('Add', [p, x], [`/block${k}/Add_output_0`], {}, `/block${k}/Add`);
+      g.b.node('Add', [p, x], [`/block${k}/Add_output_0`], {}, `/block${k}/Add`);
       x = `/block${k}/Add_output_0`;
     } else x = p;
     cin = cout;
   }
-  x = act(conv(x, cin, 6 * width, 1, 1, 1, true), 'main');
-  b.node('GlobalAveragePool', [x], ['/pool'], {}, '/avgpool/GlobalAveragePool');
-  b.node('Flatten', ['/pool'], ['/flat'], { axis: 1 }, '/Flatten');
-  b.node('Dropout', ['/flat'], ['/drop'], {}, '/classifier/Dropout');
-  init('classifier.weight', [classes, 6 * width], he(classes * 6 * width, 6 * width));
-  init('classifier.bias', [classes], rng.uniformArray(classes, -0.1, 0.1));
-  b.node('Gemm', ['/drop', 'classifier.weight', 'classifier.bias'], ['output'], { transB: 1 }, '/classifier/Gemm');
-  b.output('output', 'float32', ['batch_size', classes]);
-  return { builder: b, input: 'input', output: 'output', weights, outputShape: [1, classes] };
+  return g.classifier(act(conv(x, [cin, 6 * width, 1, 1, 1], true), 'main'), 6 * width, opts.classes ?? 10);
 }
 
 /**
@@ -345,77 +316,42 @@ export function seNetModel(opts: { kind: 'efficientnet' | 'mobilenetv3'; width?:
  * 3x3/2 max pool; dense blocks whose layers normalise the concatenation of every earlier feature map (a
  * BatchNormalization with no Conv before it), then ReLU, 1x1 conv, BatchNormalization, ReLU, 3x3 conv, and add
  * `growth` channels; transitions (BatchNormalization, ReLU, 1x1 conv halving the channels, 2x2/2 average pool); a
- * last BatchNormalization and ReLU, GlobalAveragePool, Flatten and Gemm.
+ * last BatchNormalization and ReLU, then the classifier.
  */
-export function densenetModel(opts: { growth?: number; size?: number; classes?: number; seed?: number } = {}): GeneratedModel {
+export function densenetModel(opts: TorchModelOptions & { growth?: number } = {}): GeneratedModel {
   const growth = opts.growth ?? 4;
-  const size = opts.size ?? 64;
-  const classes = opts.classes ?? 10;
-  const rng = new Rng(opts.seed ?? 31);
-  const b = new OnnxBuilder({ opset: 13, producerName: 'pytorch' });
-  b.input('input', 'float32', ['batch_size', 3, size, size]);
-  const weights = new Map<string, Float32Array>();
-  const init = (name: string, dims: number[], values: Float32Array) => {
-    weights.set(name, values);
-    b.initializer(name, 'float32', dims, values);
-  };
-  const he = (n: number, fanIn: number) => Float32Array.from({ length: n }, () => rng.normal() * Math.sqrt(2 / fanIn));
+  const g = new TorchGraph(13, opts.size ?? 64, opts.seed ?? 31);
   let k = 0;
-  const bn = (x: string, c: number): string => {
+  const bnRelu = (x: string, c: number) => {
     const s = `norm${k++}`;
-    init(`${s}.weight`, [c], rng.uniformArray(c, 0.5, 1.5));
-    init(`${s}.bias`, [c], rng.uniformArray(c, -0.2, 0.4));
-    init(`${s}.running_mean`, [c], rng.uniformArray(c, -0.3, 0.3));
-    init(`${s}.running_var`, [c], rng.uniformArray(c, 0.5, 2));
-    b.node('BatchNormalization', [x, `${s}.weight`, `${s}.bias`, `${s}.running_mean`, `${s}.running_var`], [`/${s}/out`], { epsilon: 1e-5 }, `/${s}/BatchNormalization`);
-    return `/${s}/out`;
+    return g.unary('Relu', g.batchNorm(x, s, `/${s}/BatchNormalization`, c), `/${s}/Relu`);
   };
-  const relu = (x: string): string => {
-    b.node('Relu', [x], [`${x}/relu`], {}, `${x}/Relu`);
-    return `${x}/relu`;
-  };
-  const conv = (x: string, cin: number, cout: number, kernel: number, stride: number): string => {
+  const conv = (x: string, shape: number[]) => {
     const s = `conv${k++}`;
-    init(`${s}.weight`, [cout, cin, kernel, kernel], he(cout * cin * kernel * kernel, cin * kernel * kernel));
-    const p = (kernel - 1) / 2;
-    b.node('Conv', [x, `${s}.weight`], [`/${s}/out`], { kernel_shape: [kernel, kernel], pads: [p, p, p, p], strides: [stride, stride] }, `/${s}/Conv`);
-    return `/${s}/out`;
+    return g.conv(x, s, `/${s}/Conv`, [...shape, 1]);
   };
   const cat = (xs: string[]): string => {
     if (xs.length === 1) return xs[0];
     const out = `/cat${k++}`;
-    b.node('Concat', xs, [out], { axis: 1 }, `${out}/Concat`);
+    g.b.node('Concat', [...xs], [out], { axis: 1 }, `${out}/Concat`); // a copy: the builder keeps the list it is given
     return out;
   };
-  let x = conv('input', 3, 2 * growth, 7, 2);
-  x = relu(bn(x, 2 * growth));
-  b.node('MaxPool', [x], ['/pool0'], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }, '/pool0/MaxPool');
-  x = '/pool0';
+  let x = bnRelu(conv('input', [3, 2 * growth, 7, 2]), 2 * growth);
+  x = g.unary('MaxPool', x, '/pool0/MaxPool', { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
   let c = 2 * growth;
   for (let block = 1; block <= 3; block++) {
     const features = [x];
-    let width = c;
     for (let layer = 0; layer < 2; layer++) {
-      const h = relu(bn(cat([...features]), width)); // a copy: the builder keeps the list it is given
-      const n = conv(relu(bn(conv(h, width, 4 * growth, 1, 1), 4 * growth)), 4 * growth, growth, 3, 1);
-      features.push(n);
-      width += growth;
+      const h = bnRelu(cat(features), c + layer * growth);
+      features.push(conv(bnRelu(conv(h, [c + layer * growth, 4 * growth, 1, 1]), 4 * growth), [4 * growth, growth, 3, 1]));
     }
     x = cat(features);
-    c = width;
+    c += 2 * growth;
     if (block < 3) {
-      const t = conv(relu(bn(x, c)), c, c / 2, 1, 1);
+      const t = conv(bnRelu(x, c), [c, c / 2, 1, 1]);
       c /= 2;
-      b.node('AveragePool', [t], [`/trans${block}`], { kernel_shape: [2, 2], strides: [2, 2] }, `/trans${block}/AveragePool`);
-      x = `/trans${block}`;
+      x = g.unary('AveragePool', t, `/trans${block}/AveragePool`, { kernel_shape: [2, 2], strides: [2, 2] });
     }
   }
-  x = relu(bn(x, c));
-  b.node('GlobalAveragePool', [x], ['/pool'], {}, '/GlobalAveragePool');
-  b.node('Flatten', ['/pool'], ['/flat'], { axis: 1 }, '/Flatten');
-  init('classifier.weight', [classes, c], he(classes * c, c));
-  init('classifier.bias', [classes], rng.uniformArray(classes, -0.1, 0.1));
-  b.node('Gemm', ['/flat', 'classifier.weight', 'classifier.bias'], ['output'], { transB: 1 }, '/classifier/Gemm');
-  b.output('output', 'float32', ['batch_size', classes]);
-  return { builder: b, input: 'input', output: 'output', weights, outputShape: [1, classes] };
+  return g.classifier(bnRelu(x, c), c, opts.classes ?? 10);
 }

@@ -8,7 +8,7 @@ import { fmtShape } from '../../gpu/errors.ts';
 import { reluBackward, reluForward } from '../../kernels/relu.ts';
 import { logSoftmax as logSoftmaxKernel, logSoftmaxBackward, softmax as softmaxKernel, softmaxBackward } from '../../kernels/softmax.ts';
 import { dropoutBackward, dropoutForward } from '../../kernels/dropout.ts';
-import { activationBackward, clipBackward, unary } from '../../kernels/unary.ts';
+import { activationBackward, unary } from '../../kernels/unary.ts';
 import type { Context } from '../context.ts';
 import { Op } from '../op.ts';
 import type { Tensor } from '../tensor.ts';
@@ -45,7 +45,7 @@ export function relu(ctx: Context, x: Tensor): Tensor {
 
 /** x clamped to [min, max] (ReLU6: 0, 6); the gradient passes where the output lies strictly inside. */
 export function clip(ctx: Context, x: Tensor, min: number, max: number): Tensor {
-  return fromOutput(ctx, 'clip', x, (gpu, v) => unary(gpu, v, 'clip', { min, max }), (gpu, y, dy) => clipBackward(gpu, y, dy, min, max));
+  return fromOutput(ctx, 'clip', x, (gpu, v) => unary(gpu, v, 'clip', { min, max }), (gpu, y, dy) => activationBackward(gpu, 'clip', y, dy, { min, max }));
 }
 
 /** 1 / (1 + exp(-x)): EfficientNet's SiLU (x * sigmoid(x)) and squeeze-and-excitation gates. */
@@ -55,7 +55,7 @@ export function sigmoid(ctx: Context, x: Tensor): Tensor {
 
 /** clamp(alpha * x + beta, 0, 1): MobileNetV3's squeeze-and-excitation gate. */
 export function hardSigmoid(ctx: Context, x: Tensor, alpha: number, beta: number): Tensor {
-  return fromOutput(ctx, 'hardSigmoid', x, (gpu, v) => unary(gpu, v, 'hardSigmoid', { alpha, beta }), (gpu, y, dy) => activationBackward(gpu, 'hardSigmoid', y, dy, alpha));
+  return fromOutput(ctx, 'hardSigmoid', x, (gpu, v) => unary(gpu, v, 'hardSigmoid', { alpha, beta }), (gpu, y, dy) => activationBackward(gpu, 'hardSigmoid', y, dy, { alpha }));
 }
 
 /** x * clamp(x / 6 + 1/2, 0, 1): MobileNetV3's activation. Its backward reads the input, which the op keeps. */
