@@ -297,16 +297,26 @@ test('the maths and the activations of newer CNNs match their float64 definition
     ['sqrt', Math.sqrt, {}, true],
     ['reciprocal', (v) => 1 / v, {}, true],
   ];
+  // x's 410 values run one per invocation; its first 408 (a multiple of 4) on the vec4 kernel.
+  const n4 = x.length - (x.length % 4);
+  assert.ok(n4 < x.length);
+  const x4 = GpuTensor.from(gpu, [n4], x.subarray(0, n4));
+  const p4 = GpuTensor.from(gpu, [n4], pos.subarray(0, n4));
   for (const [op, f, options, positive] of cases) {
-    // exp's arguments stay where f32 holds the result.
-    const input = positive ? pos : x;
-    const y = unary(gpu, positive ? pt : xt, op, options);
-    const got = await y.read();
-    const want = Array.from(input, f);
-    const keep = (_: number, i: number) => op !== 'exp' || Math.abs(input[i]) < 80;
-    assertClose(got.filter(keep), want.filter(keep), { atol: 2e-7, rtol: 2e-6 }, `${op} ${JSON.stringify(options ?? {})}`);
-    y.release();
+    for (const [t, kernel] of [[positive ? pt : xt, 'unary'], [positive ? p4 : x4, 'unary_vec4']] as const) {
+      const input = (positive ? pos : x).subarray(0, t.size);
+      const before = kernelRuns(gpu, kernel);
+      const y = unary(gpu, t, op, options);
+      assert.is(kernelRuns(gpu, kernel) - before, 1, kernel);
+      const got = await y.read();
+      const want = Array.from(input, f);
+      // exp's arguments stay where f32 holds the result.
+      const keep = (_: number, i: number) => op !== 'exp' || Math.abs(input[i]) < 80;
+      assertClose(got.filter(keep), want.filter(keep), { atol: 2e-7, rtol: 2e-6 }, `${op} ${JSON.stringify(options ?? {})} (${kernel})`);
+      y.release();
+    }
   }
+  [x4, p4].forEach((t) => t.release());
   // softplus's far negative tail (exp(x) itself, nearly) to its relative precision: log(1 + e) computed plainly
   // was 4e-4 off at -10 and rounds to 0 further out. 1e-5 allows exp's own error (3 + 2|x| ULP in WGSL: 7e-6 at -60).
   const tail = Float32Array.from([-5, -10, -20, -30, -60]);
@@ -410,9 +420,11 @@ test('grouped and depthwise convolution and its gradients equal the full one\'s 
     const want = conv2dRef(x, xShape, full, [3, 3, cin, cout], bias, o);
     const gpu = cin === 8 ? withLimits(real, { maxStorageBufferBindingSize: 1100 }) : real;
     const [xt, wt, bt] = [GpuTensor.from(gpu, xShape, x), GpuTensor.from(gpu, wShape, w), GpuTensor.from(gpu, [cout], bias)];
-    const before = kernelRuns(gpu, 'conv2d_direct');
+    // Depthwise (one input channel per output) runs on its own vectorised kernel.
+    const kernel = G === cin && G === cout ? 'conv2d_depthwise' : 'conv2d_direct';
+    const before = kernelRuns(gpu, kernel);
     const yt = conv2dGrouped(gpu, xt, wt, bt, { ...o, groups: G });
-    const runs = kernelRuns(gpu, 'conv2d_direct') - before;
+    const runs = kernelRuns(gpu, kernel) - before;
     assert.is(runs, cin === 8 ? 3 : 1, `chunks for groups ${G}`);
     assertClose(await yt.read(), want, { atol: 1e-5, rtol: 1e-5 }, `groups ${G}, ${cin} -> ${cout}, stride ${stride}`);
     // Backward (the training graph's grouped conv): dx is the full convolution's with the block-diagonal weight; dw
@@ -440,6 +452,35 @@ test('grouped and depthwise convolution and its gradients equal the full one\'s 
   assert.throws(() => conv2dGrouped(real, xt, wt, null, { stride: [1, 1], pad: [0, 0, 0, 0], groups: 2 }), (e: Error) => e instanceof ShapeError && /w holds 2 input channels per group, x has 6 in 2 groups/.test(e.message));
   xt.release();
   wt.release();
+});
+
+test('depthwise convolution on its vectorised kernel: 3x3 at stride 1 (its straight-line path) and 2, 5x5, 1x3, output rows not a multiple of 4', async () => {
+  const gpu = await testGpu();
+  const cases: Array<[number[], number, number, number, [number, number, number, number], boolean]> = [
+    // [N, H, W, C], KH, KW, stride, pads, bias + ReLU
+    [[2, 7, 9, 8], 3, 3, 1, [1, 1, 1, 1], true],
+    [[2, 9, 10, 12], 3, 3, 2, [1, 1, 0, 1], false],
+    [[1, 8, 7, 4], 5, 5, 1, [2, 2, 2, 2], true],
+    [[1, 6, 11, 8], 1, 3, 1, [0, 0, 0, 2], false],
+    [[2, 5, 6, 4], 3, 3, 1, [0, 0, 0, 0], true],
+  ];
+  for (const [xShape, KH, KW, stride, pad, extras] of cases) {
+    const C = xShape[3];
+    const x = rng.uniformArray(size(xShape));
+    const w = rng.uniformArray(KH * KW * C); // (KH, KW, 1, C)
+    const bias = rng.uniformArray(C);
+    // The full weight: channel c reaches only itself.
+    const full = new Float32Array(KH * KW * C * C);
+    for (let k = 0; k < KH * KW; k++) for (let c = 0; c < C; c++) full[(k * C + c) * C + c] = w[k * C + c];
+    const o = { stride: [stride, stride] as [number, number], pad, relu: extras };
+    const want = conv2dRef(x, xShape, full, [KH, KW, C, C], extras ? bias : null, o);
+    const [xt, wt, bt] = [GpuTensor.from(gpu, xShape, x), GpuTensor.from(gpu, [KH, KW, 1, C], w), GpuTensor.from(gpu, [C], bias)];
+    const before = kernelRuns(gpu, 'conv2d_depthwise');
+    const yt = conv2dGrouped(gpu, xt, wt, extras ? bt : null, { ...o, groups: C });
+    assert.is(kernelRuns(gpu, 'conv2d_depthwise') - before, 1, 'the depthwise kernel ran');
+    assertClose(await yt.read(), want, { atol: 1e-5, rtol: 1e-5 }, `depthwise ${KH}x${KW} stride ${stride} on [${xShape}]`);
+    [xt, wt, bt, yt].forEach((t) => t.release());
+  }
 });
 
 test('LRN matches its definition for odd and even windows, in chunks of images too', async () => {

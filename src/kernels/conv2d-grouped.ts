@@ -2,8 +2,10 @@
 // conv2d_grad_weight_direct.wgsl with G groups): depthwise layers (MobileNet's) and grouped ones (ResNeXt's), for the
 // ONNX runner's Conv with group > 1 and the training graph's grouped conv2d. NHWC activations, weights
 // (KH, KW, Cin / G, Cout), ONNX's (Cout, Cin / G, KH, KW) turned around. A batch past one storage binding runs in
-// chunks of images. Plain per-element loops, untuned: a depthwise layer does only KH * KW multiply-adds per output,
-// so its loads, not its arithmetic, set the pace.
+// chunks of images. A depthwise layer (one input channel per output, channels a multiple of 4) runs forward on
+// shaders/conv2d_depthwise.wgsl, 4 channels of 4 output pixels per invocation with vec4 loads shared between them:
+// it does only KH * KW multiply-adds per output, so its loads, not its arithmetic, set the pace. The rest are plain
+// per-element loops, untuned.
 
 import type { Gpu } from '../gpu/device.ts';
 import { GpuTensor } from '../gpu/tensor.ts';
@@ -25,6 +27,10 @@ export function conv2dGrouped(
   const G = o.groups;
   if (bias && (bias.shape.length !== 1 || bias.shape[0] !== Cout)) throw new ShapeError(`${what}: bias must be (${Cout}), got bias${fmtShape(bias.shape)}`);
   const y = GpuTensor.empty(gpu, [N, OH, OW, Cout], 'f32', 'conv2d_grouped.y');
+  if (G === Cin && G === Cout && Cin % 4 === 0 && KW <= 8) {
+    depthwise(gpu, what, x, w, bias, y, { N, H, W, Cin, KH, KW, Cout, OH, OW }, o);
+    return y;
+  }
   forImageChunks(gpu, what, N, [x, y], 0, (n0, count, range) => {
     const total = count * OH * OW * Cout;
     gpu.batcher.dispatch({
@@ -39,6 +45,24 @@ export function conv2dGrouped(
     });
   });
   return y;
+}
+
+/** Depthwise (one input channel per output) on the vectorised kernel: 4 channels of 4 output pixels per invocation. */
+function depthwise(
+  gpu: Gpu, what: string, x: GpuTensor, w: GpuTensor, bias: GpuTensor | null, y: GpuTensor,
+  d: { N: number; H: number; W: number; Cin: number; KH: number; KW: number; Cout: number; OH: number; OW: number },
+  o: Conv2dOptions & { relu?: boolean },
+): void {
+  forImageChunks(gpu, what, d.N, [x, y], 0, (n0, count, range) => {
+    const total = count * d.OH * Math.ceil(d.OW / 4) * (d.Cout / 4);
+    gpu.batcher.dispatch({
+      kernel: gpu.pipelines.get('conv2d_depthwise', { WG, THREE_WIDE: d.KW === 3 && o.stride[1] === 1 }),
+      what: `${what} (depthwise)${imagesOf(n0, count, d.N)}`,
+      params: packParams([...commonParams(d, o), ['u32', total], ['u32', bias ? 1 : 0], ['u32', o.relu ? 1 : 0]]),
+      buffers: [range(x), w.binding, (bias ?? w).binding, range(y)],
+      workgroups: grid1d(total, WG),
+    });
+  });
 }
 
 /** The sizes of a grouped convolution of x (N, H, W, Cin) with w (KH, KW, Cin / groups, Cout), checked. */

@@ -48,7 +48,10 @@ export function unary(gpu: Gpu, x: GpuTensor, op: UnaryOp, o: UnaryOptions = {})
     if (alpha > beta) throw new ShapeError(`${what}: min ${alpha} is above max ${beta}`);
   }
   const y = GpuTensor.empty(gpu, x.shape, 'f32', `${op}.y`);
-  dispatchFlat(gpu, 'unary', { OP: OPS[op] }, what, x.size, [['f32', alpha], ['f32', beta], ['f32', o.gamma ?? SELU_GAMMA]], [x, y]);
+  // Four floats per invocation where the size allows (unary_vec4.wgsl: vec4 loads and stores, far cheaper on llvmpipe).
+  const vec4 = x.size % 4 === 0;
+  const extra = [['f32', alpha], ['f32', beta], ['f32', o.gamma ?? SELU_GAMMA]] as const;
+  dispatchFlat(gpu, vec4 ? 'unary_vec4' : 'unary', { OP: OPS[op] }, what, x.size, extra, [x, y], { perInvocation: vec4 ? 4 : 1 });
   return y;
 }
 
