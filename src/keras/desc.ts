@@ -1,6 +1,6 @@
-// The graft-level model description an imported Keras model lowers to: a list of engine ops in topological
-// order with explicit pads, BatchNorm folded into convolutions and ReLUs fused where possible, and weights in
-// the engine's layouts. It is plain data, so the GPU graph builder maps it node by node and a CPU reference can
+// The graft-level model description an imported Keras model (src/keras/lower.ts) or ONNX CNN
+// (src/onnx/import-desc.ts) lowers to: a list of engine ops in topological order with explicit pads, BatchNorm folded
+// into convolutions and ReLUs fused where possible, and weights in the engine's layouts. It is plain data, so the GPU graph builder maps it node by node and a CPU reference can
 // run it too. All shapes leave out the batch dimension: activations are NHWC, conv weights HWIO, dense (in, out).
 
 /** Explicit padding, [top, left, bottom, right]; TF 'same' padding with stride 2 is asymmetric (more at the end). */
@@ -10,7 +10,8 @@ interface NodeBase {
   name: string;
   /** Names of the nodes (or of the model input) this node reads, in order. */
   inputs: string[];
-  /** The Keras layers this node stands for (a conv, its folded BatchNorm and fused ReLU; a folded padding). */
+  /** The source layers (Keras layers, ONNX nodes) this node stands for (a conv, its folded BatchNorm and fused
+   *  ReLU; a folded padding). */
   keras: string[];
   /** Output shape without the batch dimension: (H, W, C) or (features). */
   outShape: number[];

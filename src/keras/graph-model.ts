@@ -1,6 +1,7 @@
-// An imported Keras model (a GraftModelDesc, see desc.ts) as a graft Module running on the GPU: the description's
-// nodes are executed in their topological order, NHWC, each weighted node a child module named after it, so the
-// parameters are `res5a_branch2a.weight`, `fc1000.bias`, ... (prefixed by the path where the model is mounted).
+// An imported model (a GraftModelDesc, see desc.ts: Keras's, or an ONNX CNN's from src/onnx/import-desc.ts) as a
+// graft Module running on the GPU: the description's nodes are executed in their topological order, NHWC, each
+// weighted node a child module named after it, so the parameters are `res5a_branch2a.weight`, `fc1000.bias`, ...
+// (prefixed by the path where the model is mounted).
 //
 // A model may cover only part of the description, so that a training pipeline can compute the frozen part once
 // and train the rest on cached features:
@@ -75,7 +76,7 @@ export class KerasGraphModel extends Module {
     super();
     for (const node of desc.nodes) this.byName.set(node.name, node);
     if (options.headless && options.until) {
-      throw new GraftError(`Keras model '${desc.name}': give either headless or until, not both`);
+      throw new GraftError(`model '${desc.name}': give either headless or until, not both`);
     }
     this.from = options.from ?? desc.input.name;
     this.until = options.until ?? (options.headless ? this.headlessEnd(options.headless === 'features' ? 'features' : 'gap') : desc.output);
@@ -83,7 +84,7 @@ export class KerasGraphModel extends Module {
     for (const node of this.full.nodes) {
       if (node.op === 'pad') {
         throw new UnsupportedKerasError(
-          `Keras model '${desc.name}': node '${node.name}' (Keras layers ${node.keras.join(', ')}) is a ZeroPadding2D not folded into a ` +
+          `model '${desc.name}': node '${node.name}' (source layers ${node.keras.join(', ')}) is a ZeroPadding2D not folded into a ` +
             "following Conv2D or MaxPooling2D (over non-negative values); graft has no GPU kernel for a stand-alone 'pad' node",
         );
       }
@@ -110,7 +111,7 @@ export class KerasGraphModel extends Module {
   shapeOf(name: string): number[] {
     if (name === this.desc.input.name) return [...this.desc.input.shape];
     const node = this.byName.get(name);
-    if (!node) throw new GraftError(`Keras model '${this.desc.name}': no node '${name}'`);
+    if (!node) throw new GraftError(`model '${this.desc.name}': no node '${name}'`);
     return [...node.outShape];
   }
 
@@ -150,7 +151,7 @@ export class KerasGraphModel extends Module {
       plan = this.makePlan(from, until);
       const outside = plan.nodes.find((n) => !this.full.nodes.includes(n));
       if (outside) {
-        throw new GraftError(`Keras model '${this.desc.name}': node '${outside.name}' is outside this model's range '${this.from}' -> '${this.until}'`);
+        throw new GraftError(`model '${this.desc.name}': node '${outside.name}' is outside this model's range '${this.from}' -> '${this.until}'`);
       }
       this.plans.set(key, plan);
     }
@@ -161,7 +162,7 @@ export class KerasGraphModel extends Module {
     const want = this.shapeOf(plan.from);
     if (x.shape.length !== want.length + 1 || want.some((d, i) => d !== x.shape[i + 1])) {
       throw new ShapeError(
-        `Keras model '${this.desc.name}': input '${plan.from}' must be (N, ${want.join(', ')}), got x${fmtShape(x.shape)}` +
+        `model '${this.desc.name}': input '${plan.from}' must be (N, ${want.join(', ')}), got x${fmtShape(x.shape)}` +
           (plan.from === this.desc.input.name ? ' (to run at another size, lower the model with LowerOptions.inputShape)' : ''),
       );
     }
@@ -231,10 +232,10 @@ export class KerasGraphModel extends Module {
     const input = this.desc.input.name;
     for (const [what, name] of [['from', from], ['until', until]] as const) {
       if (name !== input && !this.byName.has(name)) {
-        throw new GraftError(`Keras model '${this.desc.name}': ${what} '${name}' is not a node (nodes: ${[...this.byName.keys()].join(', ')})`);
+        throw new GraftError(`model '${this.desc.name}': ${what} '${name}' is not a node (nodes: ${[...this.byName.keys()].join(', ')})`);
       }
     }
-    if (from === until) throw new GraftError(`Keras model '${this.desc.name}': from and until are both '${from}'`);
+    if (from === until) throw new GraftError(`model '${this.desc.name}': from and until are both '${from}'`);
     const needed = new Set<string>();
     const readBy = new Map<string, string>(); // node -> the node that first asked for it, to name a bypassing path
     let reachedFrom = false;
@@ -249,7 +250,7 @@ export class KerasGraphModel extends Module {
         const path = [reader];
         while (path[path.length - 1] !== until) path.push(readBy.get(path[path.length - 1])!);
         throw new GraftError(
-          `Keras model '${this.desc.name}': cannot start at '${from}': the path ${[input, ...path].join(' -> ')} ` +
+          `model '${this.desc.name}': cannot start at '${from}': the path ${[input, ...path].join(' -> ')} ` +
             `does not pass through it (a cut must be a single tensor, e.g. a residual block's output)`,
         );
       }
@@ -258,7 +259,7 @@ export class KerasGraphModel extends Module {
       readBy.set(name, reader);
       for (const i of this.byName.get(name)!.inputs) stack.push([i, name]);
     }
-    if (!reachedFrom) throw new GraftError(`Keras model '${this.desc.name}': '${until}' does not depend on '${from}'`);
+    if (!reachedFrom) throw new GraftError(`model '${this.desc.name}': '${until}' does not depend on '${from}'`);
     const nodes = this.desc.nodes.filter((n) => needed.has(n.name));
     const lastUse = new Map<string, number>();
     nodes.forEach((n, i) => n.inputs.forEach((name) => lastUse.set(name, i)));
@@ -270,7 +271,7 @@ export class KerasGraphModel extends Module {
     let node = this.byName.get(this.desc.output)!;
     const back = () => {
       const prev = this.byName.get(node.inputs[0]);
-      if (!prev) throw new GraftError(`Keras model '${this.desc.name}': headless '${kind}': no ${kind === 'gap' ? 'global average pooling' : '(H, W, C) node'} before the classifier`);
+      if (!prev) throw new GraftError(`model '${this.desc.name}': headless '${kind}': no ${kind === 'gap' ? 'global average pooling' : '(H, W, C) node'} before the classifier`);
       node = prev;
     };
     if (kind === 'features') {
@@ -279,7 +280,7 @@ export class KerasGraphModel extends Module {
     }
     while (node.op !== 'gap') {
       if (node.outShape.length !== 1) {
-        throw new GraftError(`Keras model '${this.desc.name}': headless 'gap': no global average pooling before the classifier (use headless 'features')`);
+        throw new GraftError(`model '${this.desc.name}': headless 'gap': no global average pooling before the classifier (use headless 'features')`);
       }
       back();
     }
