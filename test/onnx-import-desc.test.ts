@@ -112,6 +112,17 @@ test('the trunk stops before the classifier, at any input size', async () => {
     assert.is(last.op, 'relu');
     assert.equal(last.outShape, [size / 32, size / 32, 32]);
   }
+  // A head of ReduceMean over the map and Squeeze, as converters from TensorFlow write it, is left out too.
+  const b = new OnnxBuilder({ opset: 13 });
+  b.input('x', 'float32', ['N', 3, 8, 8]);
+  b.initializer('w', 'float32', [4, 3, 3, 3], rng.uniformArray(108));
+  b.initializer('axes', 'int64', [2], [2, 3]);
+  b.initializer('fc', 'float32', [4, 2], rng.uniformArray(8));
+  b.node('Conv', ['x', 'w'], ['c'], { pads: [1, 1, 1, 1] }).node('Relu', ['c'], ['r']).node('ReduceMean', ['r'], ['m'], { axes: [2, 3] });
+  b.node('Squeeze', ['m', 'axes'], ['s']).node('MatMul', ['s', 'fc'], ['y']).output('y', 'float32', null);
+  const tf = onnxToDesc(parseOnnx(b.encode().model, { file: 'tf.onnx' }), { trunk: true });
+  assert.equal(tf.nodes.map((n) => n.op), ['conv2d']);
+  assert.equal(tf.nodes[0].outShape, [8, 8, 4]);
   // A zoo-shaped VGG whose classifier only fits 32x32 still gives its trunk at 64x64.
   const vgg = vgg19Model({ width: 1 / 16, size: 32, classes: 5 }).builder.encode().model;
   const trunk = onnxToDesc(parseOnnx(vgg, { file: 'vgg.onnx' }), { size: 64, trunk: true });

@@ -28,8 +28,9 @@ export interface ImportOptions {
 }
 
 const HEAD_OPS = new Set(['Flatten', 'Reshape', 'Gemm', 'MatMul']);
-/** Nodes that lead into a classifier's head: its pooling, and what is the identity at inference. */
-const LEAD_INS = new Set(['GlobalAveragePool', 'GlobalMaxPool', 'Dropout', 'Identity']);
+/** Nodes that lead into a classifier's head: its pooling (ReduceMean over the map, as converters from TensorFlow write
+ *  it), a Squeeze of the pooled map, and what is the identity at inference. */
+const LEAD_INS = new Set(['GlobalAveragePool', 'GlobalMaxPool', 'ReduceMean', 'Squeeze', 'Dropout', 'Identity']);
 const SUPPORTED = 'Conv (any group), BatchNormalization, Concat of channels, Relu, Clip, Sigmoid, HardSigmoid, HardSwish, Mul of activations, MaxPool, AveragePool, GlobalAveragePool, Add, Flatten, Reshape to (N, features), Gemm, MatMul (+ Add), Softmax, zero Pad before a Conv, Dropout, Identity';
 
 /** The description of `model` (or of its convolutional trunk) for images of the given size. */
@@ -51,8 +52,8 @@ export function onnxToDesc(model: OnnxModel, options: ImportOptions): GraftModel
 }
 
 /**
- * The model cut before its classifier: the first Flatten, Reshape, Gemm or MatMul, with the pooling, Dropout or
- * Identity nodes that lead into it, starts the head; the tensor entering that chain becomes the output. (A
+ * The model cut before its classifier: the first Flatten, Reshape, Gemm or MatMul, with the pooling, Squeeze, Dropout
+ * or Identity nodes that lead into it, starts the head; the tensor entering that chain becomes the output. (A
  * GlobalAveragePool elsewhere, in a squeeze-and-excitation block, stays in the trunk.)
  */
 function trunkOf(model: OnnxModel): OnnxModel {
