@@ -2,12 +2,12 @@
 // torchvision-shaped ResNet must split before its last stage (layer4), its frozen part and tail giving
 // onnxruntime's layer3 and layer4 outputs, with gradients for the tail only; a MobileNetV2 likewise, its tail
 // starting at a depthwise convolution, an EfficientNet, its tail holding a squeeze-and-excitation gate, and a
-// DenseNet, its tail a dense block; a zoo-shaped VGG19 must split as the study splits VGG19 (block 5's convolutions, its pool left out); and the study's stages 2-3 must train on the
+// DenseNet, its tail a dense block; a model with external data must load, its id covering those weights; a zoo-shaped VGG19 must split as the study splits VGG19 (block 5's convolutions, its pool left out); and the study's stages 2-3 must train on the
 // ResNet and leave a run that `npm run cam` reads.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -108,6 +108,25 @@ test('a DenseNet-shaped model splits after its last transition; its tail (normal
   const ops = await splitAndTrain(densenetModel({ growth: 4, size: 64 }), 'densenet', null);
   assert.equal(ops.filter((o) => o === 'affine').length, 2 + 1, "the last block's two layers' and the final normalisation");
   assert.equal(ops.filter((o) => o === 'concat').length, 2);
+});
+
+test('a model whose weights lie in an external data file loads, and those weights are part of its id', async () => {
+  const gpu = await testGpu();
+  const sub = join(dir, 'external');
+  mkdirSync(sub, { recursive: true });
+  const file = join(sub, 'resnet-ext.onnx');
+  const ids: string[] = [];
+  const files: string[] = [];
+  for (const seed of [7, 8]) {
+    // Every initializer in the data file: the .onnx file holds the graph alone.
+    resnetModel({ width: 4, size: 64, seed }).builder.save(file, { externalData: { location: 'resnet-ext.data', threshold: 1 } });
+    files.push(readFileSync(file).toString('base64'));
+    const b = loadOnnxBackbone(gpu, file, 64);
+    ids.push(b.weightsId);
+    b.release();
+  }
+  assert.is(files[0], files[1], 'the two .onnx files are the same bytes');
+  assert.is.not(ids[0], ids[1], 'their weights differ, and so do their ids');
 });
 
 test('a zoo-shaped VGG19 splits as the study splits VGG19: block 5\'s four convolutions, its pool left out', async () => {

@@ -12,12 +12,13 @@
 //   frozen   = everything before the tail
 //
 // BatchNorm is folded into the convolutions (fine-tuning trains the folded weights, BN in inference mode, as for
-// ResNet50). The weights id is the file's SHA-256; the preprocessing is the file's graft metadata when it has it
-// (a model graft exported), else the ImageNet normalisation that the ONNX model zoo and torchvision use.
+// ResNet50). The weights id is the file's SHA-256 (with the weights of any external data files); the preprocessing
+// is the file's graft metadata when it has it (a model graft exported), else the ImageNet normalisation that the
+// ONNX model zoo and torchvision use.
 
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { Gpu } from '../../gpu/device.ts';
 import { GraftError } from '../../gpu/errors.ts';
 import type { GraftModelDesc } from '../../keras/desc.ts';
@@ -46,8 +47,12 @@ export interface OnnxBackboneParts {
 
 export function onnxBackboneParts(file: string, inputSize: number): OnnxBackboneParts {
   const bytes = readFileSync(file);
-  const weightsId = createHash('sha256').update(bytes).digest('hex');
-  const model = parseOnnx(bytes, { file });
+  const model = parseOnnx(bytes, { file, baseDir: dirname(file) });
+  // The file's hash, and the bytes of weights kept outside it (external data files: large exports), which the
+  // file's own bytes do not hold; tensors stored in the file are views of its bytes.
+  const hash = createHash('sha256').update(bytes);
+  for (const [name, t] of model.graph.initializers) if (t.bytes.buffer !== bytes.buffer) hash.update(name).update(t.bytes);
+  const weightsId = hash.digest('hex');
   const { desc, cut, end } = backboneCut(model, inputSize);
   let preprocess = PREPROCESS_ONNX_ZOO;
   let preprocessSource = "ImageNet's of torchvision and the ONNX model zoo, assumed (the file does not say)";
