@@ -2,8 +2,9 @@
 // torchvision-shaped ResNet must split before its last stage (layer4), its frozen part and tail giving
 // onnxruntime's layer3 and layer4 outputs, with gradients for the tail only; a MobileNetV2 likewise, its tail
 // starting at a depthwise convolution, an EfficientNet, its tail holding a squeeze-and-excitation gate, and a
-// DenseNet, its tail a dense block; a model with external data must load, its id covering those weights; a zoo-shaped VGG19 must split as the study splits VGG19 (block 5's convolutions, its pool left out); and the study's stages 2-3 must train on the
-// ResNet and leave a run that `npm run cam` reads.
+// DenseNet, its tail a dense block; a model with external data must load, its id covering those weights; a
+// zoo-shaped VGG19 must split as the study splits VGG19 (block 5's convolutions, its pool left out); and the study's
+// stages 2-3 must train on the ResNet and leave a run that `npm run cam` reads.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
