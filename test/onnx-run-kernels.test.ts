@@ -20,7 +20,7 @@ import { batchNormInference } from '../src/kernels/batchnorm.ts';
 import { nllGather } from '../src/kernels/nll.ts';
 import { pad, type PadMode } from '../src/kernels/pad.ts';
 import { concat } from '../src/kernels/concat.ts';
-import { unary } from '../src/kernels/unary.ts';
+import { activationBackward, unary } from '../src/kernels/unary.ts';
 import { broadcastBinary } from '../src/kernels/broadcast.ts';
 import { conv2dGrouped, conv2dGroupedGradInput, conv2dGroupedGradWeight } from '../src/kernels/conv2d-grouped.ts';
 import { lrn } from '../src/kernels/lrn.ts';
@@ -324,6 +324,32 @@ test('the maths and the activations of newer CNNs match their float64 definition
   const sp = unary(gpu, tt, 'softplus');
   assertClose(await sp.read(), Array.from(tail, softplus), { atol: 0, rtol: 1e-5 }, 'softplus tail');
   [xt, pt, tt, sp].forEach((t) => t.release());
+});
+
+test('the activations\' backwards (training MobileNets and EfficientNets) match their derivatives, one float and four per invocation', async () => {
+  const gpu = await testGpu();
+  const n = 410; // not a multiple of 4: one float per invocation; its first 408, four
+  const x = Float32Array.from(rng.uniformArray(n, -5, 5));
+  const dy = rng.uniformArray(n);
+  const sig = Float32Array.from(x, (v) => 1 / (1 + Math.exp(-v)));
+  const hsig = Float32Array.from(x, (v) => Math.min(1, Math.max(0, 0.3 * v + 0.4)));
+  const clipped = Float32Array.from(x, (v) => Math.min(2, Math.max(-1, v)));
+  const cases: Array<[Parameters<typeof activationBackward>[1], Float32Array, (s: number) => number, object]> = [
+    ['sigmoid', sig, (y) => y * (1 - y), {}],
+    ['hardSigmoid', hsig, (y) => (y > 0 && y < 1 ? 0.3 : 0), { alpha: 0.3 }],
+    ['hardSwish', x, (v) => (v < -3 ? 0 : v > 3 ? 1 : v / 3 + 0.5), {}],
+    ['clip', clipped, (y) => (y > -1 && y < 2 ? 1 : 0), { min: -1, max: 2 }],
+  ];
+  for (const [op, saved, slope, o] of cases) {
+    for (const [size, kernel] of [[n, 'activation_backward'], [n - 2, 'activation_backward_vec4']] as const) {
+      const [st, dt] = [GpuTensor.from(gpu, [size], saved.subarray(0, size)), GpuTensor.from(gpu, [size], dy.subarray(0, size))];
+      const before = kernelRuns(gpu, kernel);
+      const dx = activationBackward(gpu, op, st, dt, o);
+      assert.is(kernelRuns(gpu, kernel) - before, 1, kernel);
+      assertClose(await dx.read(), Array.from({ length: size }, (_, i) => dy[i] * slope(saved[i])), { atol: 1e-7, rtol: 1e-6 }, `${op} backward (${kernel})`);
+      [st, dt, dx].forEach((t) => t.release());
+    }
+  }
 });
 
 test('broadcasting products and quotients match numpy', async () => {

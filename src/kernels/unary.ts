@@ -66,6 +66,8 @@ export function activationBackward(gpu: Gpu, op: BackwardOp, saved: GpuTensor, d
   expectSameShape(`${op} backward`, { saved, dy });
   const dx = GpuTensor.empty(gpu, saved.shape, 'f32', `${op}.dx`);
   const extra = [['f32', o.alpha ?? 0.2], ['f32', o.min ?? -F32_MAX], ['f32', o.max ?? F32_MAX]] as const;
-  dispatchFlat(gpu, 'activation_backward', { OP: BACKWARD_OPS[op] }, `${op} backward ${fmtShape(saved.shape)}`, saved.size, extra, [saved, dy, dx]);
+  const vec4 = saved.size % 4 === 0;
+  dispatchFlat(gpu, vec4 ? 'activation_backward_vec4' : 'activation_backward', { OP: BACKWARD_OPS[op] }, `${op} backward ${fmtShape(saved.shape)}`,
+    saved.size, extra, [saved, dy, dx], { perInvocation: vec4 ? 4 : 1 });
   return dx;
 }
