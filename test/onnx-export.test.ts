@@ -21,7 +21,7 @@ import { topModel } from '../src/train/models/top-model.ts';
 import { loadVggBackbone } from '../src/train/backbones/vgg.ts';
 import { loadResnet50Backbone } from '../src/train/backbones/resnet50.ts';
 import { loadOnnxBackbone } from '../src/train/backbones/onnx.ts';
-import { resnetModel } from './helpers/onnx-models.ts';
+import { densenetModel, resnetModel, seNetModel } from './helpers/onnx-models.ts';
 import { FineTuned } from '../src/train/study.ts';
 import { saveWeights } from '../src/train/checkpoint.ts';
 import { writeSafetensors } from '../src/onnx/safetensors.ts';
@@ -218,6 +218,32 @@ test('a stage-3 model on an ONNX backbone: the file\'s frozen part, the fine-tun
   assert.throws(() => exportCheckpoint(join(dir, 'onnx3'), { out: join(dir, 'x.onnx') }), /needs the ONNX file it was trained on .*: pass --backbone-weights FILE/);
   backbone.release();
   top.release();
+});
+
+test('stage-3 models on EfficientNet- and DenseNet-shaped ONNX backbones (depthwise, gated and affine layers in the tail) export', async () => {
+  const gpu = await testGpu();
+  const R = 64;
+  for (const [name, m] of [['efficientnet', seNetModel({ kind: 'efficientnet', width: 8, size: R })], ['densenet', densenetModel({ growth: 4, size: R })]] as const) {
+    const file = join(dir, `${name}-backbone.onnx`);
+    m.builder.save(file);
+    const backbone = loadOnnxBackbone(gpu, file, R);
+    const top = topModel(gpu, { channels: backbone.featureChannels, numClasses: 3, dropout: 0, seed: 9 });
+    const fine = new FineTuned(backbone.tail, top);
+    // Every tail parameter moved away from the file's values: the export must take each from the checkpoint.
+    const state = await fine.stateDict();
+    const moved = Object.fromEntries(Object.entries(state).filter(([k]) => k.startsWith('tail.')).map(([k, t]) => [k, { shape: t.shape, data: Float32Array.from(t.data, (v, i) => v * 1.1 + (i % 3 === 0 ? 0.01 : 0)) }]));
+    fine.loadStateDict(moved, { strict: false });
+    const run = join(dir, `${name}3`);
+    mkdirSync(join(run, 'stage3'), { recursive: true });
+    writeFileSync(join(run, 'run.json'), JSON.stringify({ backbone: 'onnx', weights: file, inputSize: R, preset: 'cpu', seed: '1', data: '', out: '' }));
+    await saveWeights(join(run, 'stage3', 'model.safetensors'), fine, { stage: '3', backbone: 'onnx', weights: backbone.weightsId });
+    const out = join(dir, `${name}3.onnx`);
+    exportCheckpoint(run, { out });
+    const { nchw, nhwc } = images(6, R, 2);
+    await checkExport(gpu, out, nchw, await graftProbabilities(gpu, [backbone.frozen, fine], nhwc, R), R);
+    backbone.release();
+    top.release();
+  }
 });
 
 test('an unknown backbone is refused with a clear message', () => {

@@ -1,7 +1,8 @@
 // The network of a stage 2/3 model trained on a backbone that is a model description (ResNet50 from Keras, an
 // imported ONNX CNN), for export: the description up to the features the top model read, the tail's convolutions
-// (the nodes after the cut) given the checkpoint's fine-tuned `tail.<node>.weight` / `.bias` in stage 3, then the
-// study's head (GAP, dense, softmax). No GPU is needed: the description is plain data.
+// and dense layers (the nodes after the cut) given the checkpoint's fine-tuned `tail.<node>.weight` / `.bias` in
+// stage 3 (and its per-channel affine maps their `.scale` / `.shift`), then the study's head (GAP, dense, softmax).
+// No GPU is needed: the description is plain data.
 
 import type { StateDict } from '../graph/index.ts';
 import type { GraftModelDesc, GraftNode } from '../keras/desc.ts';
@@ -43,12 +44,24 @@ export function descBackboneModel(file: string, weights: StateDict, stage: 2 | 3
   };
 }
 
-/** Gives the tail's weighted nodes (in place) the checkpoint's weights; every tail.* parameter must be used. */
+/** Gives the tail's weighted nodes (copies, replaced in place) the checkpoint's weights; every tail.* parameter must
+ *  be used. */
 function replaceTail(file: string, weights: StateDict, tail: GraftNode[], label: string): void {
   const used = new Set<string>();
   for (const node of tail) {
+    if (node.op === 'affine') {
+      // A BatchNorm with no conv before it (DenseNet): its scale and shift, trained as the convolutions are.
+      const c = node.weights.scale.length;
+      const [scale, shift] = ['scale', 'shift'].map((k) => parameter(file, weights, `tail.${node.name}.${k}`, [c]).data);
+      node.weights = { scale, shift };
+      used.add(`tail.${node.name}.scale`).add(`tail.${node.name}.shift`);
+      continue;
+    }
     if (node.op !== 'conv2d' && node.op !== 'dense') continue;
-    const shape = node.op === 'conv2d' ? [...node.attrs.kernel, node.attrs.inChannels, node.attrs.outChannels] : [node.attrs.inFeatures, node.attrs.units];
+    // A grouped convolution's weight holds Cin / groups input channels per output.
+    const shape = node.op === 'conv2d'
+      ? [...node.attrs.kernel, node.attrs.inChannels / (node.attrs.groups ?? 1), node.attrs.outChannels]
+      : [node.attrs.inFeatures, node.attrs.units];
     const w = parameter(file, weights, `tail.${node.name}.weight`, shape);
     const b = parameter(file, weights, `tail.${node.name}.bias`, [shape[shape.length - 1]]);
     node.weights = { ...node.weights, w: w.data, b: b.data };
