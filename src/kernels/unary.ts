@@ -1,8 +1,9 @@
-// Elementwise activations and maths beyond ReLU (shaders/unary.wgsl), for the ONNX runner: sigmoid, tanh, leaky
-// ReLU, clip, hard sigmoid and hard swish (MobileNetV3), exp, log, sqrt, neg, abs, reciprocal, erf, softplus, elu,
-// selu, gelu (exact and tanh), mish and softsign. Any shape, in windows that each fit one storage binding
-// (dispatchFlat). Clip, sigmoid, hard sigmoid and hard swish have backwards (shaders/activation_backward.wgsl), for
-// the training graph's MobileNet and EfficientNet layers.
+// Elementwise activations and maths beyond ReLU (shaders/unary.wgsl, unary_vec4.wgsl), for the ONNX runner and the
+// training graph: sigmoid, tanh, leaky ReLU, clip, hard sigmoid and hard swish (MobileNetV3), exp, log, sqrt, neg,
+// abs, reciprocal, erf, softplus, elu, selu, gelu (exact and tanh), mish and softsign. Any shape, in windows that each
+// fit one storage binding (dispatchFlat), four floats per invocation where the size allows. Clip, sigmoid, hard
+// sigmoid and hard swish have backwards (shaders/activation_backward.wgsl and its vec4 twin), for the training
+// graph's MobileNet and EfficientNet layers.
 
 import type { Gpu } from '../gpu/device.ts';
 import { GpuTensor } from '../gpu/tensor.ts';
