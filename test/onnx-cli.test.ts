@@ -50,7 +50,7 @@ test('onnx info lists unsupported operators; unreadable files exit non-zero with
   assert.is(r.code, 0, r.err);
   assert.match(r.out, /unsupported \(2\):\n {4}node 'hardmax1' \(Hardmax\): operator not supported; supported: Conv/);
   assert.match(r.out, /node 'dilated' \(Conv\): dilations=\[2,2\]: value not supported; supported: dilations of 1/);
-  assert.match(r.out, /as a backbone \(train:kth --backbone onnx\): not one: graft cannot run this model/);
+  assert.match(r.out, /as a backbone \(train:kth --backbone onnx\): not one: graft cannot run this model \(2 problems\), listed above\n/);
   const bad = cli('onnx', 'info', join(dir, 'missing.onnx'));
   assert.is(bad.code, 1);
   assert.match(bad.err, /^error: .*missing\.onnx: cannot read the file/);

@@ -81,7 +81,9 @@ export function backboneSummary(model: OnnxModel, inputSize: number): string {
       `tail ${tail[0].name}..${end} (${convs(tail)} convolutions) giving ${shape(end)} features`;
   } catch (e) {
     if (!(e instanceof GraftError)) throw e;
-    return `not one: ${e.message.replace(`${model.file}: `, '')}`;
+    // The first line: a model graft cannot run lists its problems on the lines after it, as `onnx info` does above.
+    const first = e.message.split('\n')[0].replace(`${model.file}: `, '');
+    return `not one: ${first.endsWith(':') ? `${first.slice(0, -1)}, listed above` : first}`;
   }
 }
 
