@@ -63,10 +63,10 @@ export type BackwardOp = keyof typeof BACKWARD_OPS;
  * dx of sigmoid, hard sigmoid and clip from their output y, of hard swish from its input x (`saved`); alpha is hard
  * sigmoid's slope, min and max clip's bounds.
  */
-export function activationBackward(gpu: Gpu, op: BackwardOp, saved: GpuTensor, dy: GpuTensor, o: { alpha?: number; min?: number; max?: number } = {}): GpuTensor {
+export function activationBackward(gpu: Gpu, op: BackwardOp, saved: GpuTensor, dy: GpuTensor, o: Pick<UnaryOptions, 'alpha' | 'min' | 'max'> = {}): GpuTensor {
   expectSameShape(`${op} backward`, { saved, dy });
   const dx = GpuTensor.empty(gpu, saved.shape, 'f32', `${op}.dx`);
-  const extra = [['f32', o.alpha ?? 0.2], ['f32', o.min ?? -F32_MAX], ['f32', o.max ?? F32_MAX]] as const;
+  const extra = [['f32', o.alpha ?? DEFAULT_ALPHA[op] ?? 0], ['f32', o.min ?? -F32_MAX], ['f32', o.max ?? F32_MAX]] as const;
   const vec4 = saved.size % 4 === 0;
   dispatchFlat(gpu, vec4 ? 'activation_backward_vec4' : 'activation_backward', { OP: BACKWARD_OPS[op] }, `${op} backward ${fmtShape(saved.shape)}`,
     saved.size, extra, [saved, dy, dx], { perInvocation: vec4 ? 4 : 1 });

@@ -29,7 +29,7 @@ import { padSpec, softmaxGeometry, window2d, type TensorInfo } from './shapes.ts
 import { axisAttr, castOp, cpuBinary, gatherOp, shapeOp, sliceOp, splitOp } from './runner-ops-shape.ts';
 import { concatTensors } from './int-values.ts';
 import { OnnxShapeError, UnsupportedOnnxError } from './errors.ts';
-import { nhwcShape, uploadFloat, type CpuValue, type GpuValue, type Scratch, type Value } from './runner-values.ts';
+import { nhwcShape, type CpuValue, type GpuValue, type Scratch, type Value } from './runner-values.ts';
 
 export interface OpContext {
   gpu: Gpu;
@@ -171,7 +171,7 @@ const relu: OpFn = (ctx) => {
   return [{ ...v, t: reluForward(ctx.gpu, v.t) }];
 };
 
-/** An elementwise activation: the value keeps its layout. Attributes carry ONNX's defaults when absent. */
+/** An elementwise activation: the value keeps its layout. */
 const activation = (op: UnaryOp): OpFn => (ctx) => {
   const v = ctx.gpuInput(0);
   const n = ctx.node;
@@ -182,13 +182,10 @@ const activation = (op: UnaryOp): OpFn => (ctx) => {
     if (c.kind !== 'cpu') throw new UnsupportedOnnxError(`node '${n.name}' (Clip): ${name} is computed at run time; graft needs it from an initializer or a Constant`);
     return toFloat32(c.t)[0];
   };
-  const options: UnaryOptions =
-    op === 'clip' ? { min: bound(1, 'min'), max: bound(2, 'max') }
-    : op === 'leakyRelu' ? { alpha: attrFloat(n, 'alpha', 0.01) }
-    : op === 'hardSigmoid' ? { alpha: attrFloat(n, 'alpha', 0.2), beta: attrFloat(n, 'beta', 0.5) }
-    : op === 'elu' ? { alpha: attrFloat(n, 'alpha', 1) }
-    : op === 'selu' ? { alpha: attrFloat(n, 'alpha', 1.67326319217681884765625), gamma: attrFloat(n, 'gamma', 1.05070102214813232421875) }
-    : {};
+  // The attributes a node gives (the support table admits only its op's own); unary() supplies ONNX's defaults.
+  const options: UnaryOptions = op === 'clip'
+    ? { min: bound(1, 'min'), max: bound(2, 'max') }
+    : { alpha: attrFloat(n, 'alpha'), beta: attrFloat(n, 'beta'), gamma: attrFloat(n, 'gamma') };
   return [{ ...v, t: unary(ctx.gpu, v.t, op, options) }];
 };
 
@@ -280,7 +277,7 @@ const binary = (op: 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'prelu'): OpFn => (c
   if (a?.kind === 'cpu' && b?.kind === 'cpu' && !FLOAT_TYPES.has(a.t.dtype)) return [cpuBinary(ctx, a, b)];
   // Pow's exponent may be an integer tensor (opset 12): as floats, which represent every exponent that matters.
   const exponent = op === 'pow' && b?.kind === 'cpu' && !FLOAT_TYPES.has(b.t.dtype)
-    ? { kind: 'gpu' as const, t: ctx.scratch.keep(uploadFloat(ctx.gpu, makeTensor(b.t.name, 'float32', b.t.dims, toIntegers(b.t)))), shape: [...b.t.dims], layout: 'nchw' as const, dtype: 'float32' as const }
+    ? { kind: 'gpu' as const, t: ctx.scratch.keep(GpuTensor.from(ctx.gpu, b.t.dims, toFloat32(b.t))), shape: [...b.t.dims], layout: 'nchw' as const, dtype: 'float32' as const }
     : undefined;
   return [binaryValues(ctx, ctx.gpuInput(0), exponent ?? ctx.gpuInput(1), ctx.outInfo[0]!, op)];
 };
