@@ -13,83 +13,66 @@ import type { Context } from '../context.ts';
 import { Op } from '../op.ts';
 import type { Tensor } from '../tensor.ts';
 
-type OutputRule = (gpu: Gpu, y: GpuTensor, dy: GpuTensor) => GpuTensor;
+/** The backward of a one-input op from the one tensor its forward kept (its output, or for hard swish its input). */
+type Rule = (gpu: Gpu, saved: GpuTensor, dy: GpuTensor) => GpuTensor;
 
-/** An op whose backward needs only its own output y (relu, softmax, logSoftmax). */
-class FromOutputOp extends Op {
-  private readonly y: GpuTensor;
+/** An op whose backward needs one tensor: its own output y (relu, clip, the sigmoids, softmax), or its input x. */
+class OneTensorOp extends Op {
+  private readonly kept: GpuTensor;
 
   constructor(
     readonly name: string,
     x: Tensor,
-    y: GpuTensor,
-    private readonly rule: OutputRule,
+    kept: GpuTensor,
+    private readonly rule: Rule,
   ) {
     super([x]);
-    this.y = this.save(y);
+    this.kept = this.save(kept);
   }
 
   backward(gpu: Gpu, dy: GpuTensor): (GpuTensor | null)[] {
-    return [this.rule(gpu, this.y, dy)];
+    return [this.rule(gpu, this.kept, dy)];
   }
 }
 
-function fromOutput(ctx: Context, name: string, x: Tensor, forward: (gpu: Gpu, x: GpuTensor) => GpuTensor, rule: OutputRule): Tensor {
+/** y = forward(x); backward from y, or from x when `fromInput`. */
+function oneTensor(ctx: Context, name: string, x: Tensor, forward: (gpu: Gpu, x: GpuTensor) => GpuTensor, rule: Rule, fromInput = false): Tensor {
   const y = forward(ctx.gpu, x.value);
-  return ctx.output(y, `${name} x${fmtShape(x.shape)}`, ctx.recording([x]) ? new FromOutputOp(name, x, y, rule) : null);
+  return ctx.output(y, `${name} x${fmtShape(x.shape)}`, ctx.recording([x]) ? new OneTensorOp(name, x, fromInput ? x.value : y, rule) : null);
 }
 
 export function relu(ctx: Context, x: Tensor): Tensor {
-  return fromOutput(ctx, 'relu', x, reluForward, reluBackward);
+  return oneTensor(ctx, 'relu', x, reluForward, reluBackward);
 }
 
 /** x clamped to [min, max] (ReLU6: 0, 6); the gradient passes where the output lies strictly inside. */
 export function clip(ctx: Context, x: Tensor, min: number, max: number): Tensor {
-  return fromOutput(ctx, 'clip', x, (gpu, v) => unary(gpu, v, 'clip', { min, max }), (gpu, y, dy) => activationBackward(gpu, 'clip', y, dy, { min, max }));
+  return oneTensor(ctx, 'clip', x, (gpu, v) => unary(gpu, v, 'clip', { min, max }), (gpu, y, dy) => activationBackward(gpu, 'clip', y, dy, { min, max }));
 }
 
 /** 1 / (1 + exp(-x)): EfficientNet's SiLU (x * sigmoid(x)) and squeeze-and-excitation gates. */
 export function sigmoid(ctx: Context, x: Tensor): Tensor {
-  return fromOutput(ctx, 'sigmoid', x, (gpu, v) => unary(gpu, v, 'sigmoid'), (gpu, y, dy) => activationBackward(gpu, 'sigmoid', y, dy));
+  return oneTensor(ctx, 'sigmoid', x, (gpu, v) => unary(gpu, v, 'sigmoid'), (gpu, y, dy) => activationBackward(gpu, 'sigmoid', y, dy));
 }
 
 /** clamp(alpha * x + beta, 0, 1): MobileNetV3's squeeze-and-excitation gate. */
 export function hardSigmoid(ctx: Context, x: Tensor, alpha: number, beta: number): Tensor {
-  return fromOutput(ctx, 'hardSigmoid', x, (gpu, v) => unary(gpu, v, 'hardSigmoid', { alpha, beta }), (gpu, y, dy) => activationBackward(gpu, 'hardSigmoid', y, dy, { alpha }));
+  return oneTensor(ctx, 'hardSigmoid', x, (gpu, v) => unary(gpu, v, 'hardSigmoid', { alpha, beta }), (gpu, y, dy) => activationBackward(gpu, 'hardSigmoid', y, dy, { alpha }));
 }
 
-/** x * clamp(x / 6 + 1/2, 0, 1): MobileNetV3's activation. Its backward reads the input, which the op keeps. */
+/** x * clamp(x / 6 + 1/2, 0, 1): MobileNetV3's activation. Its backward reads the input: it is not monotonic. */
 export function hardSwish(ctx: Context, x: Tensor): Tensor {
-  const y = unary(ctx.gpu, x.value, 'hardSwish');
-  return ctx.output(y, `hardSwish x${fmtShape(x.shape)}`, ctx.recording([x]) ? new FromInputOp('hardSwish', x, (gpu, v, dy) => activationBackward(gpu, 'hardSwish', v, dy)) : null);
-}
-
-/** An op whose backward needs only its input x. */
-class FromInputOp extends Op {
-  private readonly x: GpuTensor;
-
-  constructor(
-    readonly name: string,
-    x: Tensor,
-    private readonly rule: OutputRule,
-  ) {
-    super([x]);
-    this.x = this.save(x.value);
-  }
-
-  backward(gpu: Gpu, dy: GpuTensor): (GpuTensor | null)[] {
-    return [this.rule(gpu, this.x, dy)];
-  }
+  return oneTensor(ctx, 'hardSwish', x, (gpu, v) => unary(gpu, v, 'hardSwish'), (gpu, v, dy) => activationBackward(gpu, 'hardSwish', v, dy), true);
 }
 
 /** Softmax over the last axis of (N, C). */
 export function softmax(ctx: Context, x: Tensor): Tensor {
-  return fromOutput(ctx, 'softmax', x, softmaxKernel, softmaxBackward);
+  return oneTensor(ctx, 'softmax', x, softmaxKernel, softmaxBackward);
 }
 
 /** log(softmax) over the last axis of (N, C). */
 export function logSoftmax(ctx: Context, x: Tensor): Tensor {
-  return fromOutput(ctx, 'logSoftmax', x, logSoftmaxKernel, logSoftmaxBackward);
+  return oneTensor(ctx, 'logSoftmax', x, logSoftmaxKernel, logSoftmaxBackward);
 }
 
 /**

@@ -37,22 +37,14 @@ class AffineOp extends Op {
   }
 
   backward(gpu: Gpu, dy: GpuTensor): (GpuTensor | null)[] {
-    const C = dy.shape[dy.shape.length - 1];
-    // (rows, C) column sums: the per-channel sums over the batch and the pixels.
-    const columns = (t: GpuTensor) => {
-      const rows = t.reshape([t.size / C, C]);
-      const s = sumRows(gpu, rows);
-      rows.release();
-      return s;
-    };
+    // sumRows sums over every leading axis: the per-channel sums over the batch and the pixels.
     const dx = this.needs[0] ? broadcastBinary(gpu, dy, this.scale!, 'mul') : null;
     let dscale: GpuTensor | null = null;
     if (this.needs[1]) {
       const prod = broadcastBinary(gpu, dy, this.x!, 'mul');
-      dscale = columns(prod);
+      dscale = sumRows(gpu, prod);
       prod.release();
     }
-    const dshift = this.needs[2] ? columns(dy) : null;
-    return [dx, dscale, dshift];
+    return [dx, dscale, this.needs[2] ? sumRows(gpu, dy) : null];
   }
 }
