@@ -237,14 +237,12 @@ class Lowering {
     let last = node.outputs[0];
     const bn = this.soleConsumer(last);
     if (bn?.opType === 'BatchNormalization') {
-      // y = (conv(x) + b - mean) * gamma / sqrt(var + eps) + beta: each output channel's weights scaled.
-      const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => this.constant(bn, i, ['', 'scale', 'bias', 'mean', 'var'][i]).values);
-      const eps = attrFloat(bn, 'epsilon', 1e-5);
+      // BN(conv(x) + b) = conv(x) * scale + (b * scale + shift): each output channel's weights scaled.
+      const { scale, shift } = this.bnAffine(bn);
       const folded = new Float32Array(cout);
       for (let o = 0; o < cout; o++) {
-        const s = gamma[o] / Math.sqrt(variance[o] + eps);
-        folded[o] = (b[o] - mean[o]) * s + beta[o];
-        for (let k = o; k < w.length; k += cout) w[k] = w[k] * s;
+        folded[o] = b[o] * scale[o] + shift[o];
+        for (let k = o; k < w.length; k += cout) w[k] = w[k] * scale[o];
       }
       b = folded;
       this.handled.add(bn);
@@ -305,17 +303,17 @@ class Lowering {
   private batchNorm(node: OnnxNode): void {
     const { tensor, shape } = this.source(node, node.inputs[0]);
     if (shape.length !== 3) this.fail(node, 'its input must be a (C, H, W) map');
-    const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => this.constant(node, i, ['', 'scale', 'bias', 'mean', 'var'][i]).values);
-    const eps = attrFloat(node, 'epsilon', 1e-5);
-    const c = shape[2];
-    const scale = new Float32Array(c);
-    const shift = new Float32Array(c);
-    for (let i = 0; i < c; i++) {
-      const s = gamma[i] / Math.sqrt(variance[i] + eps);
-      scale[i] = s;
-      shift[i] = beta[i] - mean[i] * s;
-    }
-    this.emit({ name: this.uniqueName(node), op: 'affine', inputs: [tensor], keras: [node.name], outShape: shape, weights: { scale, shift } }, node.outputs[0]);
+    const { scale, shift } = this.bnAffine(node);
+    const weights = { scale: Float32Array.from(scale), shift: Float32Array.from(shift) };
+    this.emit({ name: this.uniqueName(node), op: 'affine', inputs: [tensor], keras: [node.name], outShape: shape, weights }, node.outputs[0]);
+  }
+
+  /** An inference-mode BatchNormalization as y = x * scale + shift per channel, in float64 before rounding to f32. */
+  private bnAffine(bn: OnnxNode): { scale: Float64Array; shift: Float64Array } {
+    const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => this.constant(bn, i, ['', 'scale', 'bias', 'mean', 'var'][i]).values);
+    const eps = attrFloat(bn, 'epsilon', 1e-5);
+    const scale = Float64Array.from(gamma, (g, i) => g / Math.sqrt(variance[i] + eps));
+    return { scale, shift: Float64Array.from(beta, (b, i) => b - mean[i] * scale[i]) };
   }
 
   /** Concat of maps along the channels (ONNX axis 1 of NCHW). */
