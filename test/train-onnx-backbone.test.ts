@@ -8,7 +8,7 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -175,6 +175,17 @@ test('--backbone onnx asks for its file; stages 2-3 train on an ONNX ResNet and 
   const cam = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/cam.ts', '--run', runDir, '--image', photo, '--out', join(runDir, 'overlay.png')], { encoding: 'utf8' });
   assert.is(cam.status, 0, cam.stderr);
   assert.match(cam.stdout, /img0\.png: class\d \d+\.\d%/);
+});
+
+test('train:kth with a truncated ONNX backbone fails in one line and makes no run folder', () => {
+  const file = join(dir, 'truncated.onnx');
+  writeFileSync(file, readFileSync(resnetFile).subarray(0, 4000));
+  const data = syntheticPhotos(2, 4, 40, 2, true);
+  const out = join(tempDir('graft-run-'), 'never-made');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/train-kth.ts', '--data', data, '--backbone', 'onnx', '--weights', file, '--stages', '2', '--out', out], { encoding: 'utf8' });
+  assert.is.not(r.status, 0);
+  assert.match(r.stderr, /error: .*truncated\.onnx: not a readable ONNX model, truncated or corrupt/);
+  assert.not.ok(existsSync(out), 'no run folder is left behind');
 });
 
 test.run();

@@ -67,8 +67,9 @@ runCli(async () => {
     lr: number(o.stage3Lr), epochs: number(o.stage3Epochs), patience: number(o.stage3Patience),
   });
   const runDir = resolve(o.out ?? join('runs', `${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}-${o.backbone}-${presetName}`));
-  writeFileAtomic(join(runDir, 'run.json'), JSON.stringify({ ...o, preset: presetName, inputSize: preset.inputSize, data: dataDir, out: runDir, resume: undefined }, null, 2));
+  // The backbone is read before the run folder is made: a corrupt or unsupported model file leaves no run behind.
   const backbone = stages.some((s) => s > 1) ? await loadBackbone(gpu, o.backbone, o.weights, preset.inputSize) : { missing: 'stages 2-3 not asked for' };
+  writeFileAtomic(join(runDir, 'run.json'), JSON.stringify({ ...o, preset: presetName, inputSize: preset.inputSize, data: dataDir, out: runDir, resume: undefined }, null, 2));
   if ('missing' in backbone && stages.some((s) => s > 1)) process.stderr.write(`stages 2-3 will be skipped: ${backbone.missing}\n`);
   const { report } = await runStudy(gpu, {
     dataDir,
